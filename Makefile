@@ -1,0 +1,88 @@
+# gradcalc: build, test, install.
+#   make          build ./gradcalc and build/gradcalc.so
+#   make run      build, then start gradcalc
+#   make test     the test suite, plain and under ASan+UBSan
+#   make install  PREFIX=/usr/local DESTDIR=
+#   make bench    the benchmarks in scripts/bench
+# CFLAGS and LDFLAGS are yours; the flags gradcalc needs are added to them.
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+CFLAGS ?= -O2 -g
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LUA_CMOD ?= $(PREFIX)/lib/lua/5.4
+
+# Expanded when a recipe runs, i.e. after `deps` has installed pkg-config data.
+LUA_CFLAGS = $(shell $(PKG_CONFIG) --cflags lua5.4)
+LUA_LIBS = $(shell $(PKG_CONFIG) --libs lua5.4)
+BLAS_CFLAGS = $(shell $(PKG_CONFIG) --cflags openblas)
+BLAS_LIBS = $(shell $(PKG_CONFIG) --libs openblas)
+
+GC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -fPIC $(LUA_CFLAGS) $(BLAS_CFLAGS)
+
+BUILD ?= build
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+CORE = tensor autograd op_table ops_elementwise ops_reduce ops_matmul ops_shape ops_loss print random
+BINDING = lgradcalc ltensor
+APP = main repl
+
+CORE_OBJ = $(CORE:%=$(BUILD)/%.o)
+BINDING_OBJ = $(BINDING:%=$(BUILD)/%.o)
+APP_OBJ = $(APP:%=$(BUILD)/%.o)
+HEADERS = $(wildcard src/*.h)
+
+.PHONY: all deps run test test-plain test-asan install bench clean
+
+all: gradcalc $(BUILD)/gradcalc.so
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/%.o: src/%.c $(HEADERS) | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(GC_CFLAGS) $(CFLAGS) -c $< -o $@
+
+gradcalc: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) -lreadline $(BLAS_LIBS) -lz -lm
+
+$(BUILD)/gradcalc.so: $(BINDING_OBJ) $(CORE_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(BLAS_LIBS) -lm
+
+$(BUILD)/test_core: tests/c/test_core.c $(CORE_OBJ) $(HEADERS)
+	$(CC) $(GC_CFLAGS) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ tests/c/test_core.c $(CORE_OBJ) $(BLAS_LIBS) -lm
+
+run: all
+	./gradcalc
+
+# The suite runs twice: as built, then under AddressSanitizer + UBSan.
+test: | deps
+	@rm -f build/results.txt
+	@$(MAKE) --no-print-directory test-plain
+	@$(MAKE) --no-print-directory test-asan
+	@sh tests/summary.sh build/results.txt
+
+test-plain: all $(BUILD)/test_core
+	@sh tests/run.sh ./gradcalc $(BUILD)/test_core $(BUILD)/gradcalc.so plain | tee -a build/results.txt
+
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" build/asan/gradcalc build/asan/test_core
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/run.sh build/asan/gradcalc build/asan/test_core none asan | tee -a build/results.txt
+
+# The sanitizer build keeps its binary in its own folder.
+build/asan/gradcalc: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) -lreadline $(BLAS_LIBS) -lz -lm
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUA_CMOD)
+	install -m 755 gradcalc $(DESTDIR)$(BINDIR)/gradcalc
+	install -m 755 $(BUILD)/gradcalc.so $(DESTDIR)$(LUA_CMOD)/gradcalc.so
+
+bench: all
+	@for b in scripts/bench/*.lua; do ./gradcalc $$b; done
+
+clean:
+	rm -rf build gradcalc

@@ -1,0 +1,352 @@
+/*
+ * ltensor.c - tensors as Lua values: the userdata, converting Lua numbers
+ * and tables into tensors, fields (x.shape, x.grad, x.name, x[i], ...),
+ * and the arithmetic metamethods.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lbinding.h"
+#include "print.h"
+
+/* ---- userdata --------------------------------------------------------------- */
+
+Tensor **lgc_newslot(lua_State *L)
+{
+    Tensor **slot = lua_newuserdatauv(L, sizeof *slot, 0);
+    *slot = NULL;
+    luaL_setmetatable(L, GRADCALC_TENSOR);
+    return slot;
+}
+
+/* Big tensors live outside Lua's heap; tell the collector they exist. */
+static void account(lua_State *L, const Tensor *t)
+{
+    int64_t kb = t->numel * (int64_t)sizeof(double) / 1024;
+    if (kb >= 256) lua_gc(L, LUA_GCSTEP, (int)(kb > 1 << 30 ? 1 << 30 : kb));
+}
+
+int lgc_raise(lua_State *L)
+{
+    luaL_where(L, 1);
+    lua_pushstring(L, gc_error());
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+int lgc_result(lua_State *L, Tensor **slot)
+{
+    if (!*slot) return lgc_raise(L);
+    account(L, *slot);
+    return 1;
+}
+
+void lgc_push(lua_State *L, Tensor *t)
+{
+    *lgc_newslot(L) = t;
+}
+
+Tensor *lgc_test(lua_State *L, int idx)
+{
+    Tensor **slot = luaL_testudata(L, idx, GRADCALC_TENSOR);
+    return slot && *slot ? *slot : NULL;
+}
+
+Tensor *lgc_check(lua_State *L, int idx)
+{
+    Tensor *t = lgc_test(L, idx);
+    if (!t) luaL_typeerror(L, idx, "tensor");
+    return t;
+}
+
+static int tensor_gc(lua_State *L)
+{
+    Tensor **slot = luaL_checkudata(L, 1, GRADCALC_TENSOR);
+    gc_release(*slot);
+    *slot = NULL;
+    return 0;
+}
+
+/* ---- from Lua values ------------------------------------------------------------ */
+
+/* The shape of a nested table, read down its first elements. */
+static int nested_shape(lua_State *L, int idx, int64_t *shape, const char *who)
+{
+    int ndim = 0;
+    lua_pushvalue(L, idx);
+    while (lua_type(L, -1) == LUA_TTABLE && !lgc_test(L, -1)) {
+        if (ndim == GC_MAXDIM) {
+            lua_pop(L, 1);
+            return luaL_error(L, "%s: tables nested deeper than %d levels", who, GC_MAXDIM);
+        }
+        shape[ndim++] = (int64_t)lua_rawlen(L, -1);
+        lua_rawgeti(L, -1, 1);
+        lua_remove(L, -2);
+    }
+    lua_pop(L, 1);
+    return ndim;
+}
+
+/* Copies the nested table at the top into data, checking that it is a
+ * proper box of numbers; path holds the 1-based position for messages. */
+static void fill_nested(lua_State *L, const int64_t *shape, int ndim, int depth, double **data,
+                        int64_t *path, const char *who)
+{
+    char where[160] = "";
+    size_t used = 0;
+    for (int d = 0; d < depth && used < sizeof where; d++)
+        used += (size_t)snprintf(where + used, sizeof where - used, "[%lld]", (long long)path[d]);
+    if (depth == ndim) {
+        if (lua_type(L, -1) != LUA_TNUMBER) {
+            Tensor *t = lgc_test(L, -1);
+            if (t && t->numel == 1) {   /* a one-element tensor counts as its number */
+                *(*data)++ = t->data[0];
+                return;
+            }
+            luaL_error(L, "%s: element %s is %s, expected a number", who, where,
+                       lua_type(L, -1) == LUA_TTABLE ? "a table nested too deep (ragged nested tables)"
+                                                     : luaL_typename(L, -1));
+        }
+        *(*data)++ = lua_tonumber(L, -1);
+        return;
+    }
+    if (lua_type(L, -1) != LUA_TTABLE || lgc_test(L, -1))
+        luaL_error(L, "%s: ragged nested tables: element %s is %s where a table of %I "
+                   "elements belongs", who, where, luaL_typename(L, -1), (lua_Integer)shape[depth]);
+    if ((int64_t)lua_rawlen(L, -1) != shape[depth])
+        luaL_error(L, "%s: ragged nested tables: %s has %I elements but the first row at "
+                   "this depth has %I", who, depth ? where : "the table",
+                   (lua_Integer)lua_rawlen(L, -1), (lua_Integer)shape[depth]);
+    luaL_checkstack(L, 2, "nested tables");
+    for (int64_t k = 1; k <= shape[depth]; k++) {
+        path[depth] = k;
+        lua_rawgeti(L, -1, (lua_Integer)k);
+        fill_nested(L, shape, ndim, depth + 1, data, path, who);
+        lua_pop(L, 1);
+    }
+}
+
+Tensor *lgc_totensor(lua_State *L, int idx, const char *who)
+{
+    Tensor *t = lgc_test(L, idx);
+    if (t) return t;
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        Tensor **slot = lgc_newslot(L);
+        if (!(*slot = gc_scalar(lua_tonumber(L, idx)))) lgc_raise(L);
+        lua_replace(L, idx);
+        return *slot;
+    }
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "%s: expected a tensor, a number or a table of numbers, got %s", who,
+                   luaL_typename(L, idx));
+    int64_t shape[GC_MAXDIM], path[GC_MAXDIM];
+    int ndim = nested_shape(L, idx, shape, who);
+    Tensor **slot = lgc_newslot(L);
+    if (!(*slot = gc_new(ndim, shape))) lgc_raise(L);
+    double *data = (*slot)->data;
+    lua_pushvalue(L, idx);
+    fill_nested(L, shape, ndim, 0, &data, path, who);
+    lua_pop(L, 1);
+    lua_replace(L, idx);
+    account(L, *slot);
+    return *slot;
+}
+
+int lgc_dim(lua_State *L, int idx, const char *who)
+{
+    lua_Integer d = luaL_checkinteger(L, idx);
+    if (d == 0)
+        luaL_error(L, "%s: dimensions are numbered from 1 (or from -1 at the end); 0 is not a "
+                   "dimension", who);
+    if (d > GC_MAXDIM || d < -GC_MAXDIM)
+        luaL_error(L, "%s: dimension %d is out of range", who, (int)d);
+    return d > 0 ? (int)d - 1 : (int)d;
+}
+
+static int64_t check_size(lua_State *L, int idx, const char *who)
+{
+    if (!lua_isinteger(L, idx) && lua_type(L, idx) == LUA_TNUMBER) {
+        lua_Number n = lua_tonumber(L, idx);
+        if (n != (lua_Number)(lua_Integer)n)
+            luaL_error(L, "%s: a size must be a whole number, got %f", who, n);
+    }
+    if (lua_type(L, idx) != LUA_TNUMBER)
+        luaL_error(L, "%s: a size must be a number, got %s", who, luaL_typename(L, idx));
+    lua_Integer n = (lua_Integer)lua_tonumber(L, idx);
+    if (n < 0) luaL_error(L, "%s: a size cannot be negative, got %d", who, (int)n);
+    return (int64_t)n;
+}
+
+int lgc_shape(lua_State *L, int idx, int64_t *shape, const char *who)
+{
+    int ndim = 0;
+    if (lua_type(L, idx) == LUA_TTABLE) {
+        int n = (int)lua_rawlen(L, idx);
+        if (n > GC_MAXDIM) luaL_error(L, "%s: at most %d dimensions are supported", who, GC_MAXDIM);
+        for (int k = 1; k <= n; k++) {
+            lua_rawgeti(L, idx, k);
+            shape[ndim++] = check_size(L, -1, who);
+            lua_pop(L, 1);
+        }
+        return ndim;
+    }
+    for (int top = lua_gettop(L); idx <= top; idx++) {
+        if (ndim == GC_MAXDIM) luaL_error(L, "%s: at most %d dimensions are supported", who, GC_MAXDIM);
+        shape[ndim++] = check_size(L, idx, who);
+    }
+    return ndim;
+}
+
+/* ---- fields --------------------------------------------------------------------- */
+
+static void push_shape(lua_State *L, const Tensor *t)
+{
+    lua_createtable(L, t->ndim, 0);
+    for (int d = 0; d < t->ndim; d++) {
+        lua_pushinteger(L, (lua_Integer)t->shape[d]);
+        lua_rawseti(L, -2, d + 1);
+    }
+}
+
+/* x.grad is the same Lua value each time it is read (a weak cache). */
+static void push_cached(lua_State *L, Tensor *t)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "gradcalc.cache");
+    lua_rawgetp(L, -1, t);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        gc_retain(t);
+        lgc_push(L, t);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, -3, t);
+    }
+    lua_remove(L, -2);
+}
+
+static int tensor_index(lua_State *L)
+{
+    Tensor *t = lgc_check(L, 1);
+    if (lua_type(L, 2) == LUA_TNUMBER) {        /* x[i]: the i-th slice along dim 1 */
+        lua_Integer i = luaL_checkinteger(L, 2);
+        if (t->ndim == 0) return luaL_error(L, "index: a 0-d tensor has no elements to index; use x:item()");
+        if (i == 0) return luaL_error(L, "index: indices are numbered from 1 (or from -1 at the end); x[0] does not exist");
+        Tensor **slot = lgc_newslot(L);
+        *slot = gc_select(t, 0, i > 0 ? (int64_t)i - 1 : (int64_t)i);
+        return lgc_result(L, slot);
+    }
+    const char *key = luaL_checkstring(L, 2);
+    if (!strcmp(key, "shape")) push_shape(L, t);
+    else if (!strcmp(key, "grad")) { if (t->grad) push_cached(L, t->grad); else lua_pushnil(L); }
+    else if (!strcmp(key, "name")) { if (t->name) lua_pushstring(L, t->name); else lua_pushnil(L); }
+    else if (!strcmp(key, "requires_grad")) lua_pushboolean(L, t->requires_grad);
+    else if (!strcmp(key, "is_leaf")) lua_pushboolean(L, t->op == NULL);
+    else if (!strcmp(key, "grad_fn")) { if (t->op) lua_pushstring(L, t->op->name); else lua_pushnil(L); }
+    else if (!strcmp(key, "ndim")) lua_pushinteger(L, t->ndim);
+    else if (!strcmp(key, "T")) {
+        lua_getfield(L, lua_upvalueindex(1), "t");
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+    } else {
+        lua_getfield(L, lua_upvalueindex(1), key);   /* a method, or nil */
+    }
+    return 1;
+}
+
+static int tensor_newindex(lua_State *L)
+{
+    Tensor *t = lgc_check(L, 1);
+    const char *key = luaL_checkstring(L, 2);
+    if (!strcmp(key, "name")) {
+        const char *name = lua_isnil(L, 3) ? NULL : luaL_checkstring(L, 3);
+        if (gc_set_name(t, name)) return lgc_raise(L);
+    } else if (!strcmp(key, "requires_grad")) {
+        luaL_checktype(L, 3, LUA_TBOOLEAN);
+        if (t->op)
+            return luaL_error(L, "requires_grad: only leaf tensors can change it; this tensor "
+                              "is the result of %s (use x:detach() for a new leaf)", t->op->name);
+        t->requires_grad = lua_toboolean(L, 3);
+    } else if (!strcmp(key, "grad")) {
+        if (!lua_isnil(L, 3)) return luaL_error(L, "grad: only nil can be assigned (to clear it); use x.grad:copy_(g) to change it");
+        gc_zero_grad(t);
+    } else {
+        return luaL_error(L, "tensor: cannot set field '%s' (settable: name, requires_grad, grad)", key);
+    }
+    return 0;
+}
+
+static int tensor_tostring(lua_State *L)
+{
+    char *text = gc_format(lgc_check(L, 1), gc_print_precision);
+    if (!text) return lgc_raise(L);
+    lua_pushstring(L, text);
+    free(text);
+    return 1;
+}
+
+static int tensor_len(lua_State *L)
+{
+    Tensor *t = lgc_check(L, 1);
+    if (t->ndim == 0) return luaL_error(L, "#: a 0-d tensor has no length; use x:numel()");
+    lua_pushinteger(L, (lua_Integer)t->shape[0]);
+    return 1;
+}
+
+/* ---- arithmetic: + - * / ^ and unary minus, numbers on either side ---------------- */
+
+static int arith(lua_State *L, OpCode op)
+{
+    Tensor *a = lgc_totensor(L, 1, gc_ops[op].name);
+    Tensor *b = lgc_totensor(L, 2, gc_ops[op].name);
+    Tensor **slot = lgc_newslot(L);
+    *slot = gc_binary(op, a, b);
+    return lgc_result(L, slot);
+}
+
+static int tensor_add(lua_State *L) { return arith(L, OP_ADD); }
+static int tensor_sub(lua_State *L) { return arith(L, OP_SUB); }
+static int tensor_mul(lua_State *L) { return arith(L, OP_MUL); }
+static int tensor_div(lua_State *L) { return arith(L, OP_DIV); }
+static int tensor_pow(lua_State *L) { return arith(L, OP_POW); }
+
+static int tensor_unm(lua_State *L)
+{
+    Tensor **slot = lgc_newslot(L);
+    *slot = gc_unary(OP_NEG, lgc_check(L, 1));
+    return lgc_result(L, slot);
+}
+
+static const luaL_Reg metamethods[] = {
+    {"__gc", tensor_gc},
+    {"__tostring", tensor_tostring},
+    {"__len", tensor_len},
+    {"__newindex", tensor_newindex},
+    {"__add", tensor_add},
+    {"__sub", tensor_sub},
+    {"__mul", tensor_mul},
+    {"__div", tensor_div},
+    {"__pow", tensor_pow},
+    {"__unm", tensor_unm},
+    {NULL, NULL},
+};
+
+/* Creates the metatable; __index reads fields first, then the methods. */
+void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, GRADCALC_TENSOR);
+    luaL_setfuncs(L, metamethods, 0);
+    lua_newtable(L);                     /* the methods table */
+    luaL_setfuncs(L, methods, 0);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "methods");      /* for completion and help */
+    lua_pushcclosure(L, tensor_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+
+    lua_newtable(L);                     /* cache of x.grad values, weak */
+    lua_pushstring(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_pushvalue(L, -1);
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, "gradcalc.cache");
+}

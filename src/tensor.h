@@ -1,0 +1,127 @@
+/*
+ * tensor.h - the gradcalc engine: float64 tensors and reverse-mode autograd.
+ *
+ * Plain C, no Lua. A Tensor owns a contiguous row-major block of doubles.
+ * Every op returns a new tensor; when an input requires a gradient the new
+ * tensor also remembers the op and its inputs, so the graph builds itself as
+ * the forward pass runs, and gc_backward walks it in reverse.
+ *
+ * Ownership: tensors are reference counted. A function returning Tensor *
+ * hands the caller one reference (release it with gc_release). On failure
+ * it returns NULL, changes nothing, and gc_error() tells why.
+ */
+#ifndef GRADCALC_TENSOR_H
+#define GRADCALC_TENSOR_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GC_MAXDIM 8
+#define GC_MAX_BYTES ((int64_t)8 << 30) /* one tensor may hold 8 GiB */
+
+typedef struct OpDef OpDef;
+typedef struct Tensor Tensor;
+
+/* Scalar arguments an op was called with, kept for backward and traces. */
+typedef struct OpArgs {
+    double scalar;   /* leaky_relu slope, ... */
+    int dim, dim2;   /* 0-based dims */
+    int keepdim;
+    int64_t start, length;
+    int ndim;                   /* reshape's target shape */
+    int64_t shape[GC_MAXDIM];
+} OpArgs;
+
+struct Tensor {
+    int refcount;
+    int ndim;
+    int64_t shape[GC_MAXDIM];
+    int64_t numel;
+    double *data;
+    Tensor *grad;          /* NULL until a backward reaches this tensor */
+    char *name;            /* NULL when unnamed */
+    int requires_grad;
+    unsigned version;      /* bumped by every in-place change */
+    uint64_t id;           /* creation order, for traces */
+
+    /* The op that made this tensor; NULL for leaves. */
+    const OpDef *op;
+    int ninputs;
+    Tensor **inputs;
+    unsigned *input_versions;
+    unsigned saved_version; /* own version when made, for ops that reuse their output */
+    OpArgs args;
+    Tensor *saved;         /* extra values an op keeps for backward (indices, ...) */
+    Tensor *next_dead;     /* worklist link while being freed */
+    uint64_t visit;        /* graph walks mark what they have seen */
+};
+
+/* ---- errors and interruption ------------------------------------------ */
+
+const char *gc_error(void);
+void gc_set_error(const char *fmt, ...);
+/* Set from a signal handler; long loops poll it and fail with "interrupted". */
+extern volatile sig_atomic_t gc_interrupt;
+int gc_interrupted(void);
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+Tensor *gc_new(int ndim, const int64_t *shape);          /* zero filled */
+Tensor *gc_new_like(const Tensor *t);
+Tensor *gc_scalar(double v);                             /* 0-d tensor */
+void gc_retain(Tensor *t);
+void gc_release(Tensor *t);   /* frees iteratively: a million-node chain is fine */
+int gc_set_name(Tensor *t, const char *name);
+Tensor *gc_copy(const Tensor *t);      /* values only: a new leaf */
+Tensor *gc_detach(Tensor *t);          /* same as gc_copy, named "detach" for the API */
+
+/* Number of live tensors, for tests of memory behaviour. */
+int64_t gc_live_tensors(void);
+
+/* ---- shapes -------------------------------------------------------------- */
+
+/* numel of a shape, or -1 (with gc_error set) when it is too large. */
+int64_t gc_shape_numel(int ndim, const int64_t *shape, const char *who);
+int gc_same_shape(const Tensor *a, const Tensor *b);
+/* "[2, 3]" into buf */
+const char *gc_shape_str(int ndim, const int64_t *shape, char *buf, size_t size);
+/* Normalise a 0-based dim that may be negative; -1 on error (message names who). */
+int gc_norm_dim(int dim, int ndim, const char *who);
+
+/* ---- random numbers (same sequence on every machine) -------------------- */
+
+void gc_seed(uint64_t seed);
+double gc_uniform(void);   /* [0, 1) */
+double gc_normal(void);
+
+/* ---- in-place updates: never recorded ----------------------------------- */
+
+int gc_fill_(Tensor *t, double v);
+int gc_copy_(Tensor *dst, const Tensor *src);           /* src broadcasts to dst */
+int gc_add_(Tensor *dst, const Tensor *src, double alpha); /* dst += alpha*src */
+int gc_mul_(Tensor *dst, const Tensor *src);
+void gc_zero_grad(Tensor *t);
+
+/* ---- autograd ----------------------------------------------------------- */
+
+/* Run with recording off (no_grad) while > 0. */
+extern int gc_no_grad_depth;
+
+/*
+ * Backward from root. seed is the gradient of the final quantity with
+ * respect to root (NULL: root must have one element, seed 1). Non-leaf
+ * gradients are recomputed; leaf gradients accumulate. When accumulated
+ * is not NULL it receives a malloc'd list of the leaves that already held a
+ * gradient (the caller frees it), so the user can be told.
+ */
+int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated,
+                int64_t *naccumulated);
+
+/*
+ * The nodes of root's graph in the order they ran (inputs before users).
+ * Returns a malloc'd array the caller frees (no references taken), or NULL.
+ */
+Tensor **gc_topo_order(Tensor *root, int64_t *count);
+
+#endif
