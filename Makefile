@@ -25,7 +25,7 @@ BUILD ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 CORE = tensor autograd op_table ops_elementwise ops_reduce ops_matmul ops_shape ops_loss print random
-BINDING = lgradcalc ltensor
+BINDING = lgradcalc ltensor ltrace loptim
 APP = main repl
 
 CORE_OBJ = $(CORE:%=$(BUILD)/%.o)

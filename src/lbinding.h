@@ -33,4 +33,9 @@ int lgc_shape(lua_State *L, int idx, int64_t *shape, const char *who);
 
 void lgc_open_tensor(lua_State *L, const luaL_Reg *methods);
 
+/* Add their functions (and their help, in _docs) to the module table on
+ * top of the stack: traces (ltrace.c) and optimizers (loptim.c). */
+void lgc_open_trace(lua_State *L);
+void lgc_open_optim(lua_State *L);
+
 #endif

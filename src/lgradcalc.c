@@ -751,6 +751,8 @@ int luaopen_gradcalc(lua_State *L)
     lua_setfield(L, -2, "version");
     luaL_getmetatable(L, GRADCALC_TENSOR);
     lua_setfield(L, -2, "Tensor");
+    lgc_open_trace(L);
+    lgc_open_optim(L);
 
     static int seeded = 0;                   /* a fresh sequence per run until seed(n) */
     if (!seeded) gc_seed((uint64_t)time(NULL)), seeded = 1;
@@ -761,9 +763,10 @@ void gradcalc_install_globals(lua_State *L)
 {
     luaL_requiref(L, "gradcalc", luaopen_gradcalc, 0);
     lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        if (lua_type(L, -2) == LUA_TSTRING && lua_isfunction(L, -1))
-            lua_setglobal(L, lua_tostring(L, -2));
+    while (lua_next(L, -2)) {   /* functions and sub-tables (optim), not _docs or Tensor */
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "_";
+        if (key[0] != '_' && strcmp(key, "Tensor") && (lua_isfunction(L, -1) || lua_istable(L, -1)))
+            lua_setglobal(L, key);
         else
             lua_pop(L, 1);
     }
