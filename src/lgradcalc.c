@@ -422,7 +422,7 @@ static void note_accumulation(Tensor **leaves, int64_t n)
 static int l_backward(lua_State *L)
 {
     Tensor *root = lgc_check(L, 1), *seed = NULL;
-    if (lua_istable(L, 2) && !lgc_test(L, 2)) {   /* backward{grad = g, ...} */
+    if (lua_istable(L, 2) && lua_rawlen(L, 2) == 0) {   /* options: backward{grad = g, ...} */
         lua_getfield(L, 2, "grad");
         lua_replace(L, 2);
     }

@@ -166,15 +166,14 @@ int lgc_dim(lua_State *L, int idx, const char *who)
 
 static int64_t check_size(lua_State *L, int idx, const char *who)
 {
-    if (!lua_isinteger(L, idx) && lua_type(L, idx) == LUA_TNUMBER) {
-        lua_Number n = lua_tonumber(L, idx);
-        if (n != (lua_Number)(lua_Integer)n)
-            luaL_error(L, "%s: a size must be a whole number, got %f", who, n);
-    }
     if (lua_type(L, idx) != LUA_TNUMBER)
         luaL_error(L, "%s: a size must be a number, got %s", who, luaL_typename(L, idx));
-    lua_Integer n = (lua_Integer)lua_tonumber(L, idx);
-    if (n < 0) luaL_error(L, "%s: a size cannot be negative, got %d", who, (int)n);
+    lua_Number n = lua_tonumber(L, idx);
+    if (n < 0) luaL_error(L, "%s: a size cannot be negative, got %f", who, n);
+    if (!(n < 0x1p62))          /* also NaN; checked before converting */
+        luaL_error(L, "%s: size %f is too large", who, n);
+    if (n != (lua_Number)(int64_t)n)
+        luaL_error(L, "%s: a size must be a whole number, got %f", who, n);
     return (int64_t)n;
 }
 

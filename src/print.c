@@ -66,8 +66,8 @@ static void measure(Layout *l, int dim, int64_t offset, int64_t stride)
         if (w > l->width) l->width = w;
         return;
     }
-    int64_t inner = stride / l->t->shape[dim];
-    for (int64_t k = 0; k < l->t->shape[dim]; k++)
+    int64_t n = l->t->shape[dim], inner = n ? stride / n : 0;
+    for (int64_t k = 0; k < n; k++)
         if (shown(l, dim, k)) measure(l, dim + 1, offset + k * inner, inner);
 }
 
