@@ -26,7 +26,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 CORE = tensor autograd op_table ops_elementwise ops_reduce ops_matmul ops_shape ops_loss print random
 BINDING = lgradcalc ltensor ltrace loptim
-APP = main repl
+APP = main run repl pretty complete history tools
 
 CORE_OBJ = $(CORE:%=$(BUILD)/%.o)
 BINDING_OBJ = $(BINDING:%=$(BUILD)/%.o)

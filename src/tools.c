@@ -1,0 +1,479 @@
+/*
+ * tools.c - the learner's helpers at the prompt: help, who, timeit.
+ *
+ * Each helper is documented in the entry beside it, and that entry goes
+ * into the module's _docs table with the engine's own, so help(who) works
+ * like help(sigmoid). help() with no argument gives the tour.
+ *
+ * Also here: who() needs to know which globals were there at start-up,
+ * and the REPL names tensors after the globals that hold them.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include "lgradcalc.h"
+#include "repl.h"
+
+#define BUILTINS "gradcalc.builtins"   /* registry: globals at start-up */
+#define WIDTH 72
+
+static const char tour[] =
+    "gradcalc works backpropagation the way you would by hand, and shows each step.\n"
+    "\n"
+    "  x = tensor{{1, 2}, {3, 4}}      a tensor (also ones, zeros, randn, ...)\n"
+    "  x.requires_grad = true          ask for the gradient of x\n"
+    "  y = sum(sigmoid(x) * 2)         compute; the graph records itself\n"
+    "  y:backward()                    walk the graph backwards\n"
+    "  x.grad                          dy/dx, one number per element of x\n"
+    "\n"
+    "  help(sigmoid)   or  ?sigmoid    formula, derivative and an example\n"
+    "  who()                           the variables you have made\n"
+    "  :time stat      or  timeit(f)   how long something takes\n"
+    "  Tab                             complete a name, a field after '.', a method after ':'\n"
+    "  Ctrl-C                          stop what is running (your variables stay)\n"
+    "  Ctrl-D                          quit\n";
+
+/* ---- reading the documentation ------------------------------------------ */
+
+/* Pushes the module's _docs table (creating it if the module has none). */
+static void push_docs(lua_State *L, int module) {
+    lua_pushliteral(L, "_docs");
+    if (lua_rawget(L, module) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushliteral(L, "_docs");
+        lua_pushvalue(L, -2);
+        lua_rawset(L, module);
+    }
+}
+
+/* Pushes the tensor methods table, or nil. */
+static void push_methods(lua_State *L) {
+    if (luaL_getmetatable(L, GRADCALC_TENSOR) == LUA_TTABLE) {
+        lua_pushliteral(L, "methods");
+        lua_rawget(L, -2);
+        lua_remove(L, -2);
+        if (lua_istable(L, -1))
+            return;
+    }
+    lua_pop(L, 1);
+    lua_pushnil(L);
+}
+
+/* Prints text with every line after the first indented by indent spaces. */
+static void put_indented(const char *text, int indent) {
+    for (const char *p = text; *p; p++) {
+        fputc(*p, stdout);
+        if (*p == '\n' && p[1] != '\0')
+            fprintf(stdout, "%*s", indent, "");
+    }
+}
+
+/* Prints the help of the _docs entry at idx, for the function called name. */
+static void print_entry(lua_State *L, int idx, const char *name) {
+    static const char *const fields[] = {"formula", "derivative", "example", NULL};
+    idx = lua_absindex(L, idx);
+    lua_getfield(L, idx, "signature");
+    printf("%s%s%s\n", pretty_esc(ROLE_TITLE), lua_isstring(L, -1) ? lua_tostring(L, -1) : name,
+           pretty_esc(ROLE_RESET));
+    lua_getfield(L, idx, "summary");
+    if (lua_isstring(L, -1)) {
+        fputs("  ", stdout);
+        put_indented(lua_tostring(L, -1), 2);
+        fputc('\n', stdout);
+    }
+    lua_pop(L, 2);
+    for (int i = 0; fields[i]; i++) {
+        lua_getfield(L, idx, fields[i]);
+        if (lua_isstring(L, -1)) {
+            printf("  %s%-11s%s ", pretty_esc(ROLE_TITLE), fields[i], pretty_esc(ROLE_RESET));
+            put_indented(lua_tostring(L, -1), 14);
+            fputc('\n', stdout);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* Sorts the strings t[1..n] in place (insertion sort: n is small). */
+static void sort_strings(lua_State *L, int t) {
+    lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+    t = lua_absindex(L, t);
+    for (lua_Integer i = 2; i <= n; i++) {
+        lua_rawgeti(L, t, i);
+        lua_Integer j = i - 1;
+        while (j >= 1) {
+            lua_rawgeti(L, t, j);
+            if (!lua_compare(L, -2, -1, LUA_OPLT)) {
+                lua_pop(L, 1);
+                break;
+            }
+            lua_rawseti(L, t, j + 1);
+            j--;
+        }
+        lua_rawseti(L, t, j + 1);
+    }
+}
+
+/* Pushes a sorted array of the string keys of table t. */
+static void push_sorted_keys(lua_State *L, int t) {
+    lua_Integer n = 0;
+    t = lua_absindex(L, t);
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, -3, ++n);
+        }
+    }
+    sort_strings(L, -1);
+}
+
+/* Prints the strings of array t as words wrapped at WIDTH, indented. */
+static void print_words(lua_State *L, int t, const char *sep) {
+    size_t col = 0;
+    lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, t, i);
+        const char *w = lua_tostring(L, -1);
+        size_t len = strlen(w);
+        if (col == 0) {
+            fputs("  ", stdout);
+            col = 2;
+        } else if (col + strlen(sep) + len > WIDTH) {
+            fputs("\n  ", stdout);
+            col = 2;
+        } else {
+            fputs(sep, stdout);
+            col += strlen(sep);
+        }
+        fputs(w, stdout);
+        col += len;
+        lua_pop(L, 1);
+    }
+    if (col > 0)
+        fputc('\n', stdout);
+}
+
+/*
+ * Pushes the _docs entry for name, or nil. Besides the name itself, a
+ * method written as "x:backward" or "Tensor.backward" finds "backward",
+ * and "gradcalc.relu" finds "relu".
+ */
+static void push_entry(lua_State *L, int docs, const char *name) {
+    const char *base = name;
+    for (const char *p = name; *p; p++)
+        if (*p == '.' || *p == ':')
+            base = p + 1;
+    if (lua_getfield(L, docs, name) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    if (base != name && lua_getfield(L, docs, base) == LUA_TTABLE)
+        return;
+    if (base != name)
+        lua_pop(L, 1);
+    lua_pushnil(L);
+}
+
+/* Pushes the key under which table t holds the value at v, or nothing
+   (returns 0). Raw access only. */
+static int push_key_of(lua_State *L, int t, int v) {
+    if (!lua_istable(L, t))
+        return 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        if (lua_rawequal(L, -1, v) && lua_type(L, -2) == LUA_TSTRING) {
+            lua_pop(L, 1);
+            return 1;
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* Prints what a tensor is and which methods it has. */
+static void help_tensor(lua_State *L, int x) {
+    pretty_push_shape(L, x);
+    lua_getfield(L, x, "name");
+    printf("%sa tensor of shape %s%s%s%s\n", pretty_esc(ROLE_TITLE), lua_tostring(L, -2),
+           lua_isstring(L, -1) ? ", named " : "", lua_isstring(L, -1) ? lua_tostring(L, -1) : "",
+           pretty_esc(ROLE_RESET));
+    lua_pop(L, 2);
+    fputs("  fields such as x.shape, x.grad, x.name, x.requires_grad; its methods, x:name(...):\n",
+          stdout);
+    push_methods(L);
+    if (lua_istable(L, -1)) {
+        push_sorted_keys(L, -1);
+        print_words(L, lua_gettop(L), " ");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    fputs("  help \"name\" tells more about one of them.\n", stdout);
+}
+
+/* Prints the entries whose names contain part, to suggest what was meant. */
+static void suggest(lua_State *L, int docs, const char *part) {
+    lua_Integer n = 0;
+    push_sorted_keys(L, docs);
+    lua_newtable(L);
+    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -2); i++) {
+        lua_rawgeti(L, -2, i);
+        if (part[0] != '\0' && strstr(lua_tostring(L, -1), part) != NULL)
+            lua_rawseti(L, -2, ++n);
+        else
+            lua_pop(L, 1);
+    }
+    if (n > 0) {
+        fputs("  perhaps:\n", stdout);
+        print_words(L, lua_gettop(L), ", ");
+    }
+    lua_pop(L, 2);
+}
+
+/* help([f]): the tour, or the help of one function. */
+static int help(lua_State *L) {
+    int module = lua_upvalueindex(1);
+    int docs, found;
+    const char *name = NULL;
+    push_docs(L, module);
+    docs = lua_gettop(L);
+    if (lua_isnoneornil(L, 1)) {
+        fputs(tour, stdout);
+        printf("\n%sFunctions with help%s (help \"name\" or ?name):\n", pretty_esc(ROLE_TITLE),
+               pretty_esc(ROLE_RESET));
+        push_sorted_keys(L, docs);
+        print_words(L, lua_gettop(L), " ");
+        return 0;
+    }
+    if (luaL_testudata(L, 1, GRADCALC_TENSOR) != NULL) {
+        help_tensor(L, 1);
+        return 0;
+    }
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        name = lua_tostring(L, 1);
+    } else if (lua_isfunction(L, 1)) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+        push_methods(L);
+        found = push_key_of(L, module, 1) || push_key_of(L, docs + 1, 1) ||
+                push_key_of(L, docs + 2, 1);
+        if (!found) {
+            puts("This function is not one of gradcalc's, so it has no help; help() lists those that do.");
+            return 0;
+        }
+        name = lua_tostring(L, -1);
+    } else {
+        printf("help: a %s value has no help; try help() for the tour.\n", luaL_typename(L, 1));
+        return 0;
+    }
+    push_entry(L, docs, name);
+    if (lua_istable(L, -1)) {
+        print_entry(L, -1, name);
+    } else {
+        printf("No help for '%s'. help() lists the functions that have help.\n", name);
+        suggest(L, docs, name);
+    }
+    return 0;
+}
+
+/* ---- who ----------------------------------------------------------------- */
+
+/* Pushes a one-line description of the value at v for who(). */
+static void push_description(lua_State *L, int v) {
+    v = lua_absindex(L, v);
+    if (luaL_testudata(L, v, GRADCALC_TENSOR) != NULL) {
+        pretty_push_shape(L, v);
+        lua_getfield(L, v, "requires_grad");
+        lua_getfield(L, v, "grad");
+        lua_pushfstring(L, "tensor %s%s%s", lua_tostring(L, -3),
+                        lua_toboolean(L, -2) ? ", requires grad" : "",
+                        lua_isnil(L, -1) ? "" : ", has .grad");
+        lua_replace(L, -4);
+        lua_pop(L, 2);
+    } else if (lua_type(L, v) == LUA_TTABLE) {
+        lua_Integer n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, v) && n < 1000000) {
+            lua_pop(L, 1);
+            n++;
+        }
+        lua_pushfstring(L, "table, %I entr%s", (LUAI_UACINT)n, n == 1 ? "y" : "ies");
+    } else if (lua_type(L, v) == LUA_TNUMBER || lua_type(L, v) == LUA_TBOOLEAN) {
+        pretty_push(L, v);
+    } else if (lua_type(L, v) == LUA_TSTRING) {
+        size_t len;
+        const char *s = lua_tolstring(L, v, &len);
+        lua_pushfstring(L, "string, %d characters: %s", (int)len, len <= 40 ? s : "...");
+    } else {
+        lua_pushstring(L, luaL_typename(L, v));
+    }
+}
+
+/* who(): the learner's globals, sorted, with the shape of each tensor. */
+static int who(lua_State *L) {
+    int globals, builtins, names;
+    lua_Integer n = 0;
+    size_t width = 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    globals = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, BUILTINS);
+    builtins = lua_gettop(L);
+    lua_newtable(L);
+    names = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, globals)) {
+        if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), "_") != 0) {
+            lua_pushvalue(L, -2);
+            int mine = !lua_istable(L, builtins) || lua_rawget(L, builtins) == LUA_TNIL ||
+                       !lua_rawequal(L, -1, -2);
+            lua_pop(L, 1);
+            if (mine) {
+                size_t len = lua_rawlen(L, -2);
+                if (len > width)
+                    width = len;
+                lua_pushvalue(L, -2);
+                lua_rawseti(L, names, ++n);
+            }
+        }
+        lua_pop(L, 1);
+    }
+    if (n == 0) {
+        puts("No variables yet. Make one with, say,  x = tensor{1, 2, 3}");
+        return 0;
+    }
+    sort_strings(L, names);
+    if (width > 24)
+        width = 24;
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, names, i);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, globals);
+        push_description(L, -1);
+        printf("  %-*s  %s\n", (int)width, lua_tostring(L, -3), lua_tostring(L, -1));
+        lua_pop(L, 3);
+    }
+    return 0;
+}
+
+/* ---- timeit -------------------------------------------------------------- */
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* timeit(f [, n]): runs f n times and prints the time of one run. */
+static int timeit(lua_State *L) {
+    lua_Integer n = luaL_optinteger(L, 2, 1);
+    double start, seconds;
+    char text[64];
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    luaL_argcheck(L, n >= 1, 2, "the number of runs must be at least 1");
+    start = now();
+    for (lua_Integer i = 0; i < n; i++) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 0, 0);
+    }
+    seconds = (now() - start) / (double)n;
+    tools_format_seconds(seconds, text, sizeof text);
+    if (n == 1)
+        printf("time: %s\n", text);
+    else
+        printf("time: %s per run (%lld runs)\n", text, (long long)n);
+    return 0;
+}
+
+void tools_format_seconds(double s, char *buf, size_t size) {
+    if (s < 1e-3)
+        snprintf(buf, size, "%.3g us", s * 1e6);
+    else if (s < 1)
+        snprintf(buf, size, "%.3g ms", s * 1e3);
+    else
+        snprintf(buf, size, "%.3g s", s);
+}
+
+/* ---- installing the helpers, with their documentation --------------------- */
+
+static const struct tool {
+    const char *name;
+    lua_CFunction fn;
+    const char *signature, *summary, *example;
+} tools[] = {
+    {"help", help, "help([f])",
+     "Without an argument, a short tour of gradcalc and the list of functions.\n"
+     "With a function or its name, what it computes, its formula and\n"
+     "derivative, and an example. At the prompt, ?name does the same.",
+     "help(sigmoid)    help \"matmul\"    ?relu"},
+    {"who", who, "who()",
+     "Lists the variables you have made (not the built-ins), with the shape\n"
+     "of each tensor and whether it requires or has a gradient.",
+     "x = ones(2, 3); who()"},
+    {"timeit", timeit, "timeit(f [, n])",
+     "Runs the function f n times (once by default) and prints how long one\n"
+     "run took. At the prompt, :time stat times a statement the same way.",
+     "timeit(function() return matmul(a, b) end, 10)"},
+};
+
+void tools_install(lua_State *L, int module) {
+    module = lua_absindex(L, module);
+    push_docs(L, module);
+    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
+        const struct tool *t = &tools[i];
+        lua_pushvalue(L, module);
+        lua_pushcclosure(L, t->fn, 1);
+        if (t->fn == help) {    /* for ?name, whatever becomes of the global */
+            lua_pushvalue(L, -1);
+            lua_setfield(L, LUA_REGISTRYINDEX, "gradcalc.help");
+        }
+        lua_setglobal(L, t->name);
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, t->signature);
+        lua_setfield(L, -2, "signature");
+        lua_pushstring(L, t->summary);
+        lua_setfield(L, -2, "summary");
+        lua_pushstring(L, t->example);
+        lua_setfield(L, -2, "example");
+        lua_setfield(L, -2, t->name);
+    }
+    lua_pop(L, 1);
+}
+
+void tools_mark_builtins(lua_State *L) {
+    lua_newtable(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, BUILTINS);
+}
+
+/* Protected body of tools_name_tensors. */
+static int name_tensors(lua_State *L) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        if (lua_type(L, -2) == LUA_TSTRING && luaL_testudata(L, -1, GRADCALC_TENSOR) != NULL &&
+            strcmp(lua_tostring(L, -2), "_") != 0) {
+            if (lua_getfield(L, -1, "name") == LUA_TNIL) {
+                lua_pushvalue(L, -3);
+                lua_setfield(L, -3, "name");
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+void tools_name_tensors(lua_State *L) {
+    lua_pushcfunction(L, name_tensors);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK)
+        lua_pop(L, 1);   /* a name the engine refuses stays unset */
+}
