@@ -30,10 +30,6 @@ Tensor *gc_grad_of(Tensor *t)
 static void forget_inputs(Tensor *out)
 {
     for (int i = 0; i < out->ninputs; i++) gc_release(out->inputs[i]);
-    free(out->inputs);
-    free(out->input_versions);
-    out->inputs = NULL;
-    out->input_versions = NULL;
     out->ninputs = 0;
     out->op = NULL;
 }
@@ -49,17 +45,10 @@ Tensor *gc_apply(OpCode code, int ninputs, Tensor **inputs, const OpArgs *args)
     if (args) probe.args = *args;
     if (op->shape(&probe)) return NULL;
 
-    Tensor *out = gc_new(probe.ndim, probe.shape);
+    Tensor *out = gc_new_node(probe.ndim, probe.shape, ninputs);
     if (!out) return NULL;
     out->op = op;
     out->args = probe.args;
-    out->inputs = malloc((size_t)ninputs * sizeof *out->inputs);
-    out->input_versions = malloc((size_t)ninputs * sizeof *out->input_versions);
-    if (!out->inputs || !out->input_versions) {
-        gc_release(out);
-        gc_set_error("%s: out of memory", op->name);
-        return NULL;
-    }
     int record = 0;
     for (int i = 0; i < ninputs; i++) {
         out->inputs[i] = inputs[i];

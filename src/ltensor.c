@@ -234,6 +234,8 @@ static int tensor_index(lua_State *L)
         *slot = gc_select(t, 0, i > 0 ? (int64_t)i - 1 : (int64_t)i);
         return lgc_result(L, slot);
     }
+    lua_pushvalue(L, 2);                        /* methods first: the common case */
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     const char *key = luaL_checkstring(L, 2);
     if (!strcmp(key, "shape")) push_shape(L, t);
     else if (!strcmp(key, "grad")) { if (t->grad) push_cached(L, t->grad); else lua_pushnil(L); }
@@ -247,7 +249,7 @@ static int tensor_index(lua_State *L)
         lua_pushvalue(L, 1);
         lua_call(L, 1, 1);
     } else {
-        lua_getfield(L, lua_upvalueindex(1), key);   /* a method, or nil */
+        lua_pushnil(L);
     }
     return 1;
 }

@@ -100,14 +100,22 @@ static uint64_t next_id = 1;
 
 int64_t gc_live_tensors(void) { return live_tensors; }
 
-Tensor *gc_new(int ndim, const int64_t *shape)
+/* One allocation holds the header, the input lists and the values: most
+ * tensors are small, and an op's cost is mostly its allocations. */
+Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs)
 {
     int64_t n = gc_shape_numel(ndim, shape, "tensor");
     if (n < 0) return NULL;
-    Tensor *t = calloc(1, sizeof *t);
-    if (!t) goto nomem;
-    t->data = calloc((size_t)(n ? n : 1), sizeof(double));
-    if (!t->data) { free(t); goto nomem; }
+    size_t header = sizeof(Tensor) + (size_t)ninputs * (sizeof(Tensor *) + sizeof(unsigned));
+    header = (header + 15) & ~(size_t)15;      /* values start aligned */
+    Tensor *t = calloc(1, header + (size_t)n * sizeof(double));
+    if (!t) {
+        gc_set_error("out of memory allocating %lld numbers", (long long)n);
+        return NULL;
+    }
+    t->inputs = (Tensor **)(t + 1);
+    t->input_versions = (unsigned *)(t->inputs + ninputs);
+    t->data = (double *)((char *)t + header);
     t->refcount = 1;
     t->ndim = ndim;
     if (ndim) memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
@@ -115,10 +123,9 @@ Tensor *gc_new(int ndim, const int64_t *shape)
     t->id = next_id++;
     live_tensors++;
     return t;
-nomem:
-    gc_set_error("out of memory allocating %lld numbers", (long long)n);
-    return NULL;
 }
+
+Tensor *gc_new(int ndim, const int64_t *shape) { return gc_new_node(ndim, shape, 0); }
 
 Tensor *gc_new_like(const Tensor *t) { return gc_new(t->ndim, t->shape); }
 
@@ -148,10 +155,7 @@ void gc_release(Tensor *t)
         for (int i = 0; i < d->ninputs; i++) DIES(d->inputs[i]);
         DIES(d->saved);
         DIES(d->grad);
-        free(d->inputs);
-        free(d->input_versions);
         free(d->name);
-        free(d->data);
         free(d);
         live_tensors--;
     }

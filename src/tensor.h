@@ -68,6 +68,7 @@ int gc_interrupted(void);
 /* ---- life cycle ---------------------------------------------------------- */
 
 Tensor *gc_new(int ndim, const int64_t *shape);          /* zero filled */
+Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs); /* room for inputs */
 Tensor *gc_new_like(const Tensor *t);
 Tensor *gc_scalar(double v);                             /* 0-d tensor */
 void gc_retain(Tensor *t);
