@@ -19,11 +19,19 @@ Tensor **lgc_newslot(lua_State *L)
     return slot;
 }
 
-/* Big tensors live outside Lua's heap; tell the collector they exist. */
+/*
+ * Tensor values live outside Lua's heap, so the collector cannot see how
+ * much memory its garbage holds. Once new tensors add up to more than what
+ * was alive after the last collection (and at least 64 MiB), collect.
+ */
 static void account(lua_State *L, const Tensor *t)
 {
-    int64_t kb = t->numel * (int64_t)sizeof(double) / 1024;
-    if (kb >= 256) lua_gc(L, LUA_GCSTEP, (int)(kb > 1 << 30 ? 1 << 30 : kb));
+    static int64_t fresh = 0, threshold = (int64_t)64 << 20;
+    fresh += t->numel * (int64_t)sizeof(double);
+    if (fresh < threshold) return;
+    lua_gc(L, LUA_GCCOLLECT);
+    fresh = 0;
+    threshold = gc_live_bytes() > ((int64_t)64 << 20) ? gc_live_bytes() : (int64_t)64 << 20;
 }
 
 int lgc_raise(lua_State *L)

@@ -95,10 +95,11 @@ int gc_norm_dim(int dim, int ndim, const char *who)
 
 /* ---- life cycle ---------------------------------------------------------- */
 
-static int64_t live_tensors = 0;
+static int64_t live_tensors = 0, live_bytes = 0;
 static uint64_t next_id = 1;
 
 int64_t gc_live_tensors(void) { return live_tensors; }
+int64_t gc_live_bytes(void) { return live_bytes; }
 
 /* One allocation holds the header, the input lists and the values: most
  * tensors are small, and an op's cost is mostly its allocations. */
@@ -122,6 +123,7 @@ Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs)
     t->numel = n;
     t->id = next_id++;
     live_tensors++;
+    live_bytes += n * (int64_t)sizeof(double);
     return t;
 }
 
@@ -155,9 +157,10 @@ void gc_release(Tensor *t)
         for (int i = 0; i < d->ninputs; i++) DIES(d->inputs[i]);
         DIES(d->saved);
         DIES(d->grad);
+        live_tensors--;
+        live_bytes -= d->numel * (int64_t)sizeof(double);
         free(d->name);
         free(d);
-        live_tensors--;
     }
 #undef DIES
 }

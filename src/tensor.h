@@ -77,8 +77,9 @@ int gc_set_name(Tensor *t, const char *name);
 Tensor *gc_copy(const Tensor *t);      /* values only: a new leaf */
 Tensor *gc_detach(Tensor *t);          /* same as gc_copy, named "detach" for the API */
 
-/* Number of live tensors, for tests of memory behaviour. */
+/* Live tensors and the bytes their values take. */
 int64_t gc_live_tensors(void);
+int64_t gc_live_bytes(void);
 
 /* ---- shapes -------------------------------------------------------------- */
 
