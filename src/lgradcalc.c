@@ -34,7 +34,9 @@ static void apply_options(lua_State *L, Tensor *t, int idx)
     lua_pop(L, 2);
 }
 
-static int l_tensor(lua_State *L)
+/* tensor(data, options) and var(data, name) share this; who names the
+ * function the learner called in any error. */
+static int new_tensor(lua_State *L, const char *who)
 {
     lua_settop(L, 2);          /* data, options */
     Tensor *t = lgc_test(L, 1);
@@ -45,18 +47,20 @@ static int l_tensor(lua_State *L)
         lua_replace(L, 1);
     } else {
         luaL_checkany(L, 1);
-        t = lgc_totensor(L, 1, "tensor");
+        t = lgc_totensor(L, 1, who);
     }
     apply_options(L, t, 2);
     lua_settop(L, 1);
     return 1;
 }
 
+static int l_tensor(lua_State *L) { return new_tensor(L, "tensor"); }
+
 static int l_var(lua_State *L)
 {
     const char *name = luaL_optstring(L, 2, NULL);
     lua_settop(L, 1);
-    l_tensor(L);
+    new_tensor(L, "var");
     Tensor *t = lgc_check(L, 1);
     t->requires_grad = 1;
     if (name && gc_set_name(t, name)) return lgc_raise(L);
@@ -87,6 +91,7 @@ static int l_eye(lua_State *L)
     int64_t shape[2] = {(int64_t)luaL_checkinteger(L, 1), (int64_t)luaL_optinteger(L, 2, luaL_checkinteger(L, 1))};
     Tensor **slot = lgc_newslot(L);
     if (shape[0] < 0 || shape[1] < 0) return luaL_error(L, "eye: sizes cannot be negative");
+    if (gc_shape_numel(2, shape, "eye") < 0) return lgc_raise(L);
     if ((*slot = gc_new(2, shape)))
         for (int64_t i = 0; i < shape[0] && i < shape[1]; i++) (*slot)->data[i * shape[1] + i] = 1;
     return lgc_result(L, slot);

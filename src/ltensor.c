@@ -196,12 +196,13 @@ int lgc_shape(lua_State *L, int idx, int64_t *shape, const char *who)
             shape[ndim++] = check_size(L, -1, who);
             lua_pop(L, 1);
         }
-        return ndim;
+    } else {
+        for (int top = lua_gettop(L); idx <= top; idx++) {
+            if (ndim == GC_MAXDIM) luaL_error(L, "%s: at most %d dimensions are supported", who, GC_MAXDIM);
+            shape[ndim++] = check_size(L, idx, who);
+        }
     }
-    for (int top = lua_gettop(L); idx <= top; idx++) {
-        if (ndim == GC_MAXDIM) luaL_error(L, "%s: at most %d dimensions are supported", who, GC_MAXDIM);
-        shape[ndim++] = check_size(L, idx, who);
-    }
+    if (gc_shape_numel(ndim, shape, who) < 0) lgc_raise(L);   /* "zeros: ... too large" */
     return ndim;
 }
 
@@ -267,10 +268,14 @@ static int tensor_newindex(lua_State *L)
     Tensor *t = lgc_check(L, 1);
     const char *key = luaL_checkstring(L, 2);
     if (!strcmp(key, "name")) {
-        const char *name = lua_isnil(L, 3) ? NULL : luaL_checkstring(L, 3);
+        if (!lua_isnil(L, 3) && !lua_isstring(L, 3))
+            return luaL_error(L, "name: expected a string (or nil to remove it), got %s",
+                              luaL_typename(L, 3));
+        const char *name = lua_isnil(L, 3) ? NULL : lua_tostring(L, 3);
         if (gc_set_name(t, name)) return lgc_raise(L);
     } else if (!strcmp(key, "requires_grad")) {
-        luaL_checktype(L, 3, LUA_TBOOLEAN);
+        if (!lua_isboolean(L, 3))
+            return luaL_error(L, "requires_grad: expected true or false, got %s", luaL_typename(L, 3));
         if (t->op)
             return luaL_error(L, "requires_grad: only leaf tensors can change it; this tensor "
                               "is the result of %s (use x:detach() for a new leaf)", t->op->name);
