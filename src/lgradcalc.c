@@ -427,9 +427,12 @@ static void note_accumulation(Tensor **leaves, int64_t n)
 static int l_backward(lua_State *L)
 {
     Tensor *root = lgc_check(L, 1), *seed = NULL;
-    if (lua_istable(L, 2) && lua_rawlen(L, 2) == 0) {   /* options: backward{grad = g, ...} */
+    int opts = 0;
+    if (lua_istable(L, 2) && lua_rawlen(L, 2) == 0) {   /* options: backward{grad = g, trace = true, ...} */
+        lua_settop(L, 2);
         lua_getfield(L, 2, "grad");
-        lua_replace(L, 2);
+        lua_insert(L, 2);                               /* the grad at 2, the options at 3 */
+        opts = 3;
     }
     if (!lua_isnoneornil(L, 2)) seed = lgc_totensor(L, 2, "backward");
     Tensor **accumulated;
@@ -437,7 +440,8 @@ static int l_backward(lua_State *L)
     if (gc_backward(root, seed, &accumulated, &n)) return lgc_raise(L);
     note_accumulation(accumulated, n);
     free(accumulated);
-    return 0;
+    int lgc_backward_trace(lua_State *L, int root, int opts);   /* ltrace.c */
+    return opts ? lgc_backward_trace(L, 1, opts) : 0;
 }
 
 static int l_zero_grad(lua_State *L)
