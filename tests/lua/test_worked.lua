@@ -41,7 +41,14 @@ local mazur = {
 }
 local LR = 0.5
 
-do  -- scalar form: one var per weight, the formulas exactly as in the post
+-- Runs one form of an example; an error in it is one failed check, and the
+-- rest of the file still runs.
+local function example(name, f)
+    local ran, err = pcall(f)
+    if not ran then check.ok(false, name .. " runs", tostring(err)) end
+end
+
+example("Mazur scalar form", function()  -- scalar form: one var per weight, the formulas exactly as in the post
     local i1, i2 = 0.05, 0.10
     local w1, w2, w3, w4 = var(0.15, "w1"), var(0.20, "w2"), var(0.25, "w3"), var(0.30, "w4")
     local w5, w6, w7, w8 = var(0.40, "w5"), var(0.45, "w6"), var(0.50, "w7"), var(0.55, "w8")
@@ -81,9 +88,9 @@ do  -- scalar form: one var per weight, the formulas exactly as in the post
     -- the same step taken in place, as a training loop would
     no_grad(function() w5:sub_(LR * w5.grad) end)
     digits(w5, mazur.w5, s .. "w5 after w5:sub_(0.5 * w5.grad)")
-end
+end)
 
-do  -- matrix form: W1 row j holds the weights into hidden unit j; E = mse
+example("Mazur matrix form", function()  -- matrix form: W1 row j holds the weights into hidden unit j; E = mse
     local x = tensor({0.05, 0.10})
     local W1 = var({{0.15, 0.20}, {0.25, 0.30}}, "W1")
     local W2 = var({{0.40, 0.45}, {0.50, 0.55}}, "W2")
@@ -123,7 +130,7 @@ do  -- matrix form: W1 row j holds the weights into hidden unit j; E = mse
     mse(Y, tensor({{0.01, 0.99}})):backward()
     digits(W2b.grad[1][1], mazur.dE_dw5, s .. "batch row form dE/dw5")
     digits(W1b.grad[1][1], mazur.dE_dw1, s .. "batch row form dE/dw1")
-end
+end)
 
 -- ---- Example 2 ----------------------------------------------------------------------------
 -- Andrej Karpathy, micrograd, README.md (https://github.com/karpathy/micrograd):
@@ -131,7 +138,7 @@ end
 -- g = 24.7041, dg/da = 138.8338, dg/db = 645.5773 (4 decimals).
 local micro = {g = "24.7041", da = "138.8338", db = "645.5773"}
 
-do  -- scalar form, line by line as published (x += y becomes x = x + y)
+example("micrograd scalar form", function()  -- scalar form, line by line as published (x += y becomes x = x + y)
     local a, b = var(-4.0, "a"), var(2.0, "b")
     local c = a + b
     local d = a * b + b ^ 3
@@ -147,9 +154,9 @@ do  -- scalar form, line by line as published (x += y becomes x = x + y)
     digits(g, micro.g, "micrograd scalar: g")
     digits(a.grad, micro.da, "micrograd scalar: dg/da")
     digits(b.grad, micro.db, "micrograd scalar: dg/db")
-end
+end)
 
-do  -- matrix form: p = (a, b). Collecting the lines above by hand,
+example("micrograd matrix form", function()  -- matrix form: p = (a, b). Collecting the lines above by hand,
     --   c = 3a + 4b + 3,  d = 12ab + 12b³ + 4 relu(a + b) + relu(b − a):
     -- the linear parts are one matrix product L p, the product ab is the
     -- bilinear form pᵀ A p with A = [[0, ½], [½, 0]].
@@ -166,14 +173,14 @@ do  -- matrix form: p = (a, b). Collecting the lines above by hand,
     digits(g, micro.g, "micrograd matrix: g")
     digits(p.grad[1], micro.da, "micrograd matrix: dg/da")
     digits(p.grad[2], micro.db, "micrograd matrix: dg/db")
-end
+end)
 
 -- ---- Example 3 ----------------------------------------------------------------------------
 -- Stanford CS231n notes, "Backpropagation, Intuitions" (Karpathy),
 -- https://cs231n.github.io/optimization-2/ : a 2-d sigmoid neuron with
 -- w = [2, −3, −3], x = [−1, −2]: f = 0.73, dx = [0.39, −0.59],
 -- dw = [−0.2, −0.39, 0.2] (printed to two digits).
-do
+example("CS231n neuron", function()
     local w0, w1, w2 = var(2, "w0"), var(-3, "w1"), var(-3, "w2")
     local x0, x1 = var(-1, "x0"), var(-2, "x1")
     local f = sigmoid(w0 * x0 + w1 * x1 + w2)
@@ -194,7 +201,7 @@ do
     digits(w.grad[1], "-0.2", "CS231n matrix: dw0")
     digits(w.grad[2], "-0.39", "CS231n matrix: dw1")
     digits(w.grad[3], "0.2", "CS231n matrix: dw2")
-end
+end)
 
 -- The rounding helper itself must be able to fail.
 check.ok(significant("0.511301270") == 9 and significant("0.3775") == 4 and significant("-0.019") == 2
