@@ -3,13 +3,19 @@
 #
 #   sh scripts/bench/run.sh [path/to/gradcalc]      (default ./gradcalc)
 #
-# Run from the repository root (the scripts load scripts/bench/lib/). The
+# It runs from the repository root (the scripts load scripts/bench/lib/). The
 # load average is printed before and after: on a busy machine the figures
 # move, so read them together with it.
 
-GRADCALC=${1:-${GRADCALC:-./gradcalc}}
+GRADCALC=${1:-${GRADCALC:-}}
 PYTHON=${PYTHON:-python3}
+case $GRADCALC in        # a path given from elsewhere must survive the cd
+    "") ;;
+    /*) ;;
+    *) GRADCALC=$(cd "$(dirname "$GRADCALC")" && pwd)/$(basename "$GRADCALC") ;;
+esac
 cd "$(dirname "$0")/../.." || exit 1
+GRADCALC=${GRADCALC:-./gradcalc}
 
 if [ ! -x "$GRADCALC" ]; then
     echo "run.sh: no gradcalc at $GRADCALC (run make first, or pass its path)" >&2
