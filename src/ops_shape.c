@@ -121,6 +121,10 @@ Tensor *gc_reshape(Tensor *a, int ndim, const int64_t *shape)
             gc_set_error("reshape: size %lld is not allowed (sizes are >= 0, and one may be -1)",
                          (long long)shape[i]);
             return NULL;
+        } else if (shape[i] > GC_MAX_BYTES / (int64_t)sizeof(double) / known) {
+            /* saturate instead of overflowing int64: the shape check in
+             * gc_reshape_shape then reports it as too large */
+            known = GC_MAX_BYTES / (int64_t)sizeof(double) + 1;
         } else known *= shape[i] ? shape[i] : 1;
     }
     if (unknown >= 0) args.shape[unknown] = known ? a->numel / known : 0;
