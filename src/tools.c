@@ -22,16 +22,16 @@
 static const char tour[] =
     "gradcalc works backpropagation the way you would by hand, and shows each step.\n"
     "\n"
-    "  x = tensor{{1, 2}, {3, 4}}      a tensor (also ones, zeros, randn, ...)\n"
-    "  x.requires_grad = true          ask for the gradient of x\n"
+    "  x = var({1, 2, 3})              a tensor whose gradient you want\n"
     "  y = sum(sigmoid(x) * 2)         compute; the graph records itself\n"
     "  y:backward()                    walk the graph backwards\n"
     "  x.grad                          dy/dx, one number per element of x\n"
+    "  tensor, ones, zeros, randn      other ways to make tensors\n"
     "\n"
     "  help(sigmoid)   or  ?sigmoid    formula, derivative and an example\n"
     "  who()                           the variables you have made\n"
     "  :time stat      or  timeit(f)   how long something takes\n"
-    "  Tab                             complete a name, a field after '.', a method after ':'\n"
+    "  Tab                             complete a name, or a method after ':'\n"
     "  Ctrl-C                          stop what is running (your variables stay)\n"
     "  Ctrl-D                          quit\n";
 
@@ -71,6 +71,46 @@ static void put_indented(const char *text, int indent) {
     }
 }
 
+/* Columns a UTF-8 string takes: one per character. */
+static size_t columns(const char *s, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Prints text indented, breaking lines at spaces to fit WIDTH columns. */
+static void put_wrapped(const char *text, int indent) {
+    size_t col = 0;
+    const char *p = text;
+    while (*p) {
+        size_t word = strcspn(p, " \n");
+        size_t w = columns(p, word);
+        if (col > 0 && col + 1 + w > WIDTH) {
+            fputc('\n', stdout);
+            col = 0;
+        }
+        if (col == 0) {
+            fprintf(stdout, "%*s", indent, "");
+            col = (size_t)indent;
+        } else {
+            fputc(' ', stdout);
+            col++;
+        }
+        fwrite(p, 1, word, stdout);
+        col += w;
+        p += word;
+        if (*p == '\n') {      /* the author's own line breaks stay */
+            fputc('\n', stdout);
+            col = 0;
+        }
+        while (*p == ' ' || *p == '\n')
+            p++;
+    }
+    if (col > 0)
+        fputc('\n', stdout);
+}
+
 /* Prints the help of the _docs entry at idx, for the function called name. */
 static void print_entry(lua_State *L, int idx, const char *name) {
     static const char *const fields[] = {"formula", "derivative", "example", NULL};
@@ -79,11 +119,8 @@ static void print_entry(lua_State *L, int idx, const char *name) {
     printf("%s%s%s\n", pretty_esc(ROLE_TITLE), lua_isstring(L, -1) ? lua_tostring(L, -1) : name,
            pretty_esc(ROLE_RESET));
     lua_getfield(L, idx, "summary");
-    if (lua_isstring(L, -1)) {
-        fputs("  ", stdout);
-        put_indented(lua_tostring(L, -1), 2);
-        fputc('\n', stdout);
-    }
+    if (lua_isstring(L, -1))
+        put_wrapped(lua_tostring(L, -1), 2);
     lua_pop(L, 2);
     for (int i = 0; fields[i]; i++) {
         lua_getfield(L, idx, fields[i]);
@@ -238,6 +275,7 @@ static int help(lua_State *L) {
     int module = lua_upvalueindex(1);
     int docs, found;
     const char *name = NULL;
+    lua_settop(L, 1);
     push_docs(L, module);
     docs = lua_gettop(L);
     if (lua_isnoneornil(L, 1)) {
