@@ -196,6 +196,18 @@ static int try_expression(lua_State *L, const char *code, size_t len) {
     return status == LUA_OK;
 }
 
+/* Whether code, as `return <code>`, stops short with an <eof> error. */
+static int expression_incomplete(lua_State *L, const char *code, size_t len) {
+    int status, result;
+    lua_pushliteral(L, "return ");
+    lua_pushlstring(L, code, len);
+    lua_concat(L, 2);
+    status = load(L, lua_tostring(L, -1), lua_rawlen(L, -1));
+    result = incomplete(L, status);
+    lua_pop(L, 2);
+    return result;
+}
+
 /* A trailing ';' asks not to print: "1 + 1;" runs but shows nothing. */
 static int ends_with_semicolon(const char *s, size_t len) {
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
@@ -281,9 +293,12 @@ static int read_statement(lua_State *L, struct input *in) {
             break;
         }
         status = load(L, code, len);
-        if (!incomplete(L, status))
+        if (status == LUA_OK)
             break;
-        lua_pop(L, 1);          /* the <eof> message */
+        /* Unfinished as a statement, or as an expression ("{1,"): read on. */
+        if (!incomplete(L, status) && !expression_incomplete(L, code, len))
+            break;
+        lua_pop(L, 1);          /* the message */
         r = read_line(PROMPT2, &line, &len);
         if (r != LINE_OK) {
             if (r == LINE_EOF)  /* end of input inside a statement: say why */
