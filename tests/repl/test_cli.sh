@@ -48,7 +48,7 @@ printf 'return {answer = 42}\n' >"$tmp/mymod.lua"
 
 expect "a script runs, with arg and ..." 0 "$tmp/args.lua	a	b	2	2	a	b" -- "$GRADCALC" "$tmp/args.lua" a b
 expect "arg holds the interpreter at negative indices" 0 "$GRADCALC -e x = 1
-$tmp/args.lua	nil	nil	0	0" -- "$GRADCALC" -e 'x = 1' -e 'print(arg[-4] .. " " .. arg[-3] .. " " .. arg[-2])' "$tmp/args.lua"
+$tmp/args.lua	nil	nil	0	0" -- "$GRADCALC" -e 'x = 1' -e 'print(arg[-5] .. " " .. arg[-4] .. " " .. arg[-3])' "$tmp/args.lua"
 expect "an error in a script: status 1, message and traceback" 1 "" \
     "^gradcalc: .*fail.lua:1: deliberate" -- "$GRADCALC" "$tmp/fail.lua"
 grep -q "stack traceback" "$tmp/err" && echo "ok the error has a traceback" ||
