@@ -1,6 +1,7 @@
 /*
- * graph.c - the computation graph drawn: boxes in the terminal, Graphviz
- * DOT for files, and the Markdown form of any trace.
+ * graph.c - the text every trace is made of (a growing string, values of
+ * tensors), the computation graph drawn (boxes in the terminal, Graphviz
+ * DOT), the Markdown form of any trace, and writing files atomically.
  *
  * The box drawing puts every node in a layer one below its deepest input,
  * so data flows from the inputs at the top to the result at the bottom:
@@ -13,6 +14,9 @@
  *   └──────────────┘ └──────────────┘
  *          ↓                ↓
  */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,85 @@
 
 #define ROW_WIDTH 100     /* boxes wrap to a new row past this many columns */
 #define BOX_TEXT 28       /* longest text line inside a box */
+
+/* ---- text ---------------------------------------------------------------- */
+
+void gc_text_add(Text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || t->failed) return;
+    if (t->len + (size_t)n + 1 > t->cap) {
+        size_t cap = (t->len + (size_t)n + 1) * 2;
+        char *s = realloc(t->s, cap);
+        if (!s) { t->failed = 1; return; }
+        t->s = s, t->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+char *gc_text_finish(Text *t, const char *who)
+{
+    if (t->failed || !t->s) {
+        if (!t->failed && !t->s) {          /* nothing was written: an empty string */
+            t->s = calloc(1, 1);
+            if (t->s) return t->s;
+        }
+        free(t->s);
+        gc_set_error("%s: out of memory", who);
+        return NULL;
+    }
+    return t->s;
+}
+
+static const char *num(const TraceOptions *o, double v, char *buf, size_t size)
+{
+    return gc_format_number(gc_trace_round(o, v), o->precision, buf, size);
+}
+
+static void nested(Text *out, const Tensor *t, const double *data, const TraceOptions *o, int dim,
+                   int64_t offset, int64_t stride)
+{
+    char b[64];
+    if (dim == t->ndim) {
+        gc_text_add(out, "%s", num(o, data[offset], b, sizeof b));
+        return;
+    }
+    int64_t n = t->shape[dim], inner = n ? stride / n : 0;
+    gc_text_add(out, "[");
+    for (int64_t k = 0; k < n; k++) {
+        if (k) gc_text_add(out, ", ");
+        nested(out, t, data, o, dim + 1, offset + k * inner, inner);
+    }
+    gc_text_add(out, "]");
+}
+
+void gc_text_values(Text *out, const Tensor *t, const double *data, const TraceOptions *o)
+{
+    char b1[64], b2[64], b3[96];
+    if (!data) data = t->data;
+    if (t->numel <= GC_TRACE_SMALL) {
+        nested(out, t, data, o, 0, 0, t->numel);
+        return;
+    }
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    for (int64_t i = 0; i < t->numel; i++) {
+        lo = data[i] < lo ? data[i] : lo;
+        hi = data[i] > hi ? data[i] : hi;
+        sum += data[i];
+    }
+    gc_text_add(out, "shape %s: min %s, mean ", gc_shape_str(t->ndim, t->shape, b3, sizeof b3),
+                num(o, lo, b1, sizeof b1));
+    gc_text_add(out, "%s, max %s", num(o, sum / (double)t->numel, b1, sizeof b1),
+                num(o, hi, b2, sizeof b2));
+}
+
+/* ---- boxes ---------------------------------------------------------------------- */
 
 /* Columns a UTF-8 string takes (one per character). */
 static int columns(const char *s)
@@ -333,4 +416,31 @@ char *gc_trace_markdown(const char *text, const char *title)
         text += len + (nl != NULL);
     }
     return gc_text_finish(&out, "markdown");
+}
+
+/* ---- files -------------------------------------------------------------------------- */
+
+int gc_write_atomic(const char *path, const char *text, const char *who)
+{
+    size_t n = strlen(path) + 5;
+    char *tmp = malloc(n);
+    if (!tmp) { gc_set_error("%s: out of memory", who); return -1; }
+    snprintf(tmp, n, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        gc_set_error("%s: cannot write '%s': %s", who, path, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    size_t len = strlen(text);
+    int bad = fwrite(text, 1, len, f) != len;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        gc_set_error("%s: cannot write '%s': %s", who, path, strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
 }

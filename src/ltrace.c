@@ -259,8 +259,20 @@ static int l_graph(lua_State *L)
     return deliver(L, gc_graph_boxes(root, &o.trace, o.max_nodes), &o, "graph", "Graph");
 }
 
+/* dot(a, b) stays the dot product (the function saved as upvalue 1); a file
+ * name, an options table or nothing after the tensor asks for DOT text. */
 static int l_dot(lua_State *L)
 {
+    int t2 = lua_type(L, 2);
+    int graph = lgc_test(L, 1) && (t2 == LUA_TNONE || t2 == LUA_TNIL || t2 == LUA_TSTRING ||
+                                   (t2 == LUA_TTABLE && !lgc_test(L, 2) && lua_rawlen(L, 2) == 0));
+    if (!graph) {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_insert(L, 1);
+        lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+        return lua_gettop(L);
+    }
+    lua_settop(L, 3);
     Tensor *root = lgc_check(L, 1);
     Options o = options(L, lua_istable(L, 2) ? 2 : 3, "dot");
     if (lua_type(L, 2) == LUA_TSTRING) o.file = lua_tostring(L, 2);
@@ -340,7 +352,7 @@ static const Doc docs[] = {
      "local derivative from the op table, its value, the incoming gradient, their product, and the "
      "sum when a node feeds several others). With x, prints the chain rule from E down to x: one "
      "product of factors per path (the factors run between named nodes) and their sum. Options as "
-     "for trace.",
+     "for trace; E:backward{trace=true} runs the backward pass and prints the same as explain(E).",
      "E:backward(); explain(E, w5)\n"
      "  --> ∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
      "0.593269992 = 0.082167041"},
@@ -371,8 +383,30 @@ void lgc_open_trace(lua_State *L)
 {
     lua_getfield(L, -1, "_docs");
     for (const Doc *d = docs; d->name; d++) {
-        lua_pushcfunction(L, d->fn);
-        lua_setfield(L, -3, d->name);
+        if (d->fn == l_dot) {           /* shares its name with the dot product */
+            lua_getfield(L, -2, "dot");
+            lua_pushcclosure(L, l_dot, 1);
+            lua_setfield(L, -3, "dot");
+            lua_getfield(L, -1, "dot");
+            if (lua_istable(L, -1)) {   /* one help entry telling both */
+                static const char *const fields[] = {"signature", "summary", "example"};
+                const char *ours[] = {d->signature, d->summary, d->example};
+                const char *joins[] = {"  or  ", " With a tensor and a file name (or nothing): ", "\n"};
+                for (int i = 0; i < 3; i++) {
+                    lua_getfield(L, -1, fields[i]);
+                    const char *theirs = lua_tostring(L, -1);
+                    lua_pushfstring(L, "%s%s%s", theirs ? theirs : "", joins[i], ours[i]);
+                    lua_setfield(L, -3, fields[i]);
+                    lua_pop(L, 1);
+                }
+                lua_pop(L, 1);
+                continue;
+            }
+            lua_pop(L, 1);
+        } else {
+            lua_pushcfunction(L, d->fn);
+            lua_setfield(L, -3, d->name);
+        }
         lua_createtable(L, 0, 5);
         lua_pushstring(L, d->name), lua_setfield(L, -2, "name");
         lua_pushstring(L, d->signature), lua_setfield(L, -2, "signature");

@@ -14,9 +14,7 @@
  * whose inputs carry fresh gradients (a vector-Jacobian product), so every
  * op the engine knows can be traced without a second copy of its maths.
  */
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,52 +23,20 @@
 #include "print.h"
 #include "trace.h"
 
-#define SMALL 8          /* tensors with more elements print as a summary */
 #define MAX_PATHS 16     /* explain writes out at most this many paths */
 
-/* ---- text ---------------------------------------------------------------- */
-
-void gc_text_add(Text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || t->failed) return;
-    if (t->len + (size_t)n + 1 > t->cap) {
-        size_t cap = (t->len + (size_t)n + 1) * 2;
-        char *s = realloc(t->s, cap);
-        if (!s) { t->failed = 1; return; }
-        t->s = s, t->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
-
-char *gc_text_finish(Text *t, const char *who)
-{
-    if (t->failed || !t->s) {
-        if (!t->failed && !t->s) {          /* nothing was written: an empty string */
-            t->s = calloc(1, 1);
-            if (t->s) return t->s;
-        }
-        free(t->s);
-        gc_set_error("%s: out of memory", who);
-        return NULL;
-    }
-    return t->s;
-}
+/* ---- numbers -------------------------------------------------------------- */
 
 /* Rounds v to n significant digits, as a hand calculation writes it down. */
-static double rnd(const TraceOptions *o, double v)
+double gc_trace_round(const TraceOptions *o, double v)
 {
     if (o->round <= 0 || !isfinite(v) || v == 0) return v;
     char buf[64];
     snprintf(buf, sizeof buf, "%.*e", o->round - 1, v);
     return strtod(buf, NULL);
 }
+
+#define rnd gc_trace_round   /* short, as it appears in every formula below */
 
 static const char *num(const TraceOptions *o, double v, char *buf, size_t size)
 {
@@ -84,42 +50,6 @@ static void term(Text *out, const TraceOptions *o, double v)
     gc_text_add(out, v < 0 ? "(%s)" : "%s", num(o, v, b, sizeof b));
 }
 
-static void nested(Text *out, const Tensor *t, const double *data, const TraceOptions *o, int dim,
-                   int64_t offset, int64_t stride)
-{
-    char b[64];
-    if (dim == t->ndim) {
-        gc_text_add(out, "%s", num(o, data[offset], b, sizeof b));
-        return;
-    }
-    int64_t n = t->shape[dim], inner = n ? stride / n : 0;
-    gc_text_add(out, "[");
-    for (int64_t k = 0; k < n; k++) {
-        if (k) gc_text_add(out, ", ");
-        nested(out, t, data, o, dim + 1, offset + k * inner, inner);
-    }
-    gc_text_add(out, "]");
-}
-
-void gc_text_values(Text *out, const Tensor *t, const double *data, const TraceOptions *o)
-{
-    char b1[64], b2[64], b3[96];
-    if (!data) data = t->data;
-    if (t->numel <= SMALL) {
-        nested(out, t, data, o, 0, 0, t->numel);
-        return;
-    }
-    double lo = INFINITY, hi = -INFINITY, sum = 0;
-    for (int64_t i = 0; i < t->numel; i++) {
-        lo = data[i] < lo ? data[i] : lo;
-        hi = data[i] > hi ? data[i] : hi;
-        sum += data[i];
-    }
-    gc_text_add(out, "shape %s: min %s, mean ", gc_shape_str(t->ndim, t->shape, b3, sizeof b3),
-                num(o, lo, b1, sizeof b1));
-    gc_text_add(out, "%s, max %s", num(o, sum / (double)t->numel, b1, sizeof b1),
-                num(o, hi, b2, sizeof b2));
-}
 
 const char *gc_trace_label(const Tensor *t, const TraceOptions *o, char *buf, size_t size)
 {
@@ -328,7 +258,7 @@ static void operand(const View *v, Text *out, const Tensor *t, int numbers, int 
     } else if (numbers && t->numel == 1) {
         double x = k >= 0 ? v->hand[k] : t->data[0];
         gc_text_add(out, x < 0 && outer < 9 ? "(%s)" : "%s", num(&v->o, x, b, sizeof b));
-    } else if (numbers && t->numel <= SMALL) {
+    } else if (numbers && t->numel <= GC_TRACE_SMALL) {
         gc_text_values(out, t, NULL, &v->o);
     } else {
         gc_text_add(out, "%s", gc_trace_label(t, &v->o, b, sizeof b));
@@ -851,31 +781,4 @@ done:
     view_close(&v);
     if (rc) { free(out.s); return NULL; }
     return gc_text_finish(&out, "explain");
-}
-
-/* ---- files -------------------------------------------------------------------------- */
-
-int gc_write_atomic(const char *path, const char *text, const char *who)
-{
-    size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    if (!tmp) { gc_set_error("%s: out of memory", who); return -1; }
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        gc_set_error("%s: cannot write '%s': %s", who, path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    size_t len = strlen(text);
-    int bad = fwrite(text, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        gc_set_error("%s: cannot write '%s': %s", who, path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
 }

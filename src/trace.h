@@ -61,6 +61,12 @@ int gc_write_atomic(const char *path, const char *text, const char *who);
 
 /* ---- shared by trace.c and graph.c ------------------------------------- */
 
+/* Tensors with more elements print as shape and min/mean/max. */
+#define GC_TRACE_SMALL 8
+
+/* v rounded to opt->round significant digits (unchanged when it is 0). */
+double gc_trace_round(const TraceOptions *opt, double v);
+
 /* A growing string; on allocation failure it stops growing and says so. */
 typedef struct Text { char *s; size_t len, cap; int failed; } Text;
 void gc_text_add(Text *t, const char *fmt, ...)
