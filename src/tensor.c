@@ -101,6 +101,11 @@ static uint64_t next_id = 1;
 int64_t gc_live_tensors(void) { return live_tensors; }
 int64_t gc_live_bytes(void) { return live_bytes; }
 
+int64_t gc_tensor_bytes(const Tensor *t)
+{
+    return (int64_t)((char *)t->data - (char *)t) + t->numel * (int64_t)sizeof(double);
+}
+
 /* One allocation holds the header, the input lists and the values: most
  * tensors are small, and an op's cost is mostly its allocations. */
 Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs)
@@ -123,7 +128,7 @@ Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs)
     t->numel = n;
     t->id = next_id++;
     live_tensors++;
-    live_bytes += n * (int64_t)sizeof(double);
+    live_bytes += (int64_t)(header + (size_t)n * sizeof(double));
     return t;
 }
 
@@ -158,7 +163,7 @@ void gc_release(Tensor *t)
         DIES(d->saved);
         DIES(d->grad);
         live_tensors--;
-        live_bytes -= d->numel * (int64_t)sizeof(double);
+        live_bytes -= gc_tensor_bytes(d);
         free(d->name);
         free(d);
     }

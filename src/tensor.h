@@ -77,9 +77,10 @@ int gc_set_name(Tensor *t, const char *name);
 Tensor *gc_copy(const Tensor *t);      /* values only: a new leaf */
 Tensor *gc_detach(Tensor *t);          /* same as gc_copy, named "detach" for the API */
 
-/* Live tensors and the bytes their values take. */
+/* Live tensors and the bytes they take (values and header). */
 int64_t gc_live_tensors(void);
 int64_t gc_live_bytes(void);
+int64_t gc_tensor_bytes(const Tensor *t);
 
 /* ---- shapes -------------------------------------------------------------- */
 
