@@ -37,5 +37,8 @@ void lgc_open_tensor(lua_State *L, const luaL_Reg *methods);
  * top of the stack: traces (ltrace.c) and optimizers (loptim.c). */
 void lgc_open_trace(lua_State *L);
 void lgc_open_optim(lua_State *L);
+/* Prints the backward trace of the tensor at root_idx with the options
+ * table at opts (backward{trace=true, ...}); 0 results. */
+int lgc_backward_trace(lua_State *L, int root_idx, int opts);
 
 #endif

@@ -440,7 +440,6 @@ static int l_backward(lua_State *L)
     if (gc_backward(root, seed, &accumulated, &n)) return lgc_raise(L);
     note_accumulation(accumulated, n);
     free(accumulated);
-    int lgc_backward_trace(lua_State *L, int root, int opts);   /* ltrace.c */
     return opts ? lgc_backward_trace(L, 1, opts) : 0;
 }
 

@@ -146,7 +146,6 @@ static int l_explain(lua_State *L)
 }
 
 /* Called by y:backward{trace=true, ...} once the backward pass has run. */
-int lgc_backward_trace(lua_State *L, int root_idx, int opts);
 int lgc_backward_trace(lua_State *L, int root_idx, int opts)
 {
     lua_getfield(L, opts, "trace");
