@@ -335,10 +335,18 @@ static int gradcheck_body(lua_State *L)
         lua_rawgeti(L, 2, k);
         Tensor *x = lgc_test(L, -1);
         if (!x) return luaL_error(L, "gradcheck: inputs[%d] is a %s, expected a tensor", k, luaL_typename(L, -1));
+        for (int j = 1; j < k; j++) {   /* each input's gradient is set aside once */
+            lua_rawgeti(L, 2, j);
+            if (lgc_test(L, -1) == x)
+                return luaL_error(L, "gradcheck: inputs[%d] is the same tensor as inputs[%d]; pass it once", k, j);
+            lua_pop(L, 1);
+        }
         checked += x->requires_grad;
         lua_pop(L, 1);
     }
     if (!checked) return luaL_error(L, "gradcheck: no input requires a gradient; make them with var()");
+    if (gc_no_grad_depth > 0)
+        return luaL_error(L, "gradcheck: called inside no_grad, where no graph is recorded for backward");
 
     /* 1. The analytic gradient: one forward and one backward. The inputs'
      *    own gradients are set aside so that nothing accumulates into them. */
