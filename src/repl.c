@@ -149,15 +149,41 @@ static int read_plain(char **line, size_t *len) {
     return LINE_OK;
 }
 
-/* Reads a line into a malloc'd string (the caller frees it). */
+/* What is left of a block of lines pasted at once; NULL when none. */
+static char *pasted;
+static size_t pasted_at;
+
+static void drop_pasted(void) {
+    free(pasted);
+    pasted = NULL;
+}
+
+/*
+ * Reads a line into a malloc'd string (the caller frees it). A paste of
+ * several lines arrives from readline as one text; it is handed out a line
+ * at a time, so that it runs as if typed.
+ */
 static int read_line(const char *prompt, char **line, size_t *len) {
-    if (use_readline) {
-        int r = read_terminal(prompt, line);
-        if (r == LINE_OK)
-            *len = strlen(*line);
-        return r;
+    char *start, *nl;
+    size_t n;
+    if (!use_readline)
+        return read_plain(line, len);
+    if (pasted == NULL) {
+        int r = read_terminal(prompt, &pasted);
+        if (r != LINE_OK)
+            return r;
+        pasted_at = 0;
     }
-    return read_plain(line, len);
+    start = pasted + pasted_at;
+    nl = strchr(start, '\n');
+    n = nl != NULL ? (size_t)(nl - start) : strlen(start);
+    *line = strndup(start, n);
+    *len = n;
+    if (nl != NULL)
+        pasted_at += n + 1;
+    else
+        drop_pasted();
+    return *line != NULL ? LINE_OK : LINE_EOF;
 }
 
 /* ---- compiling what was typed ---------------------------------------------- */
@@ -349,7 +375,9 @@ static void set_last(lua_State *L, int idx) {
 static void evaluate(lua_State *L, const struct input *in) {
     int base = lua_gettop(L) - in->nargs - 1;
     double start = now(), seconds;
-    int status = run_call(L, in->nargs, LUA_MULTRET);
+    int status;
+    run_sigint_seen = 0;
+    status = run_call(L, in->nargs, LUA_MULTRET);
     seconds = now() - start;
     if (status != LUA_OK) {
         run_report(L, status);
@@ -363,6 +391,8 @@ static void evaluate(lua_State *L, const struct input *in) {
             run_report(L, run_call(L, n, 0));
         }
     }
+    if (run_sigint_seen)
+        drop_pasted();      /* Ctrl-C stops the rest of a paste too */
     lua_settop(L, base);
     if (in->timed) {
         char text[64];
@@ -405,6 +435,7 @@ void repl_run(lua_State *L) {
     }
     if (use_readline)
         history_close();
+    drop_pasted();
     lua_settop(L, base);
     run_progname = progname;
 }

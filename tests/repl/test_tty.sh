@@ -92,6 +92,17 @@ run 'end'
 run 'sq(12)'
 check "the statement runs once finished" '^144$'
 
+# a paste of several lines (bracketed, as terminals send it) runs as if typed
+printf 'function tri(v)\n  return v * 3\nend\ntri(5)\npasted = {\n' >"$tmp/paste"
+i=0
+while [ $i -lt 300 ]; do echo "$i," >>"$tmp/paste"; i=$((i + 1)); done
+printf '}\n"pasted " .. #pasted' >>"$tmp/paste"
+t load-buffer "$tmp/paste"
+t paste-buffer -p -t gc
+key Enter
+check "a pasted block runs line by line" '^15$'
+check "a long paste arrives whole" '^pasted 300$'
+
 # Ctrl-C at a continuation prompt drops the pending lines
 run 'pending_t = {'
 wait_for '^\.\. *$'
