@@ -6,7 +6,8 @@
  * stops the path); after it, the start of the name to complete. Names come
  * from:
  *   a bare word    the globals and the Lua keywords
- *   t.na           the fields of table t
+ *   t.na           the fields of table t; of a tensor, its methods and
+ *                  the fields its metatable lists in `fields`, if any
  *   x:na           the methods of x: a tensor's come from the tensor
  *                  metatable (its methods table), a string's from the
  *                  string library
@@ -76,9 +77,10 @@ static void add_keys(lua_State *L, int t, int res, const char *head, const char 
 
 /* Pushes the table whose keys complete after `value:` (or nil). */
 static void push_method_table(lua_State *L, int value) {
-    if (luaL_testudata(L, value, GRADCALC_TENSOR) != NULL || lua_type(L, value) == LUA_TSTRING) {
+    if (lua_type(L, value) == LUA_TUSERDATA || lua_type(L, value) == LUA_TSTRING) {
         /* __index when it is a table; the tensor metatable's __index is a
-           function (it serves fields too) and keeps its methods in .methods */
+           function (it serves fields too) and keeps its methods in .methods,
+           as gradcalc's other objects (optimizers) do */
         static const char *const where[] = {"__index", "methods"};
         if (lua_getmetatable(L, value)) {
             for (int i = 0; i < 2; i++) {
@@ -97,6 +99,26 @@ static void push_method_table(lua_State *L, int value) {
         return;
     }
     lua_pushnil(L);
+}
+
+/* Adds the names in the array `fields` of the metatable of the userdata
+   at value (x.shape, x.grad, ...), when the metatable lists them. */
+static void add_fields(lua_State *L, int value, int res, const char *head, const char *prefix) {
+    size_t plen = strlen(prefix);
+    if (!lua_getmetatable(L, value))
+        return;
+    lua_pushliteral(L, "fields");
+    if (lua_rawget(L, -2) == LUA_TTABLE) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        for (lua_Integer i = 1; i <= n && i <= MAX_MATCHES; i++) {
+            if (lua_rawgeti(L, -1, i) == LUA_TSTRING && strncmp(lua_tostring(L, -1), prefix, plen) == 0) {
+                lua_pushfstring(L, "%s%s", head, lua_tostring(L, -1));
+                lua_rawseti(L, res, (lua_Integer)lua_rawlen(L, res) + 1);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 2);
 }
 
 /* Protected: word at 1; returns a table of completions. */
@@ -148,10 +170,11 @@ static int collect(lua_State *L) {
             add_keys(L, lua_gettop(L), res, head, sep + 1, 1);
     } else if (lua_istable(L, value)) {
         add_keys(L, value, res, head, sep + 1, 0);
-    } else if (luaL_testudata(L, value, GRADCALC_TENSOR) != NULL) {
+    } else if (lua_type(L, value) == LUA_TUSERDATA) {
         push_method_table(L, value);
         if (lua_istable(L, -1))
             add_keys(L, lua_gettop(L), res, head, sep + 1, 0);
+        add_fields(L, value, res, head, sep + 1);
     }
     lua_settop(L, res);
     return 1;

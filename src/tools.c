@@ -231,6 +231,24 @@ static int push_key_of(lua_State *L, int t, int v) {
     return 0;
 }
 
+/* Like push_key_of, one level down: finds optim.SGD in the module's
+   table optim and pushes "optim.SGD". */
+static int push_key_in_parts(lua_State *L, int module, int v) {
+    lua_pushnil(L);
+    while (lua_next(L, module)) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1) &&
+            push_key_of(L, lua_gettop(L), v)) {
+            /* stack: part name, part, key */
+            lua_pushfstring(L, "%s.%s", lua_tostring(L, -3), lua_tostring(L, -1));
+            lua_replace(L, -4);
+            lua_pop(L, 2);
+            return 1;
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
 /* Prints what a tensor is and which methods it has. */
 static void help_tensor(lua_State *L, int x) {
     pretty_push_shape(L, x);
@@ -275,10 +293,15 @@ static int help(lua_State *L) {
     int module = lua_upvalueindex(1);
     int docs, found;
     const char *name = NULL;
+    int nargs = lua_gettop(L);
     lua_settop(L, 1);
     push_docs(L, module);
     docs = lua_gettop(L);
-    if (lua_isnoneornil(L, 1)) {
+    if (lua_isnil(L, 1) && nargs > 0) {
+        puts("help: that is nil. Is the name spelt right? help() lists the functions.");
+        return 0;
+    }
+    if (nargs == 0) {
         fputs(tour, stdout);
         printf("\n%sFunctions with help%s (help \"name\" or ?name):\n", pretty_esc(ROLE_TITLE),
                pretty_esc(ROLE_RESET));
@@ -296,9 +319,10 @@ static int help(lua_State *L) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
         push_methods(L);
         found = push_key_of(L, module, 1) || push_key_of(L, docs + 1, 1) ||
-                push_key_of(L, docs + 2, 1);
+                push_key_of(L, docs + 2, 1) || push_key_in_parts(L, module, 1);
         if (!found) {
-            puts("This function is not one of gradcalc's, so it has no help; help() lists those that do.");
+            puts("This function is not one of gradcalc's, so it has no help here (Lua's own\n"
+                 "functions are in the Lua 5.4 reference manual); help() lists gradcalc's.");
             return 0;
         }
         name = lua_tostring(L, -1);
