@@ -121,9 +121,10 @@ static void add_fields(lua_State *L, int value, int res, const char *head, const
     lua_pop(L, 2);
 }
 
-/* Protected: word at 1; returns a table of completions. */
+/* Protected: the word (a C string, light userdata) at 1; returns a
+   table of completions. */
 static int collect(lua_State *L) {
-    const char *word = luaL_checkstring(L, 1);
+    const char *word = (const char *)lua_touserdata(L, 1);
     const char *sep = strrchr(word, '.');
     const char *colon = strrchr(word, ':');
     int res;
@@ -194,8 +195,10 @@ static void find_matches(const char *word) {
     lua_State *L = state;
     int top = lua_gettop(L);
     free_matches();
+    /* Nothing that allocates before the protected call: no error can
+       escape it. */
     lua_pushcfunction(L, collect);
-    lua_pushstring(L, word);
+    lua_pushlightuserdata(L, (void *)word);
     if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1)) {
         size_t n = (size_t)lua_rawlen(L, -1), k = 0;
         matches = calloc(n + 1, sizeof *matches);

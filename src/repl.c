@@ -15,6 +15,7 @@
  * lines come plainly from stdin: no prompt, no escape codes, no history.
  */
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,6 +416,7 @@ void repl_run(lua_State *L) {
         sa.sa_handler = on_sigwinch;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGWINCH, &sa, NULL);
+        setlocale(LC_CTYPE, "");    /* so readline edits UTF-8 as characters */
         rl_catch_signals = 0;       /* gradcalc handles Ctrl-C itself */
         rl_catch_sigwinch = 0;
         complete_init(L);
