@@ -68,6 +68,10 @@ void history_open(void) {
 
     using_history();
     stifle_history(HISTORY_ENTRIES);
+    /* A timestamp is written as history_comment_char and the time; with
+       the default '\0' readline writes none, and without them a
+       statement of several lines would come back as separate lines. */
+    history_comment_char = '#';
     history_write_timestamps = 1;
     history_multiline_entries = 1;
     if (env != NULL && env[0] == '\0')

@@ -197,6 +197,7 @@ exited
 if grep -q 'history_probe = 31337' "$hist" 2>/dev/null; then ok "history is written"; else notok "history is written" "not in $hist"; fi
 start "GRADCALC_HISTORY='$hist'"
 key Up
+check "a statement of several lines comes back whole" '^end$'
 key Up
 check "history is read back" '> history_probe = 31337$'
 key C-u
