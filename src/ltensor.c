@@ -355,6 +355,14 @@ void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
     lua_setfield(L, -3, "methods");      /* for completion and help */
     lua_pushcclosure(L, tensor_index, 1);
     lua_setfield(L, -2, "__index");
+    static const char *const fields[] = {"shape", "grad", "name", "requires_grad", "is_leaf",
+                                         "grad_fn", "ndim", "T"};   /* read by completion */
+    lua_createtable(L, (int)(sizeof fields / sizeof *fields), 0);
+    for (int i = 0; i < (int)(sizeof fields / sizeof *fields); i++) {
+        lua_pushstring(L, fields[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "fields");
     lua_pop(L, 1);
 
     lua_newtable(L);                     /* cache of x.grad values, weak */
