@@ -69,7 +69,7 @@ test-plain: all $(BUILD)/test_core
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS="$(SAN_FLAGS)" build/asan/gradcalc build/asan/test_core
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=32 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run.sh build/asan/gradcalc build/asan/test_core none asan | tee -a build/results.txt
 
 # The sanitizer build keeps its binary in its own folder.
