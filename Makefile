@@ -24,7 +24,7 @@ GC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -fPIC $(LUA_CFLAGS)
 BUILD ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-CORE = tensor autograd op_table ops_elementwise ops_reduce ops_matmul ops_shape ops_loss print random optim plot trace graph
+CORE = tensor autograd op_table ops_elementwise ops_reduce ops_matmul ops_shape ops_loss print random optim plot trace graph text
 BINDING = lgradcalc ltensor ltrace loptim
 APP = main run repl pretty complete history tools
 

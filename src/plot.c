@@ -8,36 +8,14 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plot.h"
 #include "print.h"
+#include "text.h"
 
-/* ---- a growing string ---------------------------------------------------------- */
-
-typedef struct Text { char *s; size_t len, cap; int failed; } Text;
-
-static void add(Text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || t->failed) return;
-    if (t->len + (size_t)n + 1 > t->cap) {
-        size_t cap = (t->len + (size_t)n + 1) * 2;
-        char *s = realloc(t->s, cap);
-        if (!s) { t->failed = 1; return; }
-        t->s = s, t->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
 
 /* ---- the range of the values -------------------------------------------------------- */
 
@@ -104,12 +82,12 @@ static double y_pos(double v, Range r, double size) { return r.hi == r.lo ? size
 static void note_skipped(Text *t, const double *v, int64_t n, int64_t finite)
 {
     if (finite == n) return;
-    add(t, "note: %lld non-finite value%s (nan/inf) skipped, at step%s", (long long)(n - finite),
+    gc_text_add(t, "note: %lld non-finite value%s (nan/inf) skipped, at step%s", (long long)(n - finite),
         n - finite == 1 ? "" : "s", n - finite == 1 ? "" : "s");
     int listed = 0;
     for (int64_t i = 0; i < n && listed < 5; i++)
-        if (!isfinite(v[i])) add(t, "%s %lld", listed++ ? "," : "", (long long)i + 1);
-    add(t, "%s\n", n - finite > 5 ? ", …" : "");
+        if (!isfinite(v[i])) gc_text_add(t, "%s %lld", listed++ ? "," : "", (long long)i + 1);
+    gc_text_add(t, "%s\n", n - finite > 5 ? ", …" : "");
 }
 
 char *gc_plot_text(const double *v, int64_t n, int width, int height, const char *title)
@@ -136,20 +114,20 @@ char *gc_plot_text(const double *v, int64_t n, int width, int height, const char
     gc_format_number(r.lo, 4, lo, sizeof lo);
     int margin = (int)(strlen(hi) > strlen(lo) ? strlen(hi) : strlen(lo));
     Text t = {0};
-    if (title) add(&t, "%*s  %s\n", margin, "", title);
+    if (title) gc_text_add(&t, "%*s  %s\n", margin, "", title);
     for (int row = 0; row < height; row++) {
         const char *label = row == 0 ? hi : row == height - 1 ? lo : "";
-        add(&t, "%*s %s", margin, label, *label ? "┤" : "│");
+        gc_text_add(&t, "%*s %s", margin, label, *label ? "┤" : "│");
         for (int col = 0; col < width; col++) {
             unsigned bits = c.cells[row * width + col];
-            if (bits) add(&t, "%c%c%c", 0xE2, 0xA0 + (bits >> 6), 0x80 + (bits & 0x3F));   /* UTF-8 of U+2800+bits */
-            else add(&t, " ");
+            if (bits) gc_text_add(&t, "%c%c%c", 0xE2, 0xA0 + (bits >> 6), 0x80 + (bits & 0x3F));   /* UTF-8 of U+2800+bits */
+            else gc_text_add(&t, " ");
         }
-        add(&t, "\n");
+        gc_text_add(&t, "\n");
     }
-    add(&t, "%*s └", margin, "");
-    for (int col = 0; col < width; col++) add(&t, "─");
-    add(&t, "\n");
+    gc_text_add(&t, "%*s └", margin, "");
+    for (int col = 0; col < width; col++) gc_text_add(&t, "─");
+    gc_text_add(&t, "\n");
 
     /* x labels: the step numbers 1, the middle one and n, under their
      * columns (the middle one only where it fits); ASCII, one byte a column */
@@ -166,19 +144,14 @@ char *gc_plot_text(const double *v, int64_t n, int width, int height, const char
         if (n >= 3 && at_middle > lf && at_middle + lm < at_last) memcpy(xl + at_middle, middle, (size_t)lm);
         if (n >= 2) memcpy(xl + at_last, last, (size_t)ll);
         else xl[lf] = '\0';
-        add(&t, "%*s  %s\n", margin, "", xl);
+        gc_text_add(&t, "%*s  %s\n", margin, "", xl);
         free(xl);
     } else {
         t.failed = 1;
     }
     note_skipped(&t, v, n, r.finite);
     free(c.cells);
-    if (t.failed) {
-        free(t.s);
-        gc_set_error("plot: out of memory");
-        return NULL;
-    }
-    return t.s;
+    return gc_text_finish(&t, "plot");
 }
 
 /* ---- SVG ------------------------------------------------------------------------------ */

@@ -6,13 +6,13 @@
  * Large tensors show their first and last few entries along each dim.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ops.h"
 #include "print.h"
+#include "text.h"
 
 int gc_print_precision = 6;
 
@@ -27,27 +27,6 @@ const char *gc_format_number(double v, int precision, char *buf, size_t size)
     return buf;
 }
 
-/* A growing string; on allocation failure it stays short and flags it. */
-typedef struct Text { char *s; size_t len, cap; int failed; } Text;
-
-static void add(Text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || t->failed) return;
-    if (t->len + (size_t)n + 1 > t->cap) {
-        size_t cap = (t->len + (size_t)n + 1) * 2;
-        char *s = realloc(t->s, cap);
-        if (!s) { t->failed = 1; return; }
-        t->s = s, t->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
 
 typedef struct Layout { const Tensor *t; int summarise, width, precision, indent; } Layout;
 
@@ -74,27 +53,27 @@ static void measure(Layout *l, int dim, int64_t offset, int64_t stride)
 static void separator(Text *out, const Layout *l, int dim)
 {
     if (dim == l->t->ndim - 1) {
-        add(out, ", ");
+        gc_text_add(out, ", ");
         return;
     }
-    add(out, ",");
-    for (int blank = 0; blank < l->t->ndim - dim - 2; blank++) add(out, "\n");
-    add(out, "\n%*s", l->indent + dim + 1, "");
+    gc_text_add(out, ",");
+    for (int blank = 0; blank < l->t->ndim - dim - 2; blank++) gc_text_add(out, "\n");
+    gc_text_add(out, "\n%*s", l->indent + dim + 1, "");
 }
 
 static void emit(Text *out, Layout *l, int dim, int64_t offset, int64_t stride)
 {
     char buf[64];
     if (dim == l->t->ndim) {
-        add(out, "%*s", l->width, gc_format_number(l->t->data[offset], l->precision, buf, sizeof buf));
+        gc_text_add(out, "%*s", l->width, gc_format_number(l->t->data[offset], l->precision, buf, sizeof buf));
         return;
     }
     int64_t n = l->t->shape[dim], inner = n ? stride / n : 0;
-    add(out, "[");
+    gc_text_add(out, "[");
     for (int64_t k = 0; k < n; k++) {
         if (!shown(l, dim, k)) {
             if (k == EDGE) {
-                add(out, "...");
+                gc_text_add(out, "...");
                 separator(out, l, dim);
             }
             continue;
@@ -102,7 +81,7 @@ static void emit(Text *out, Layout *l, int dim, int64_t offset, int64_t stride)
         emit(out, l, dim + 1, offset + k * inner, inner);
         if (k < n - 1) separator(out, l, dim);
     }
-    add(out, "]");
+    gc_text_add(out, "]");
 }
 
 char *gc_format(const Tensor *t, int precision)
@@ -110,26 +89,21 @@ char *gc_format(const Tensor *t, int precision)
     Text out = {0};
     Layout l = {t, t->numel > SUMMARY_THRESHOLD, 1, precision, (int)strlen("tensor(")};
     char buf[64];
-    add(&out, "tensor(");
+    gc_text_add(&out, "tensor(");
     if (t->ndim == 0) {
-        add(&out, "%s", gc_format_number(t->data[0], precision, buf, sizeof buf));
+        gc_text_add(&out, "%s", gc_format_number(t->data[0], precision, buf, sizeof buf));
     } else {
         measure(&l, 0, 0, t->numel);
         emit(&out, &l, 0, 0, t->numel);
     }
-    if (t->name) add(&out, ", name=\"%s\"", t->name);
+    if (t->name) gc_text_add(&out, ", name=\"%s\"", t->name);
     if (t->ndim > 0) {
-        add(&out, ", shape={");
-        for (int d = 0; d < t->ndim; d++) add(&out, d ? ", %lld" : "%lld", (long long)t->shape[d]);
-        add(&out, "}");
+        gc_text_add(&out, ", shape={");
+        for (int d = 0; d < t->ndim; d++) gc_text_add(&out, d ? ", %lld" : "%lld", (long long)t->shape[d]);
+        gc_text_add(&out, "}");
     }
-    if (t->op) add(&out, ", grad_fn=%s", t->op->name);
-    else if (t->requires_grad) add(&out, ", requires_grad=true");
-    add(&out, ")");
-    if (out.failed) {
-        free(out.s);
-        gc_set_error("tostring: out of memory");
-        return NULL;
-    }
-    return out.s;
+    if (t->op) gc_text_add(&out, ", grad_fn=%s", t->op->name);
+    else if (t->requires_grad) gc_text_add(&out, ", requires_grad=true");
+    gc_text_add(&out, ")");
+    return gc_text_finish(&out, "tostring");
 }

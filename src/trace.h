@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "tensor.h"
+#include "text.h"
 
 typedef struct TraceOptions {
     int precision;   /* significant digits printed */
@@ -66,16 +67,6 @@ int gc_write_atomic(const char *path, const char *text, const char *who);
 
 /* v rounded to opt->round significant digits (unchanged when it is 0). */
 double gc_trace_round(const TraceOptions *opt, double v);
-
-/* A growing string; on allocation failure it stops growing and says so. */
-typedef struct Text { char *s; size_t len, cap; int failed; } Text;
-void gc_text_add(Text *t, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-/* Hands over the string (NULL, with gc_error set, if memory ran out). */
-char *gc_text_finish(Text *t, const char *who);
 
 /* Values as "0.15", "[0.1, 0.2]", or for big tensors "shape [100, 10]: min … mean … max …". */
 void gc_text_values(Text *out, const Tensor *t, const double *data, const TraceOptions *opt);
