@@ -12,6 +12,7 @@ CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LUA_CMOD ?= $(PREFIX)/lib/lua/5.4
+LESSONSDIR ?= $(PREFIX)/share/gradcalc/lessons
 
 # Expanded when a recipe runs, i.e. after `deps` has installed pkg-config data.
 LUA_CFLAGS = $(shell $(PKG_CONFIG) --cflags lua5.4)
@@ -43,6 +44,9 @@ deps:
 $(BUILD)/%.o: src/%.c $(HEADERS) | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(GC_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# gradcalc looks for the lessons beside itself, then where install puts them.
+$(BUILD)/tools.o: GC_CFLAGS += -DGRADCALC_LESSONS_DIR='"$(LESSONSDIR)"'
 
 gradcalc: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) -lreadline $(BLAS_LIBS) -lz -lm
@@ -80,9 +84,11 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUA_CMOD)
 	install -m 755 gradcalc $(DESTDIR)$(BINDIR)/gradcalc
 	install -m 755 $(BUILD)/gradcalc.so $(DESTDIR)$(LUA_CMOD)/gradcalc.so
+	install -d $(DESTDIR)$(LESSONSDIR)
+	install -m 644 lessons/*.lua lessons/README.md $(DESTDIR)$(LESSONSDIR)
 
 bench: all
-	@for b in scripts/bench/*.lua; do ./gradcalc $$b; done
+	@sh scripts/bench/run.sh ./gradcalc
 
 clean:
 	rm -rf build gradcalc

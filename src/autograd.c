@@ -45,7 +45,7 @@ Tensor *gc_apply(OpCode code, int ninputs, Tensor **inputs, const OpArgs *args)
     if (args) probe.args = *args;
     if (op->shape(&probe)) return NULL;
 
-    Tensor *out = gc_new_node(probe.ndim, probe.shape, ninputs);
+    Tensor *out = gc_new_node(probe.ndim, probe.shape, ninputs, 0); /* forward writes it all */
     if (!out) return NULL;
     out->op = op;
     out->args = probe.args;

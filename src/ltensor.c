@@ -22,16 +22,16 @@ Tensor **lgc_newslot(lua_State *L)
 /*
  * Tensor values live outside Lua's heap, so the collector cannot see how
  * much memory its garbage holds. Once new tensors add up to more than what
- * was alive after the last collection (and at least 16 MiB), collect.
+ * was alive after the last collection (and at least 2 MiB), collect.
  */
 static void account(lua_State *L, const Tensor *t)
 {
-    static int64_t fresh = 0, threshold = (int64_t)16 << 20;
+    static int64_t fresh = 0, threshold = (int64_t)2 << 20;
     fresh += gc_tensor_bytes(t);
     if (fresh < threshold) return;
     lua_gc(L, LUA_GCCOLLECT);
     fresh = 0;
-    threshold = gc_live_bytes() > ((int64_t)16 << 20) ? gc_live_bytes() : (int64_t)16 << 20;
+    threshold = gc_live_bytes() > ((int64_t)2 << 20) ? gc_live_bytes() : (int64_t)2 << 20;
 }
 
 int lgc_raise(lua_State *L)

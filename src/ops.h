@@ -5,7 +5,7 @@
  * trace prints, the formula of its result and of its local derivatives as
  * text, and three functions side by side:
  *   shape    - checks the inputs and sets the output's shape,
- *   forward  - computes out->data from the inputs,
+ *   forward  - computes every element of out->data from the inputs,
  *   backward - adds d(loss)/d(input) into each input's grad, given out->grad.
  * Adding an op means adding one entry (and its tests).
  */

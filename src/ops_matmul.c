@@ -91,7 +91,8 @@ int gc_matmul_shape(Tensor *out)
     return 0;
 }
 
-/* Large products run in blocks of rows so that Ctrl-C is noticed. */
+/* Very large products (over 2^33 multiply-adds, a few seconds) run in
+ * blocks of rows so that Ctrl-C is noticed. */
 #define ROW_BLOCK 256
 
 int gc_matmul_forward(Tensor *out)
@@ -99,8 +100,9 @@ int gc_matmul_forward(Tensor *out)
     const Tensor *a = out->inputs[0], *b = out->inputs[1];
     Product p;
     product_of(a, b, &p, 0);
-    if (p.m == 0 || p.n == 0 || p.k == 0) return 0;      /* nothing to add up */
-    int64_t rows = p.m * p.n * p.k > ((int64_t)1 << 27) ? ROW_BLOCK : p.m;
+    if (p.k == 0) memset(out->data, 0, (size_t)out->numel * sizeof(double)); /* empty sums */
+    if (p.m == 0 || p.n == 0 || p.k == 0) return 0;
+    int64_t rows = p.m * p.n * p.k > ((int64_t)1 << 33) ? ROW_BLOCK : p.m;
     for (int64_t t = 0; t < p.nbatch; t++) {
         const double *A = a->data + batch_offset(a, &p, t), *B = b->data + batch_offset(b, &p, t);
         double *C = out->data + t * p.m * p.n;

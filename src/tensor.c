@@ -107,14 +107,17 @@ int64_t gc_tensor_bytes(const Tensor *t)
 }
 
 /* One allocation holds the header, the input lists and the values: most
- * tensors are small, and an op's cost is mostly its allocations. */
-Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs)
+ * tensors are small, and an op's cost is mostly its allocations. Values
+ * are left unset (not zeroed) when the caller writes every one of them. */
+Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs, int zeroed)
 {
     int64_t n = gc_shape_numel(ndim, shape, "tensor");
     if (n < 0) return NULL;
     size_t header = sizeof(Tensor) + (size_t)ninputs * (sizeof(Tensor *) + sizeof(unsigned));
     header = (header + 15) & ~(size_t)15;      /* values start aligned */
-    Tensor *t = calloc(1, header + (size_t)n * sizeof(double));
+    Tensor *t = zeroed ? calloc(1, header + (size_t)n * sizeof(double))
+                       : malloc(header + (size_t)n * sizeof(double));
+    if (t && !zeroed) memset(t, 0, header);
     if (!t) {
         gc_set_error("out of memory allocating %lld numbers", (long long)n);
         return NULL;
@@ -132,7 +135,7 @@ Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs)
     return t;
 }
 
-Tensor *gc_new(int ndim, const int64_t *shape) { return gc_new_node(ndim, shape, 0); }
+Tensor *gc_new(int ndim, const int64_t *shape) { return gc_new_node(ndim, shape, 0, 1); }
 
 Tensor *gc_new_like(const Tensor *t) { return gc_new(t->ndim, t->shape); }
 

@@ -68,7 +68,8 @@ int gc_interrupted(void);
 /* ---- life cycle ---------------------------------------------------------- */
 
 Tensor *gc_new(int ndim, const int64_t *shape);          /* zero filled */
-Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs); /* room for inputs */
+/* With room for ninputs inputs; values zeroed or left for the caller to write. */
+Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs, int zeroed);
 Tensor *gc_new_like(const Tensor *t);
 Tensor *gc_scalar(double v);                             /* 0-d tensor */
 void gc_retain(Tensor *t);
