@@ -1,5 +1,8 @@
 /*
- * tools.c - the learner's helpers at the prompt: help, who, timeit.
+ * tools.c - the learner's helpers at the prompt: help, who, timeit, and
+ * lesson/lessons, which find the lessons folder and hand over to its
+ * runner (lessons/runner.lua: the lessons themselves are Lua, for teachers
+ * to read and write).
  *
  * Each helper is documented in the entry beside it, and that entry goes
  * into the module's _docs table with the engine's own, so help(who) works
@@ -8,9 +11,16 @@
  * Also here: who() needs to know which globals were there at start-up,
  * and the REPL names tensors after the globals that hold them.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <readline/readline.h>
+#include <readline/history.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include "lgradcalc.h"
@@ -457,6 +467,173 @@ void tools_format_seconds(double s, char *buf, size_t size) {
         snprintf(buf, size, "%.3g s", s);
 }
 
+/* ---- lessons ------------------------------------------------------------- */
+
+/* Where `make install` puts the lessons; the Makefile passes the real one. */
+#ifndef GRADCALC_LESSONS_DIR
+#define GRADCALC_LESSONS_DIR "/usr/local/share/gradcalc/lessons"
+#endif
+
+/* 1 when dir holds the lesson runner. */
+static int has_runner(lua_State *L, const char *dir) {
+    struct stat st;
+    const char *path = lua_pushfstring(L, "%s/runner.lua", dir);
+    int found = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    lua_pop(L, 1);
+    return found;
+}
+
+/*
+ * Pushes the lessons folder: $GRADCALC_LESSONS when set (a teacher's own
+ * folder; an error if it has no runner.lua), else `lessons` beside the
+ * executable, else the installed folder. Raises an error saying where it
+ * looked when none holds the runner.
+ */
+static void push_lessons_dir(lua_State *L) {
+    const char *env = getenv("GRADCALC_LESSONS");
+    char exe[4096];
+    ssize_t n;
+    if (env != NULL && env[0] != '\0') {
+        if (!has_runner(L, env))
+            luaL_error(L, "GRADCALC_LESSONS is %s, but there is no runner.lua there", env);
+        lua_pushstring(L, env);
+        return;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            lua_pushfstring(L, "%s/lessons", exe);
+            if (has_runner(L, lua_tostring(L, -1)))
+                return;
+            lua_pop(L, 1);
+        }
+    }
+    if (has_runner(L, GRADCALC_LESSONS_DIR)) {
+        lua_pushstring(L, GRADCALC_LESSONS_DIR);
+        return;
+    }
+    luaL_error(L, "no lessons found: looked beside the gradcalc program and in %s "
+                  "(set GRADCALC_LESSONS to the lessons folder)", GRADCALC_LESSONS_DIR);
+}
+
+/* host.listdir(path): the names in a folder, or nil and a message. */
+static int host_listdir(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    lua_Integer n = 0;
+    if (d == NULL) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: %s", path, strerror(errno));
+        return 2;
+    }
+    lua_newtable(L);
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        lua_pushstring(L, e->d_name);
+        lua_rawseti(L, -2, ++n);
+    }
+    closedir(d);
+    return 1;
+}
+
+/* host.mkdir(path): makes path and its parents; true, or nil and a message. */
+static int host_mkdir(lua_State *L) {
+    size_t len;
+    const char *path = luaL_checklstring(L, 1, &len);
+    char *buf = lua_newuserdatauv(L, len + 1, 0);   /* freed by the collector */
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+            luaL_pushfail(L);
+            lua_pushfstring(L, "cannot make %s: %s", buf, strerror(errno));
+            return 2;
+        }
+        buf[i] = c;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* host.readline(prompt): a line typed at the terminal with line editing
+   and history, or nil at Ctrl-D. Only for a terminal: pipes use io.read. */
+static int host_readline(lua_State *L) {
+    const char *prompt = luaL_optstring(L, 1, "");
+    char *line;
+    fflush(stdout);
+    line = readline(prompt);
+    if (line == NULL) {
+        fputc('\n', stdout);
+        luaL_pushfail(L);
+        return 1;
+    }
+    if (line[0] != '\0')
+        add_history(line);
+    lua_pushstring(L, line);
+    free(line);
+    return 1;
+}
+
+/* Pushes runner.lua's table, the runner having been given the folder and
+   what it needs from the host (terminal or pipe, colour, folders). */
+static void push_runner(lua_State *L) {
+    static const luaL_Reg fns[] = {
+        {"listdir", host_listdir},
+        {"mkdir", host_mkdir},
+        {"readline", host_readline},
+        {"print_values", pretty_print_values},
+        {NULL, NULL},
+    };
+    push_lessons_dir(L);
+    const char *dir = lua_tostring(L, -1);
+    const char *path = lua_pushfstring(L, "%s/runner.lua", dir);
+    if (luaL_loadfilex(L, path, "t") != LUA_OK)
+        lua_error(L);
+    lua_remove(L, -2);                  /* the path */
+    lua_insert(L, -2);                  /* runner chunk, dir */
+    luaL_newlib(L, fns);
+    lua_pushboolean(L, isatty(STDIN_FILENO));
+    lua_setfield(L, -2, "stdin_tty");
+    lua_pushboolean(L, isatty(STDOUT_FILENO));
+    lua_setfield(L, -2, "stdout_tty");
+    lua_pushboolean(L, pretty_color());
+    lua_setfield(L, -2, "color");
+    lua_call(L, 2, 1);
+    if (!lua_istable(L, -1))
+        luaL_error(L, "the lesson runner did not return its table");
+}
+
+/* Calls runner[name] with the arguments of the calling function. */
+static int call_runner(lua_State *L, const char *name) {
+    int nargs = lua_gettop(L);
+    push_runner(L);
+    lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+    lua_insert(L, 1);
+    lua_call(L, nargs, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* lesson(n | file [, {replay=true}]) */
+static int lesson(lua_State *L) {
+    luaL_argexpected(L, lua_type(L, 1) == LUA_TNUMBER || lua_type(L, 1) == LUA_TSTRING, 1,
+                     "lesson number or file");
+    return call_runner(L, "run");
+}
+
+/* lessons() */
+static int lessons(lua_State *L) {
+    return call_runner(L, "list");
+}
+
 /* ---- installing the helpers, with their documentation --------------------- */
 
 static const struct tool {
@@ -477,6 +654,20 @@ static const struct tool {
      "Runs the function f n times (once by default) and prints how long one\n"
      "run took. At the prompt, :time stat times a statement the same way.",
      "timeit(function() return matmul(a, b) end, 10)"},
+    {"lessons", lessons, "lessons()",
+     "Lists the lessons of the course, one line each, with how far you got\n"
+     "in each (kept in $XDG_STATE_HOME/gradcalc/progress). From the shell:\n"
+     "gradcalc --lessons.",
+     "lessons()"},
+    {"lesson", lesson, "lesson(n [, {replay=true}])",
+     "Runs lesson n (or a lesson file you wrote): it explains a step, sets\n"
+     "up the tensors, then asks you for a number, which gradcalc checks\n"
+     "against its own to 3 significant figures. You may type an expression\n"
+     "such as 0.15*0.05 + 0.2*0.1 + 0.35; at the answer prompt, `hint`,\n"
+     "`repl` (the lesson's variables at a prompt; `back` returns),\n"
+     "`solution` and `quit` also work. replay=true prints every worked\n"
+     "solution without asking. From the shell: gradcalc --lesson n [--replay].",
+     "lesson(5)    lesson(5, {replay = true})    lesson(\"my-lesson.lua\")"},
 };
 
 void tools_install(lua_State *L, int module) {
@@ -486,9 +677,11 @@ void tools_install(lua_State *L, int module) {
         const struct tool *t = &tools[i];
         lua_pushvalue(L, module);
         lua_pushcclosure(L, t->fn, 1);
-        if (t->fn == help) {    /* for ?name, whatever becomes of the global */
-            lua_pushvalue(L, -1);
-            lua_setfield(L, LUA_REGISTRYINDEX, "gradcalc.help");
+        if (t->fn == help || t->fn == lesson || t->fn == lessons) {
+            /* for ?name and --lesson, whatever becomes of the global */
+            lua_pushfstring(L, "gradcalc.%s", t->name);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, LUA_REGISTRYINDEX);
         }
         lua_setglobal(L, t->name);
         lua_createtable(L, 0, 3);

@@ -1,0 +1,179 @@
+#!/bin/sh
+# The lessons: every lesson replays to the end as in its golden transcript
+# (tests/golden/lessons/<lesson>.txt; GOLDEN_UPDATE=1 rewrites them), runs
+# from a pipe with the right answers to a full score, and with wrong ones
+# gives hints and the worked solutions without hanging. Then the command
+# line, progress (a truncated or foreign file is set aside) and a
+# teacher's own lesson file.
+# usage: GRADCALC=/path/to/gradcalc sh tests/repl/test_lessons.sh
+: "${GRADCALC:?set GRADCALC to the gradcalc binary}"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export GRADCALC_LESSONS="$top/lessons" XDG_STATE_HOME="$tmp/state"
+golden="$top/tests/golden/lessons"
+
+ok() { echo "ok $1"; }
+notok() { echo "not ok $1: $2"; [ -f "$tmp/out" ] && head -n 20 "$tmp/out" | sed 's/^/    | /'; }
+# gc ARGS...: gradcalc with a time limit, stdout and stderr to $tmp/out.
+gc() { timeout 300 "$GRADCALC" "$@" >"$tmp/out" 2>&1; }
+
+for file in "$top"/lessons/[0-9]*.lua; do
+    id=$(basename "$file" .lua)
+    n=${id%%-*}
+    n=${n#0}
+
+    # Replay: the whole worked lesson, compared with its golden transcript.
+    if ! gc --lesson "$n" --replay </dev/null; then
+        notok "lesson $id replays" "exit status $?"
+        continue
+    fi
+    cp "$tmp/out" "$tmp/replay"
+    if [ -n "$GOLDEN_UPDATE" ]; then
+        mkdir -p "$golden" && cp "$tmp/replay" "$golden/$id.txt"
+    fi
+    if cmp -s "$tmp/replay" "$golden/$id.txt"; then
+        ok "lesson $id replays as its golden transcript"
+    else
+        echo "not ok lesson $id replays as its golden transcript: differs (- expected, + got)"
+        diff "$golden/$id.txt" "$tmp/replay" | head -n 20 | sed 's/^/    /'
+    fi
+    grep -q "^End of lesson $n\. " "$tmp/replay" || notok "lesson $id replays to the end" "no 'End of lesson'"
+
+    # The right answers, as the replay states them, from a pipe.
+    sed -n 's/^  answer: [^=]* = //p' "$tmp/replay" >"$tmp/answers"
+    count=$(wc -l <"$tmp/answers" | tr -d ' ')
+    if [ "$count" -eq 0 ]; then
+        notok "lesson $id asks questions" "the replay shows no answer"
+        continue
+    fi
+    if gc --lesson "$n" <"$tmp/answers" && grep -q "^End of lesson $n\. Score: $count/$count\.$" "$tmp/out"; then
+        ok "lesson $id with the right answers: full score ($count/$count)"
+    else
+        notok "lesson $id with the right answers: full score" "$(grep 'Score' "$tmp/out" || echo 'no score')"
+    fi
+
+    # Wrong answers: a hint after the first, the solution after the second.
+    awk 'BEGIN { for (i = 0; i < 400; i++) print "123456.789" }' >"$tmp/wrong"
+    if gc --lesson "$n" <"$tmp/wrong"; then
+        hints=$(grep -c '^Hint: ' "$tmp/out")
+        shown=$(grep -c '^Worked solution:' "$tmp/out")
+        if grep -q "^End of lesson $n\. Score: 0/$count\.$" "$tmp/out" && [ "$hints" -ge "$count" ] &&
+            [ "$shown" -eq "$count" ]; then
+            ok "lesson $id with wrong answers: hints and worked solutions, score 0"
+        else
+            notok "lesson $id with wrong answers: hints and worked solutions" \
+                "$hints hints, $shown solutions, for $count questions"
+        fi
+    else
+        notok "lesson $id with wrong answers" "exit status $?"
+    fi
+done
+
+# --lessons lists every lesson with the progress made above.
+if gc --lessons </dev/null; then
+    listed=$(grep -c '^ *[0-9][0-9]*  .*\[' "$tmp/out")
+    files=$(ls "$top"/lessons/[0-9]*.lua | wc -l | tr -d ' ')
+    if [ "$listed" -eq "$files" ] && grep -q '\[done, score 0/' "$tmp/out"; then
+        ok "--lessons lists the $files lessons with progress"
+    else
+        notok "--lessons lists the lessons with progress" "$listed of $files listed"
+    fi
+else
+    notok "--lessons" "exit status $?"
+fi
+
+# The progress file is written whole: its own header, one line a lesson.
+if head -n 1 "$tmp/state/gradcalc/progress" | grep -qx 'gradcalc progress 1' &&
+    ! ls "$tmp/state/gradcalc" | grep -q 'tmp'; then
+    ok "progress saved under XDG_STATE_HOME, no temporary file left"
+else
+    notok "progress saved under XDG_STATE_HOME" "$(ls "$tmp/state/gradcalc" 2>&1)"
+fi
+
+# End of input in the middle: the lesson stops, progress says where.
+printf '0.3775\n0.593269992\n' >"$tmp/two"
+if gc --lesson 5 <"$tmp/two" && grep -q 'End of input' "$tmp/out" &&
+    gc --lessons </dev/null && grep -q '\[stopped at question 2 of [0-9]*, score 2\]' "$tmp/out"; then
+    ok "input ending mid-lesson: stops cleanly, progress at question 2"
+else
+    notok "input ending mid-lesson" "see output"
+fi
+
+# A progress file truncated in the middle of a line, then a foreign one.
+printf 'gradcalc progress 1\nlesson 05-network 3 1' >"$tmp/state/gradcalc/progress"
+if gc --lessons </dev/null && grep -q 'could not be read (it ends in the middle of a line)' "$tmp/out" &&
+    ls "$tmp/state/gradcalc" | grep -q '^progress\.corrupt-' && grep -q 'not started' "$tmp/out"; then
+    ok "a truncated progress file is reported and set aside"
+else
+    notok "a truncated progress file is reported and set aside" "see output"
+fi
+rm -f "$tmp/state/gradcalc"/progress*
+printf '\211PNG\r\n\032\n' >"$tmp/state/gradcalc/progress"
+if gc --lesson 5 <"$tmp/two" && grep -q 'could not be read (it does not start with' "$tmp/out" &&
+    head -n 1 "$tmp/state/gradcalc/progress" | grep -qx 'gradcalc progress 1'; then
+    ok "a foreign progress file is set aside and a new one written"
+else
+    notok "a foreign progress file is set aside" "see output"
+fi
+
+# At the prompt: lesson(n, {replay=true}) prints what --replay does.
+if gc -e 'lesson(5, {replay = true})' </dev/null && cmp -s "$tmp/out" "$golden/05-network.txt"; then
+    ok "lesson(5, {replay=true}) at the prompt is the --replay transcript"
+else
+    notok "lesson(5, {replay=true}) at the prompt" "differs from the golden transcript"
+fi
+
+# An expression as an answer; repl at a question sees the lesson's
+# variables and `back` returns; a hint names the missing bias.
+printf '0.15*0.05 + 0.2*0.1\nrepl\nnet_h1:item() + 1\nback\nw1*x1 + w2*x2 + b1\nquit\n' >"$tmp/in"
+if gc --lesson 5 <"$tmp/in" && grep -q 'You left out the bias b1' "$tmp/out" &&
+    grep -q '^1.3775$' "$tmp/out" && grep -q 'Back to the lesson' "$tmp/out" &&
+    grep -q 'right: net_h1 = 0.3775' "$tmp/out" && grep -q 'Leaving the lesson' "$tmp/out"; then
+    ok "expressions as answers, repl and back, a pointed hint, quit"
+else
+    notok "expressions as answers, repl and back, quit" "see output"
+fi
+
+# A chain-rule answer that stops early is told which factor is missing.
+"$GRADCALC" --lesson 5 --replay | sed -n 's/^  answer: [^=]* = //p' | head -n 8 >"$tmp/in"
+printf '0.74136507*0.186815602\nquit\n' >>"$tmp/in"
+if gc --lesson 5 <"$tmp/in" &&
+    grep -q 'That is ∂E/∂out_o1 × ∂out_o1/∂net_o1: the chain goes on with × ∂net_o1/∂w5' "$tmp/out"; then
+    ok "a partial chain product gets a hint naming the missing factor"
+else
+    notok "a partial chain product gets a pointed hint" "see output"
+fi
+
+# A teacher's own lesson file, given by its path.
+cat >"$tmp/my-lesson.lua" <<'EOF'
+lesson { title = "Squares", summary = "one question" }
+say [[The derivative of x² is 2x.]]
+code [[x = var(3, "x"); y = x^2; y:backward()]]
+ask { "dy/dx", question = "Compute dy/dx at x = 3.", value = function() return x.grad end,
+      hint = "2 times x", solution = function() explain(y, x) end }
+EOF
+printf '6\n' >"$tmp/in"
+if gc --lesson "$tmp/my-lesson.lua" <"$tmp/in" && grep -q 'Score: 1/1' "$tmp/out"; then
+    ok "--lesson runs a teacher's lesson file"
+else
+    notok "--lesson runs a teacher's lesson file" "see output"
+fi
+
+# Mistakes on the command line are reported, not crashes.
+if ! gc --replay </dev/null && grep -q -- '--replay goes with --lesson' "$tmp/out"; then
+    ok "--replay alone is refused with a message"
+else
+    notok "--replay alone is refused" "see output"
+fi
+if ! gc --lesson 99 </dev/null && grep -q 'there is no lesson 99' "$tmp/out"; then
+    ok "--lesson 99 says there is no such lesson"
+else
+    notok "--lesson 99" "see output"
+fi
+if ! GRADCALC_LESSONS="$tmp/none" gc --lessons </dev/null && grep -q 'no runner.lua there' "$tmp/out"; then
+    ok "a GRADCALC_LESSONS without lessons is reported"
+else
+    notok "a GRADCALC_LESSONS without lessons" "see output"
+fi
+echo done
