@@ -1,0 +1,159 @@
+-- Lesson 3: backward through small circuits, gate by gate (add
+-- distributes, multiply swaps, max routes), then one sigmoid neuron.
+
+lesson {
+    title = "One neuron, gate by gate",
+    summary = "backward through a small circuit: add distributes, multiply swaps, max routes; a sigmoid neuron",
+}
+
+precision(6)
+
+section "A circuit of two gates"
+
+say [[
+Any computation is a circuit of small gates. Backpropagation needs only
+two things from each gate: its output on the way forward, and on the way
+back, its local derivative times the gradient arriving from above.
+
+Take f = (x + y) · z with x = −2, y = 5, z = −4. Name the middle value
+q = x + y, so f = q · z.
+]]
+
+code [[
+x, y, z = var(-2, "x"), var(5, "y"), var(-4, "z")
+q = x + y
+f = q * z
+f:backward()
+]]
+
+ask {
+    "f",
+    question = "Compute f = (x + y)·z on the way forward.",
+    value = function() return f end,
+    hint = "q = −2 + 5 = 3, then f = 3 × (−4).",
+    solution = function() trace(f) end,
+}
+
+say [[
+Multiply swaps: the gradient of q·z with respect to one input is the
+other input, times the gradient from above (here ∂f/∂f = 1).
+]]
+formula [[
+∂f/∂z = q        ∂f/∂q = z
+]]
+
+ask {
+    "∂f/∂z",
+    question = "Compute ∂f/∂z.",
+    value = function() return z.grad end,
+    hint = "Multiply swaps: the gradient for z is the value of the other input, q.",
+    mistakes = {{function() return z end, "That is z itself; the multiply gate hands z the other input, q."}},
+    solution = function() explain(f, z) end,
+}
+
+say [[
+Add distributes: q = x + y has ∂q/∂x = ∂q/∂y = 1, so each input gets
+the gradient from above unchanged. The chain rule then gives
+∂f/∂x = ∂f/∂q · ∂q/∂x.
+]]
+
+ask {
+    "∂f/∂x",
+    question = "Compute ∂f/∂x.",
+    value = function() return x.grad end,
+    hint = "∂f/∂q = z = −4 arrives at the add gate, which passes it to x as it is.",
+    chain = function() return {{"∂f/∂q", q.grad}, {"∂q/∂x", x.grad / q.grad}} end,
+    mistakes = {{function() return y end, "Add does not swap; it passes the incoming gradient, z, to both inputs."}},
+    solution = function() explain(f, x) end,
+}
+
+check(x.grad:item() == y.grad:item(), "x and y get the same gradient: add distributes")
+
+section "The max gate"
+
+say [[
+m = max(a, b) passes the larger input on. On the way back it routes the
+whole gradient to that input, and gives the other one 0.
+]]
+
+code [[
+a, b = var(4, "a"), var(7, "b")
+m = maximum(a, b)
+g = m * 2
+g:backward()
+]]
+
+ask {
+    "∂g/∂b",
+    question = "g = 2·max(a, b) with a = 4, b = 7. Compute ∂g/∂b.",
+    value = function() return b.grad end,
+    hint = "b is the larger input, so the max gate routes all of the gradient from the ×2 to it.",
+    solution = function() explain(g, b) end,
+}
+
+ask {
+    "∂g/∂a",
+    question = "And ∂g/∂a?",
+    value = function() return a.grad end,
+    hint = "a lost the comparison.",
+    solution = function() code [[a.grad]] end,
+}
+
+section "A sigmoid neuron"
+
+say [[
+A neuron with two inputs, two weights and a bias: f = σ(w0·x0 + w1·x1 + w2).
+gradcalc computes its gradients with respect to every input and weight.
+]]
+
+code [[
+w0, x0, w1, x1, w2 = var(2, "w0"), var(-1, "x0"), var(-3, "w1"), var(-2, "x1"), var(-3, "w2")
+zn = w0*x0 + w1*x1 + w2
+out = sigmoid(zn)
+out:backward()
+]]
+
+ask {
+    "out",
+    question = "Compute the neuron's output σ(w0·x0 + w1·x1 + w2).",
+    value = function() return out end,
+    hint = "The weighted sum is 2×(−1) + (−3)×(−2) + (−3) = 1; then σ(1).",
+    mistakes = {{function() return zn end, "That is the weighted sum; apply σ to it."}},
+    solution = function() worked(zn); worked(out) end,
+}
+
+ask {
+    "∂out/∂zn",
+    question = "Compute the local gradient of the sigmoid gate, σ'(zn) = out·(1 − out).",
+    value = function() return zn.grad end,
+    hint = "0.7311 × (1 − 0.7311).",
+    solution = function() explain(out, zn) end,
+}
+
+ask {
+    "∂out/∂w0",
+    question = "Compute ∂out/∂w0 = σ'(zn) · x0.",
+    value = function() return w0.grad end,
+    hint = "Add passes σ'(zn) to w0·x0; multiply swaps, so w0 gets x0 = −1 times it.",
+    chain = function() return {{"∂out/∂zn", zn.grad}, {"∂zn/∂w0", w0.grad / zn.grad}} end,
+    solution = function() explain(out, w0) end,
+}
+
+ask {
+    "∂out/∂x0",
+    question = "Compute ∂out/∂x0 (the gradient the neuron sends back to its input).",
+    value = function() return x0.grad end,
+    hint = "As for w0, but multiply swaps the other way: σ'(zn) times w0 = 2.",
+    chain = function() return {{"∂out/∂zn", zn.grad}, {"∂zn/∂x0", x0.grad / zn.grad}} end,
+    solution = function() explain(out, x0) end,
+}
+
+say [[
+The whole backward pass, node by node, is what explain(out) prints:
+]]
+
+code [[explain(out)]]
+
+say [[
+Next: how far the output is from what we want, the cost (lesson 4).
+]]
