@@ -49,6 +49,7 @@ Tensor *gc_apply(OpCode code, int ninputs, Tensor **inputs, const OpArgs *args)
     if (!out) return NULL;
     out->op = op;
     out->args = probe.args;
+    out->args.shape = NULL;     /* pointed into the caller's frame */
     int record = 0;
     for (int i = 0; i < ninputs; i++) {
         out->inputs[i] = inputs[i];

@@ -26,6 +26,8 @@ Tensor *lgc_test(lua_State *L, int idx);        /* a tensor, or NULL */
 /* A tensor from a tensor, number or nested table at idx; a new one takes
  * the argument's place on the stack (so it is collected) and is returned. */
 Tensor *lgc_totensor(lua_State *L, int idx, const char *who);
+/* a op b for the tensors, numbers or tables at stack indices 1 and 2. */
+int lgc_arith(lua_State *L, OpCode op);
 /* Lua dim (1-based, negative from the end) to the engine's 0-based dim. */
 int lgc_dim(lua_State *L, int idx, const char *who);
 /* A shape given as numbers from idx on, or as one table at idx. */

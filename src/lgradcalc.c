@@ -234,9 +234,8 @@ static int l_narrow(lua_State *L)
 
 static int binary(lua_State *L, OpCode op)
 {
-    Tensor *a = lgc_totensor(L, 1, gc_ops[op].name);
-    Tensor *b = lgc_totensor(L, 2, gc_ops[op].name);
-    RESULT(gc_binary(op, a, b));
+    lua_settop(L, 2);
+    return lgc_arith(L, op);
 }
 
 static int l_add(lua_State *L) { return binary(L, OP_ADD); }

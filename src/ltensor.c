@@ -11,27 +11,43 @@
 
 /* ---- userdata --------------------------------------------------------------- */
 
+/* The metatable is also kept under this address in the registry: looking
+ * it up by pointer skips hashing its name on every op. */
+static const char metatable_key = 0;
+
 Tensor **lgc_newslot(lua_State *L)
 {
     Tensor **slot = lua_newuserdatauv(L, sizeof *slot, 0);
     *slot = NULL;
-    luaL_setmetatable(L, GRADCALC_TENSOR);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &metatable_key);
+    lua_setmetatable(L, -2);
     return slot;
 }
 
 /*
  * Tensor values live outside Lua's heap, so the collector cannot see how
- * much memory its garbage holds. Once new tensors add up to more than what
- * was alive after the last collection (and at least 2 MiB), collect.
+ * much memory its garbage holds. Every STEP_BYTES of new tensors it takes
+ * a step (a young collection in generational mode: recent garbage, still
+ * in cache, is cheap to free); once new tensors add up to more than what
+ * was alive after the last full collection, it collects everything.
  */
+#define STEP_BYTES ((int64_t)256 << 10)
+#define MIN_FULL_BYTES ((int64_t)2 << 20)
+
 static void account(lua_State *L, const Tensor *t)
 {
-    static int64_t fresh = 0, threshold = (int64_t)2 << 20;
-    fresh += gc_tensor_bytes(t);
-    if (fresh < threshold) return;
-    lua_gc(L, LUA_GCCOLLECT);
-    fresh = 0;
-    threshold = gc_live_bytes() > ((int64_t)2 << 20) ? gc_live_bytes() : (int64_t)2 << 20;
+    static int64_t since_step = 0, since_full = 0, full_threshold = MIN_FULL_BYTES;
+    int64_t bytes = gc_tensor_bytes(t);
+    since_step += bytes;
+    since_full += bytes;
+    if (since_full >= full_threshold) {
+        lua_gc(L, LUA_GCCOLLECT);
+        since_full = since_step = 0;
+        full_threshold = gc_live_bytes() > MIN_FULL_BYTES ? gc_live_bytes() : MIN_FULL_BYTES;
+    } else if (since_step >= STEP_BYTES) {
+        lua_gc(L, LUA_GCSTEP, 0);
+        since_step = 0;
+    }
 }
 
 int lgc_raise(lua_State *L)
@@ -56,8 +72,12 @@ void lgc_push(lua_State *L, Tensor *t)
 
 Tensor *lgc_test(lua_State *L, int idx)
 {
-    Tensor **slot = luaL_testudata(L, idx, GRADCALC_TENSOR);
-    return slot && *slot ? *slot : NULL;
+    Tensor **slot = lua_touserdata(L, idx);
+    if (!slot || !lua_getmetatable(L, idx)) return NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &metatable_key);
+    int is_tensor = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return is_tensor && *slot ? *slot : NULL;
 }
 
 Tensor *lgc_check(lua_State *L, int idx)
@@ -308,20 +328,37 @@ static int tensor_len(lua_State *L)
 
 /* ---- arithmetic: + - * / ^ and unary minus, numbers on either side ---------------- */
 
-static int arith(lua_State *L, OpCode op)
+/*
+ * a op b for tensors, numbers or tables at 1 and 2. A number operand
+ * becomes a 0-d tensor on the C side only, with no Lua value to collect:
+ * constants like the 0.5 in 0.5*x are the most common operands of all.
+ */
+int lgc_arith(lua_State *L, OpCode op)
 {
-    Tensor *a = lgc_totensor(L, 1, gc_ops[op].name);
-    Tensor *b = lgc_totensor(L, 2, gc_ops[op].name);
+    const char *who = gc_ops[op].name;
+    int is_number[2] = {lua_type(L, 1) == LUA_TNUMBER, lua_type(L, 2) == LUA_TNUMBER};
+    Tensor *in[2];
+    for (int i = 0; i < 2; i++)         /* what can raise an error goes first */
+        if (!is_number[i]) in[i] = lgc_totensor(L, i + 1, who);
     Tensor **slot = lgc_newslot(L);
-    *slot = gc_binary(op, a, b);
+    for (int i = 0; i < 2; i++) {
+        if (!is_number[i]) continue;
+        if (!(in[i] = gc_scalar(lua_tonumber(L, i + 1)))) {
+            if (i == 1 && is_number[0]) gc_release(in[0]);
+            return lgc_raise(L);
+        }
+    }
+    *slot = gc_binary(op, in[0], in[1]);
+    for (int i = 0; i < 2; i++)
+        if (is_number[i]) gc_release(in[i]);   /* the graph keeps its own reference */
     return lgc_result(L, slot);
 }
 
-static int tensor_add(lua_State *L) { return arith(L, OP_ADD); }
-static int tensor_sub(lua_State *L) { return arith(L, OP_SUB); }
-static int tensor_mul(lua_State *L) { return arith(L, OP_MUL); }
-static int tensor_div(lua_State *L) { return arith(L, OP_DIV); }
-static int tensor_pow(lua_State *L) { return arith(L, OP_POW); }
+static int tensor_add(lua_State *L) { return lgc_arith(L, OP_ADD); }
+static int tensor_sub(lua_State *L) { return lgc_arith(L, OP_SUB); }
+static int tensor_mul(lua_State *L) { return lgc_arith(L, OP_MUL); }
+static int tensor_div(lua_State *L) { return lgc_arith(L, OP_DIV); }
+static int tensor_pow(lua_State *L) { return lgc_arith(L, OP_POW); }
 
 static int tensor_unm(lua_State *L)
 {
@@ -348,6 +385,8 @@ static const luaL_Reg metamethods[] = {
 void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
 {
     luaL_newmetatable(L, GRADCALC_TENSOR);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &metatable_key);
     luaL_setfuncs(L, metamethods, 0);
     lua_newtable(L);                     /* the methods table */
     luaL_setfuncs(L, methods, 0);

@@ -75,7 +75,7 @@ int gc_reshape_shape(Tensor *out)
 {
     const Tensor *a = out->inputs[0];
     out->ndim = out->args.ndim;
-    memcpy(out->shape, out->args.shape, sizeof out->shape);
+    memcpy(out->shape, out->args.shape, (size_t)out->ndim * sizeof *out->shape);
     int64_t n = gc_shape_numel(out->ndim, out->shape, "reshape");
     if (n < 0) return -1;
     if (n != a->numel) {
@@ -107,7 +107,8 @@ int gc_reshape_backward(Tensor *out)
 /* One size may be -1: it is worked out from the others. */
 Tensor *gc_reshape(Tensor *a, int ndim, const int64_t *shape)
 {
-    OpArgs args = {.ndim = ndim};
+    int64_t target[GC_MAXDIM];
+    OpArgs args = {.ndim = ndim, .shape = target};
     int64_t known = 1;
     int unknown = -1;
     if (ndim > GC_MAXDIM) {
@@ -115,7 +116,7 @@ Tensor *gc_reshape(Tensor *a, int ndim, const int64_t *shape)
         return NULL;
     }
     for (int i = 0; i < ndim; i++) {
-        args.shape[i] = shape[i];
+        target[i] = shape[i];
         if (shape[i] == -1 && unknown < 0) unknown = i;
         else if (shape[i] < 0) {
             gc_set_error("reshape: size %lld is not allowed (sizes are >= 0, and one may be -1)",
@@ -127,7 +128,7 @@ Tensor *gc_reshape(Tensor *a, int ndim, const int64_t *shape)
             known = GC_MAX_BYTES / (int64_t)sizeof(double) + 1;
         } else known *= shape[i] ? shape[i] : 1;
     }
-    if (unknown >= 0) args.shape[unknown] = known ? a->numel / known : 0;
+    if (unknown >= 0) target[unknown] = known ? a->numel / known : 0;
     return gc_apply(OP_RESHAPE, 1, &a, &args);
 }
 

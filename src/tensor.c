@@ -106,8 +106,48 @@ int64_t gc_tensor_bytes(const Tensor *t)
     return (int64_t)((char *)t->data - (char *)t) + t->numel * (int64_t)sizeof(double);
 }
 
-/* One allocation holds the header, the input lists and the values: most
- * tensors are small, and an op's cost is mostly its allocations. Values
+/*
+ * Small blocks are recycled: a training step makes and drops hundreds of
+ * tensors of a few hundred bytes, and malloc would otherwise be most of its
+ * cost. Freed blocks wait in a list per size class (multiples of 64 bytes).
+ */
+#define CLASS_BYTES 64
+#define CLASSES 16          /* blocks up to 1 KiB are recycled */
+#define KEEP_PER_CLASS 4096
+static void *spare[CLASSES];
+static int nspare[CLASSES];
+
+/* The first `clear` bytes of the block are zero. */
+static void *block_alloc(size_t size, size_t clear)
+{
+    size_t cls = (size + CLASS_BYTES - 1) / CLASS_BYTES - 1;
+    if (cls < CLASSES && spare[cls]) {
+        void *block = spare[cls];
+        spare[cls] = *(void **)block;
+        nspare[cls]--;
+        memset(block, 0, clear);
+        return block;
+    }
+    if (cls < CLASSES) size = (cls + 1) * CLASS_BYTES;
+    if (clear == size) return calloc(1, size);   /* fresh pages come zeroed */
+    void *block = malloc(size);
+    if (block) memset(block, 0, clear);
+    return block;
+}
+
+static void block_free(void *block, size_t size)
+{
+    size_t cls = (size + CLASS_BYTES - 1) / CLASS_BYTES - 1;
+    if (cls < CLASSES && nspare[cls] < KEEP_PER_CLASS) {
+        *(void **)block = spare[cls];
+        spare[cls] = block;
+        nspare[cls]++;
+    } else {
+        free(block);
+    }
+}
+
+/* One allocation holds the header, the input lists and the values. Values
  * are left unset (not zeroed) when the caller writes every one of them. */
 Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs, int zeroed)
 {
@@ -115,9 +155,8 @@ Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs, int zeroed)
     if (n < 0) return NULL;
     size_t header = sizeof(Tensor) + (size_t)ninputs * (sizeof(Tensor *) + sizeof(unsigned));
     header = (header + 15) & ~(size_t)15;      /* values start aligned */
-    Tensor *t = zeroed ? calloc(1, header + (size_t)n * sizeof(double))
-                       : malloc(header + (size_t)n * sizeof(double));
-    if (t && !zeroed) memset(t, 0, header);
+    size_t size = header + (size_t)n * sizeof(double);
+    Tensor *t = block_alloc(size, zeroed ? size : header);
     if (!t) {
         gc_set_error("out of memory allocating %lld numbers", (long long)n);
         return NULL;
@@ -131,7 +170,7 @@ Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs, int zeroed)
     t->numel = n;
     t->id = next_id++;
     live_tensors++;
-    live_bytes += (int64_t)(header + (size_t)n * sizeof(double));
+    live_bytes += (int64_t)size;
     return t;
 }
 
@@ -168,7 +207,7 @@ void gc_release(Tensor *t)
         live_tensors--;
         live_bytes -= gc_tensor_bytes(d);
         free(d->name);
-        free(d);
+        block_free(d, (size_t)gc_tensor_bytes(d));
     }
 #undef DIES
 }

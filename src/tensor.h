@@ -29,8 +29,8 @@ typedef struct OpArgs {
     int dim, dim2;   /* 0-based dims */
     int keepdim;
     int64_t start, length;
-    int ndim;                   /* reshape's target shape */
-    int64_t shape[GC_MAXDIM];
+    int ndim;                   /* reshape's target shape, read only while */
+    const int64_t *shape;       /* the op is applied (NULL afterwards) */
 } OpArgs;
 
 struct Tensor {
