@@ -14,6 +14,8 @@
 /* The metatable is also kept under this address in the registry: looking
  * it up by pointer skips hashing its name on every op. */
 static const char metatable_key = 0;
+static const char grad_cache_key = 0;   /* weak table: Tensor * -> its userdata */
+static const void *last_metatable;      /* of the state opened last: a quick first test */
 
 Tensor **lgc_newslot(lua_State *L)
 {
@@ -74,9 +76,13 @@ Tensor *lgc_test(lua_State *L, int idx)
 {
     Tensor **slot = lua_touserdata(L, idx);
     if (!slot || !lua_getmetatable(L, idx)) return NULL;
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &metatable_key);
-    int is_tensor = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
+    int is_tensor = lua_topointer(L, -1) == last_metatable;
+    if (!is_tensor) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &metatable_key);
+        is_tensor = lua_rawequal(L, -1, -2);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
     return is_tensor && *slot ? *slot : NULL;
 }
 
@@ -240,7 +246,7 @@ static void push_shape(lua_State *L, const Tensor *t)
 /* x.grad is the same Lua value each time it is read (a weak cache). */
 static void push_cached(lua_State *L, Tensor *t)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, "gradcalc.cache");
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &grad_cache_key);
     lua_rawgetp(L, -1, t);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
@@ -387,6 +393,7 @@ void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
     luaL_newmetatable(L, GRADCALC_TENSOR);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &metatable_key);
+    last_metatable = lua_topointer(L, -1);
     luaL_setfuncs(L, metamethods, 0);
     lua_newtable(L);                     /* the methods table */
     luaL_setfuncs(L, methods, 0);
@@ -409,5 +416,5 @@ void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
     lua_setfield(L, -2, "__mode");
     lua_pushvalue(L, -1);
     lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, "gradcalc.cache");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &grad_cache_key);
 }

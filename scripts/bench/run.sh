@@ -8,7 +8,14 @@
 # move, so read them together with it.
 
 GRADCALC=${1:-${GRADCALC:-}}
-PYTHON=${PYTHON:-python3}
+# The first Python that imports torch: $PYTHON, python3 on the PATH, or
+# Debian's own (apt-get install python3-torch installs for /usr/bin/python3).
+if [ -z "${PYTHON:-}" ]; then
+    for candidate in python3 /usr/bin/python3; do
+        if "$candidate" -c "import torch" 2>/dev/null; then PYTHON=$candidate; break; fi
+    done
+    PYTHON=${PYTHON:-python3}
+fi
 case $GRADCALC in        # a path given from elsewhere must survive the cd
     "") ;;
     /*) ;;
@@ -43,7 +50,7 @@ echo "== scripts/bench/train_222_torch.py"
 if "$PYTHON" -c "import torch" 2>/dev/null; then
     "$PYTHON" scripts/bench/train_222_torch.py || { echo "FAILED: train_222_torch.py"; status=1; }
 else
-    echo "PyTorch not installed: skipped (no PyTorch figures; run this script where torch imports)"
+    echo "PyTorch not installed: skipped (apt-get install python3-torch, or set PYTHON)"
 fi
 
 echo
