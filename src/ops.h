@@ -107,7 +107,7 @@ void gc_broadcast_init(Broadcast *bc, const Tensor *out, const Tensor *a, const 
                 ib -= bc_.stride_b[d_] * bc_.shape[d_];                        \
                 idx_[d_] = 0;                                                  \
             }                                                                  \
-            if ((i & 0xFFFFF) == 0xFFFFF && gc_interrupt) break;               \
+            if ((i & 0xFFFFF) == 0xFFFFF && gc_interrupt) break; /* Ctrl-C */   \
         }                                                                      \
     } while (0)
 

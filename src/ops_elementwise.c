@@ -57,6 +57,10 @@ void gc_broadcast_init(Broadcast *bc, const Tensor *out, const Tensor *a, const 
 
 /* ---- shape, forward and backward of every elementwise op ----------------- */
 
+/* Every million elements, see whether Ctrl-C asked to stop (gc_apply then
+ * reports "interrupted"). */
+#define POLL(i) (((i) & 0xFFFFF) == 0xFFFFF && gc_interrupt)
+
 int gc_elementwise_shape(Tensor *out)
 {
     if (out->ninputs == 1) {
@@ -74,13 +78,19 @@ int gc_elementwise_forward(Tensor *out)
     double arg = out->args.scalar, *y = out->data;
     const double *a = out->inputs[0]->data;
     if (out->ninputs == 1) {
-        for (int64_t i = 0; i < out->numel; i++) y[i] = op->f(a[i], 0, arg);
+        for (int64_t i = 0; i < out->numel; i++) {
+            y[i] = op->f(a[i], 0, arg);
+            if (POLL(i)) break;
+        }
         return 0;
     }
     const double *b = out->inputs[1]->data;
     Tensor *ta = out->inputs[0], *tb = out->inputs[1];
     if (gc_same_shape(ta, tb)) {        /* the common case, without index arithmetic */
-        for (int64_t i = 0; i < out->numel; i++) y[i] = op->f(a[i], b[i], arg);
+        for (int64_t i = 0; i < out->numel; i++) {
+            y[i] = op->f(a[i], b[i], arg);
+            if (POLL(i)) break;
+        }
     } else {
         GC_BROADCAST_LOOP(out, ta, tb, y[i] = op->f(a[ia], b[ib], arg));
     }
