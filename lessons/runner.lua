@@ -410,27 +410,34 @@ local function vocabulary(S)
         for line in (dedent(text) .. "\n"):gmatch("(.-)\n") do write("    ", line, "\n") end
         write("\n")
     end
+    -- code [[...]]: runs the lines as gradcalc's prompt would, one
+    -- statement at a time (a statement may take several lines); an
+    -- expression prints its value unless it ends in ';'.
     env.code = function(src)
         src = dedent(src)
-        for line in (src .. "\n"):gmatch("(.-)\n") do write("  > ", line, "\n") end
-        -- As at the prompt, an expression prints its value; so does an
-        -- expression on the last line after statements.
-        local head, last = src:match("^(.*)\n([^\n]*)$")
-        local f = load("return " .. src, "=lesson code", "t", env)
-        local expr = f ~= nil
-        if not f and head and load("return " .. last, "=lesson code") and load(head, "=lesson code") then
-            local g = load(head, "=lesson code", "t", env)
-            g()
-            f, expr = load("return " .. last, "=lesson code", "t", env), true
-        end
-        if not f then
+        local pending
+        for line in (src .. "\n"):gmatch("(.-)\n") do
+            write("  > ", line, "\n")
+            local chunk = pending and (pending .. "\n" .. line) or line
+            local f = load("return " .. chunk, "=lesson code", "t", env)
+            local expr = f ~= nil
             local err
-            f, err = load(src, "=lesson code", "t", env)
-            if not f then error(err, 2) end
+            if not f then f, err = load(chunk, "=lesson code", "t", env) end
+            if f then
+                pending = nil
+                local r = table.pack(f())
+                name_tensors(env)
+                if expr and r.n > 0 and not chunk:find(";%s*$") then
+                    io.flush()
+                    host.print_values(table.unpack(r, 1, r.n))
+                end
+            elseif err:find("<eof>$") then
+                pending = chunk
+            else
+                error(err, 2)
+            end
         end
-        local r = table.pack(f())
-        name_tensors(env)
-        if expr and r.n > 0 then io.flush(); host.print_values(table.unpack(r, 1, r.n)) end
+        if pending then error("lesson code: unfinished statement: " .. pending, 2) end
         write("\n")
     end
     env.show = function(...)
