@@ -611,15 +611,16 @@ static void push_runner(lua_State *L) {
         luaL_error(L, "the lesson runner did not return its table");
 }
 
-/* Calls runner[name] with the arguments of the calling function. */
+/* Calls runner[name] with the arguments of the calling function; returns
+   nothing, so that the prompt prints nothing after a lesson. */
 static int call_runner(lua_State *L, const char *name) {
     int nargs = lua_gettop(L);
     push_runner(L);
     lua_getfield(L, -1, name);
     lua_remove(L, -2);
     lua_insert(L, 1);
-    lua_call(L, nargs, LUA_MULTRET);
-    return lua_gettop(L);
+    lua_call(L, nargs, 0);
+    return 0;
 }
 
 /* lesson(n | file [, {replay=true}]) */
