@@ -34,15 +34,15 @@ static void apply_options(lua_State *L, Tensor *t, int idx)
     lua_pop(L, 2);
 }
 
-/* tensor(data, options) and var(data, name) share this; who names the
- * function the learner called in any error. */
-static int new_tensor(lua_State *L, const char *who)
+/* tensor(data, options) and var(data, name) share this: data at 1, options
+ * at 2; the new tensor replaces the data. who names the function the
+ * learner called in any error. */
+static Tensor *new_tensor(lua_State *L, const char *who)
 {
-    lua_settop(L, 2);          /* data, options */
     Tensor *t = lgc_test(L, 1);
     if (t) {                   /* a tensor argument is copied */
         Tensor **slot = lgc_newslot(L);
-        if (!(*slot = gc_copy(t))) return lgc_raise(L);
+        if (!(*slot = gc_copy(t))) lgc_raise(L);
         t = *slot;
         lua_replace(L, 1);
     } else {
@@ -50,20 +50,27 @@ static int new_tensor(lua_State *L, const char *who)
         t = lgc_totensor(L, 1, who);
     }
     apply_options(L, t, 2);
+    return t;
+}
+
+static int l_tensor(lua_State *L)
+{
+    lua_settop(L, 2);
+    new_tensor(L, "tensor");
     lua_settop(L, 1);
     return 1;
 }
 
-static int l_tensor(lua_State *L) { return new_tensor(L, "tensor"); }
-
 static int l_var(lua_State *L)
 {
+    lua_settop(L, 2);
     const char *name = luaL_optstring(L, 2, NULL);
-    lua_settop(L, 1);
-    new_tensor(L, "var");
-    Tensor *t = lgc_check(L, 1);
+    lua_pushnil(L);            /* no options; the name stays on the stack, at 3, */
+    lua_insert(L, 2);          /* so a collection while the tensor is made keeps it */
+    Tensor *t = new_tensor(L, "var");
     t->requires_grad = 1;
     if (name && gc_set_name(t, name)) return lgc_raise(L);
+    lua_settop(L, 1);
     return 1;
 }
 

@@ -232,6 +232,13 @@ check.ok(named.name == "bias" and tostring(named):find('name="bias"', 1, true), 
 named.name = nil
 check.ok(named.name == nil and not tostring(named):find("name=", 1, true), "name = nil removes it")
 check.ok(var(1, "w1").name == "w1", "var(data, name) names the leaf")
+do  -- a name held only by the call survives a collection while the data is converted
+    local big = {}
+    for i = 1, 500000 do big[i] = i end
+    local good = true
+    for i = 1, 3 do good = good and var(big, "weight " .. i .. string.rep("!", 40)).name:sub(1, 8) == "weight " .. i end
+    check.ok(good, "var(big table, built name) keeps the name")
+end
 
 -- ---- in-place updates --------------------------------------------------------------------------------------------
 local t = tensor({1, 2, 3})
