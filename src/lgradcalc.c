@@ -297,14 +297,18 @@ static int l_reshape(lua_State *L)
     int ndim = 0;
     if (lua_type(L, 2) == LUA_TTABLE) lua_settop(L, 2);
     for (int idx = 2, top = lua_gettop(L); idx <= top; idx++) {
-        if (lua_type(L, idx) == LUA_TTABLE) {
-            for (int k = 1; k <= (int)lua_rawlen(L, idx) && ndim < GC_MAXDIM; k++) {
-                lua_rawgeti(L, idx, k);
-                shape[ndim++] = (int64_t)luaL_checkinteger(L, -1);
-                lua_pop(L, 1);
+        int table = lua_type(L, idx) == LUA_TTABLE;
+        int count = table ? (int)lua_rawlen(L, idx) : 1;
+        if (count > GC_MAXDIM - ndim)     /* refused, not cut short to a shape never asked for */
+            return luaL_error(L, "reshape: at most %d dimensions are supported", GC_MAXDIM);
+        for (int k = 1; k <= count; k++) {
+            if (!table) {
+                shape[ndim++] = (int64_t)luaL_checkinteger(L, idx);
+                continue;
             }
-        } else if (ndim < GC_MAXDIM) {
-            shape[ndim++] = (int64_t)luaL_checkinteger(L, idx);
+            lua_rawgeti(L, idx, k);
+            shape[ndim++] = (int64_t)luaL_checkinteger(L, -1);
+            lua_pop(L, 1);
         }
     }
     RESULT(gc_reshape(a, ndim, shape));

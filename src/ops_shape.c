@@ -128,6 +128,14 @@ Tensor *gc_reshape(Tensor *a, int ndim, const int64_t *shape)
             known = GC_MAX_BYTES / (int64_t)sizeof(double) + 1;
         } else known *= shape[i] ? shape[i] : 1;
     }
+    if (unknown >= 0 && known <= GC_MAX_BYTES / (int64_t)sizeof(double) && a->numel % known) {
+        char b1[96], b2[96];    /* the shape as given, with its -1 */
+        gc_set_error("reshape: cannot reshape a tensor of shape %s (%lld elements) into shape %s: "
+                     "%lld is not a multiple of %lld, the product of the other sizes",
+                     gc_shape_str(a->ndim, a->shape, b1, sizeof b1), (long long)a->numel,
+                     gc_shape_str(ndim, shape, b2, sizeof b2), (long long)a->numel, (long long)known);
+        return NULL;
+    }
     if (unknown >= 0) target[unknown] = known ? a->numel / known : 0;
     return gc_apply(OP_RESHAPE, 1, &a, &args);
 }
@@ -153,19 +161,28 @@ static void slice_copy(Tensor *out, int to_input)
     }
 }
 
-static int slice_check(Tensor *out, const char *who)
+/* index is shown as the learner wrote it: 1-based, or negative from the end. */
+static void slice_error(int is_select, int dim, int64_t n, int64_t index, int64_t length)
+{
+    long long shown = index < 0 ? (long long)index : (long long)index + 1;
+    if (is_select)
+        gc_set_error("select: index %lld is out of range for dimension %d of size %lld "
+                     "(expected 1..%lld, or -%lld..-1)", shown, dim + 1, (long long)n,
+                     (long long)n, (long long)n);
+    else
+        gc_set_error("narrow: start %lld and length %lld do not fit dimension %d of size %lld",
+                     shown, (long long)length, dim + 1, (long long)n);
+}
+
+static int slice_check(Tensor *out)
 {
     const Tensor *a = out->inputs[0];
     int64_t n = a->shape[out->args.dim];
-    if (out->args.start < 0 || out->args.length < 0 || out->args.start + out->args.length > n) {
-        if (out->op == &gc_ops[OP_SELECT])
-            gc_set_error("%s: index %lld is out of range for dimension %d of size %lld "
-                         "(expected 1..%lld, or -%lld..-1)", who, (long long)out->args.start + 1,
-                         out->args.dim + 1, (long long)n, (long long)n, (long long)n);
-        else
-            gc_set_error("%s: start %lld and length %lld do not fit dimension %d of size %lld",
-                         who, (long long)out->args.start + 1, (long long)out->args.length,
-                         out->args.dim + 1, (long long)n);
+    /* length > n - start, not start + length > n: a huge length must not overflow */
+    if (out->args.start < 0 || out->args.start > n || out->args.length < 0 ||
+        out->args.length > n - out->args.start) {
+        slice_error(out->op == &gc_ops[OP_SELECT], out->args.dim, n, out->args.start,
+                    out->args.length);
         return -1;
     }
     return 0;
@@ -174,7 +191,7 @@ static int slice_check(Tensor *out, const char *who)
 int gc_select_shape(Tensor *out)
 {
     const Tensor *a = out->inputs[0];
-    if (slice_check(out, "select")) return -1;
+    if (slice_check(out)) return -1;
     out->ndim = 0;
     for (int d = 0; d < a->ndim; d++)
         if (d != out->args.dim) out->shape[out->ndim++] = a->shape[d];
@@ -184,7 +201,7 @@ int gc_select_shape(Tensor *out)
 int gc_narrow_shape(Tensor *out)
 {
     const Tensor *a = out->inputs[0];
-    if (slice_check(out, "narrow")) return -1;
+    if (slice_check(out)) return -1;
     out->ndim = a->ndim;
     memcpy(out->shape, a->shape, sizeof out->shape);
     out->shape[out->args.dim] = out->args.length;
@@ -204,12 +221,15 @@ static int slice_backward(Tensor *out)
 int gc_select_backward(Tensor *out) { return slice_backward(out); }
 int gc_narrow_backward(Tensor *out) { return slice_backward(out); }
 
-/* index may be negative: -1 is the last. */
+/* index may be negative: -1 is the last. One before the first is refused
+ * here, while the message can still show the index as it was given. */
 Tensor *gc_select(Tensor *a, int dim, int64_t index)
 {
     OpArgs args = {.length = 1};
     if ((args.dim = gc_norm_dim(dim, a->ndim, "select")) < 0) return NULL;
-    args.start = index < 0 ? index + a->shape[args.dim] : index;
+    int64_t n = a->shape[args.dim];
+    if (index < -n) { slice_error(1, args.dim, n, index, 1); return NULL; }
+    args.start = index < 0 ? index + n : index;
     return gc_apply(OP_SELECT, 1, &a, &args);
 }
 
@@ -217,7 +237,9 @@ Tensor *gc_narrow(Tensor *a, int dim, int64_t start, int64_t length)
 {
     OpArgs args = {.length = length};
     if ((args.dim = gc_norm_dim(dim, a->ndim, "narrow")) < 0) return NULL;
-    args.start = start < 0 ? start + a->shape[args.dim] : start;
+    int64_t n = a->shape[args.dim];
+    if (start < -n) { slice_error(0, args.dim, n, start, length); return NULL; }
+    args.start = start < 0 ? start + n : start;
     return gc_apply(OP_NARROW, 1, &a, &args);
 }
 
