@@ -163,7 +163,9 @@ int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t
                      gc_shape_str(root->ndim, root->shape, b1, sizeof b1));
         return -1;
     }
-    if (seed && seed->numel != root->numel) {
+    /* Same shape, or one number for a one-element result: a [3, 2] gradient
+     * for a [2, 3] result would silently pair the wrong elements. */
+    if (seed && !gc_same_shape(seed, root) && !(seed->numel == 1 && root->numel == 1)) {
         gc_set_error("backward: the gradient has shape %s but the tensor has shape %s",
                      gc_shape_str(seed->ndim, seed->shape, b1, sizeof b1),
                      gc_shape_str(root->ndim, root->shape, b2, sizeof b2));

@@ -64,6 +64,8 @@ fails("copy_ of [3] into [2]", {"copy_:", "[3]", "[2]"}, function() return ones(
 fails("add_ of [2, 3] into [3]", {"add_:", "[2, 3]", "[3]"}, function() return ones(3):add_(m) end)
 fails("backward with a gradient of the wrong shape", {"backward:", "[2]", "[3]"},
       function() (var({1, 2, 3}) * 2):backward(ones(2)) end)
+fails("backward with a gradient of the same size but another shape", {"backward:", "[3, 2]", "[2, 3]"},
+      function() (var(ones(2, 3)) * 2):backward(ones(3, 2)) end)
 
 -- ---- bad dims and indices ---------------------------------------------------------------------
 fails("sum over dim 0", {"sum:", "numbered from 1", "0 is not a dimension"}, sum, m, 0)
