@@ -53,12 +53,14 @@ static double pow_da(double a, double b, double y, double s)
     (void)y, (void)s;
     return b == 0 ? 0 : b * pow(a, b - 1);
 }
-static double pow_db(double a, double b, double y, double s) { (void)b, (void)s; return y * log(a); }
-/* maximum/minimum route the gradient to the chosen input; a tie splits it. */
-static double maximum_f(double a, double b, double s) { (void)s; return a >= b ? a : b; }
+/* 0^b is 0 for every b > 0, so its slope in b is 0 there (ln 0 would give nan) */
+static double pow_db(double a, double b, double y, double s) { (void)s; return a == 0 && b >= 0 ? 0 : y * log(a); }
+/* maximum/minimum route the gradient to the chosen input; a tie splits it.
+ * A nan wins, as it does in max and min: a diverging value must not vanish. */
+static double maximum_f(double a, double b, double s) { (void)s; return a >= b || isnan(a) ? a : b; }
 static double maximum_da(double a, double b, double y, double s) { (void)y, (void)s; return a > b ? 1 : a == b ? 0.5 : 0; }
 static double maximum_db(double a, double b, double y, double s) { (void)y, (void)s; return b > a ? 1 : a == b ? 0.5 : 0; }
-static double minimum_f(double a, double b, double s) { (void)s; return a <= b ? a : b; }
+static double minimum_f(double a, double b, double s) { (void)s; return a <= b || isnan(a) ? a : b; }
 static double minimum_da(double a, double b, double y, double s) { (void)y, (void)s; return a < b ? 1 : a == b ? 0.5 : 0; }
 static double minimum_db(double a, double b, double y, double s) { (void)y, (void)s; return b < a ? 1 : a == b ? 0.5 : 0; }
 

@@ -207,8 +207,9 @@ Tensor *gc_argmax(Tensor *a, int dim)
         for (int64_t i = 0; i < inner; i++) {
             const double *x = a->data + o * n * inner + i;
             int64_t best = 0;
-            for (int64_t k = 1; k < n; k++)
-                if (x[k * inner] > x[best * inner]) best = k;
+            for (int64_t k = 1; k < n; k++)   /* a nan wins, as in max */
+                if (x[k * inner] > x[best * inner] || (isnan(x[k * inner]) && !isnan(x[best * inner])))
+                    best = k;
             where->data[o * inner + i] = (double)(best + 1);
         }
     }
