@@ -16,6 +16,7 @@
 static const char metatable_key = 0;
 static const char grad_cache_key = 0;   /* weak table: Tensor * -> its userdata */
 static const void *last_metatable;      /* of the state opened last: a quick first test */
+static const char sentinel_key = 0;     /* forgets last_metatable when its state closes */
 
 Tensor **lgc_newslot(lua_State *L)
 {
@@ -387,13 +388,32 @@ static const luaL_Reg metamethods[] = {
     {NULL, NULL},
 };
 
+/* Finalizer of a sentinel the state's registry holds: when the state
+ * closes, its metatable is freed and its address may come back as the
+ * metatable of any userdata of another state, so the quick test in
+ * lgc_test must stop trusting it. */
+static int forget_metatable(lua_State *L)
+{
+    if (last_metatable == *(const void **)lua_touserdata(L, 1)) last_metatable = NULL;
+    return 0;
+}
+
 /* Creates the metatable; __index reads fields first, then the methods. */
 void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
 {
-    luaL_newmetatable(L, GRADCALC_TENSOR);
+    int fresh = luaL_newmetatable(L, GRADCALC_TENSOR);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &metatable_key);
     last_metatable = lua_topointer(L, -1);
+    if (fresh) {
+        const void **sentinel = lua_newuserdatauv(L, sizeof *sentinel, 0);
+        *sentinel = last_metatable;
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, forget_metatable);
+        lua_setfield(L, -2, "__gc");
+        lua_setmetatable(L, -2);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
+    }
     luaL_setfuncs(L, metamethods, 0);
     lua_newtable(L);                     /* the methods table */
     luaL_setfuncs(L, methods, 0);
