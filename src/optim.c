@@ -82,6 +82,13 @@ Optimizer *gc_optim_new(const OptimConfig *c, int n, Tensor **params, const char
                          who, k + 1, name);
             return NULL;
         }
+        for (int j = 0; j < k; j++) {   /* listed twice, it would take two steps per step */
+            if (params[j] == params[k]) {
+                gc_set_error("%s: parameter %d%s is the same tensor as parameter %d; list each "
+                             "parameter once", who, k + 1, name, j + 1);
+                return NULL;
+            }
+        }
     }
     Optimizer *o = calloc(1, sizeof *o);
     if (o) {

@@ -252,6 +252,8 @@ check.err("optim.Adam: betas must be a list of two numbers", "betas of the wrong
 check.err("optim.SGD: parameter 1 (y) is not a leaf", "a computed tensor as a parameter",
     function() local y = w * 2; y.name = "y"; return optim.SGD({y}, {lr = 1}) end)
 check.err("optim.SGD: the list of parameters is empty", "an empty list", optim.SGD, {}, {lr = 1})
+check.err("optim.SGD: parameter 2 (w) is the same tensor as parameter 1", "a parameter listed twice",
+    optim.SGD, {w, w}, {lr = 1})
 check.err("step: unknown option 'tracing' (valid options: trace)", "step's options are checked",
     function() optim.SGD({w}, {lr = 1}):step{tracing = true} end)
 
