@@ -501,13 +501,13 @@ static int inplace_done(lua_State *L, int failed)
 static int l_add_(lua_State *L)
 {
     Tensor *t = lgc_check(L, 1), *s = lgc_totensor(L, 2, "add_");
-    return inplace_done(L, gc_add_(t, s, luaL_optnumber(L, 3, 1)));
+    return inplace_done(L, gc_add_(t, s, luaL_optnumber(L, 3, 1), "add_"));
 }
 
 static int l_sub_(lua_State *L)
 {
     Tensor *t = lgc_check(L, 1), *s = lgc_totensor(L, 2, "sub_");
-    return inplace_done(L, gc_add_(t, s, -luaL_optnumber(L, 3, 1)));
+    return inplace_done(L, gc_add_(t, s, -luaL_optnumber(L, 3, 1), "sub_"));
 }
 
 static int l_mul_(lua_State *L)

@@ -278,9 +278,9 @@ static int inplace_broadcast(Tensor *dst, const Tensor *src, const char *who, in
 }
 
 int gc_copy_(Tensor *dst, const Tensor *src) { return inplace_broadcast(dst, src, "copy_", 0, 1); }
-int gc_add_(Tensor *dst, const Tensor *src, double alpha)
+int gc_add_(Tensor *dst, const Tensor *src, double alpha, const char *who)
 {
-    return inplace_broadcast(dst, src, alpha == -1 ? "sub_" : "add_", 1, alpha);
+    return inplace_broadcast(dst, src, who, 1, alpha);
 }
 int gc_mul_(Tensor *dst, const Tensor *src) { return inplace_broadcast(dst, src, "mul_", 2, 1); }
 

@@ -103,7 +103,8 @@ double gc_normal(void);
 
 int gc_fill_(Tensor *t, double v);
 int gc_copy_(Tensor *dst, const Tensor *src);           /* src broadcasts to dst */
-int gc_add_(Tensor *dst, const Tensor *src, double alpha); /* dst += alpha*src */
+/* dst += alpha*src; who names the caller (add_, sub_) in errors */
+int gc_add_(Tensor *dst, const Tensor *src, double alpha, const char *who);
 int gc_mul_(Tensor *dst, const Tensor *src);
 void gc_zero_grad(Tensor *t);
 

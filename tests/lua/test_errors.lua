@@ -62,6 +62,9 @@ fails("cross_entropy with labels of the wrong length", {"cross_entropy:", "[2, 3
       cross_entropy, m, {1, 1, 1})
 fails("copy_ of [3] into [2]", {"copy_:", "[3]", "[2]"}, function() return ones(2):copy_(ones(3)) end)
 fails("add_ of [2, 3] into [3]", {"add_:", "[2, 3]", "[3]"}, function() return ones(3):add_(m) end)
+fails("add_ with a negative alpha is still add_", {"add_:", "[2, 3]"}, function() return ones(3):add_(m, -1) end)
+fails("sub_ names itself", {"sub_:", "[2, 3]"}, function() return ones(3):sub_(m) end)
+fails("sub_ with alpha -1 is still sub_", {"sub_:", "[2, 3]"}, function() return ones(3):sub_(m, -1) end)
 fails("backward with a gradient of the wrong shape", {"backward:", "[2]", "[3]"},
       function() (var({1, 2, 3}) * 2):backward(ones(2)) end)
 fails("backward with a gradient of the same size but another shape", {"backward:", "[3, 2]", "[2, 3]"},
