@@ -23,8 +23,19 @@
 --
 -- gradcalc (src/tools.c) loads this file with two arguments: the lessons
 -- folder, and `host`, what Lua alone cannot do (list a folder, make one,
--- read a line with editing, print values as the prompt does, know whether
--- stdin and stdout are terminals). It returns {run=, list=}.
+-- read a line with editing and Ctrl-C, run code so that a Ctrl-C stops it
+-- cleanly, silence standard output, print values as the prompt does, know
+-- whether stdin and stdout are terminals). It returns {run=, list=}.
+--
+-- Ctrl-C: at a prompt of the lesson it drops the line and the prompt comes
+-- again; while the lesson's code runs (host.pcall) it stops the lesson,
+-- which says where the learner was. run() then returns true, and gradcalc
+-- --lesson exits with status 130.
+--
+-- Resuming: progress records how many questions of a lesson were answered.
+-- A lesson started again runs its code silently (host.silence) through
+-- the questions already answered, which are not asked again, then goes on
+-- as usual; on a terminal it first asks whether to.
 
 local dir, host = ...
 
@@ -89,8 +100,9 @@ end
 
 -- ---- reading the learner ----------------------------------------------------
 
--- A line typed by the learner, or nil at the end of input. A terminal gets
--- line editing; a pipe gets the prompt and the line echoed, so that a piped
+-- A line typed by the learner, nil at the end of input, false after a
+-- Ctrl-C at a terminal (the line is dropped). A terminal gets line
+-- editing; a pipe gets the prompt and the line echoed, so that a piped
 -- session reads like the one at a terminal.
 local function read_line(prompt)
     io.flush()
@@ -101,36 +113,56 @@ local function read_line(prompt)
     return line
 end
 
+-- Tells, once a lesson, what Ctrl-C did at a prompt and how to leave.
+local function after_ctrl_c(S, where)
+    if S.told[where] then return end
+    S.told[where] = true
+    if where == "repl" then
+        write("(Ctrl-C drops the line. To return to the question, type back or press Ctrl-D.)\n")
+    else
+        write("(Ctrl-C drops the line. To leave the lesson, type quit or press Ctrl-D;\n",
+              "your progress is kept.)\n")
+    end
+end
+
 -- A prompt inside the lesson: the lesson's variables are the globals.
 -- Expressions print as at gradcalc's own prompt; `back` or end of input
--- returns to the lesson.
-local function nested_repl(env)
+-- returns to the lesson. Ctrl-C drops the line, or stops the statement
+-- running, and the prompt comes again.
+local function nested_repl(S, env)
     write("Your prompt, with the lesson's variables. Type back (or Ctrl-D) to return.\n")
     local pending
-    while true do
-        local line = read_line(pending and ">> " or "lesson> ")
-        if line == nil then break end
-        if not pending and (trim(line) == "back" or trim(line) == ":back") then break end
+    -- Runs one line (with any pending ones before it).
+    local function evaluate(line)
         local src = pending and (pending .. "\n" .. line) or line
         local f, err = load("return " .. src, "=prompt", "t", env)
         if not f then f, err = load(src, "=prompt", "t", env) end
+        pending = nil
         if not f then
-            if err:find("<eof>$") then
-                pending = src
-            else
-                pending = nil
-                write(err, "\n")
-            end
-        else
+            if err:find("<eof>$") then pending = src else write(err, "\n") end
+            return
+        end
+        local r = table.pack(host.pcall(f))
+        name_tensors(env)
+        if not r[1] and r[3] then
+            write("\ninterrupted\n")       -- after the ^C the terminal shows
+        elseif not r[1] then
+            write(tostring(r[2]), "\n")
+        elseif r.n > 1 and not src:find(";%s*$") then
+            io.flush()
+            host.print_values(table.unpack(r, 2, r.n))
+        end
+    end
+    while true do
+        local line = read_line(pending and ">> " or "lesson> ")
+        if line == nil then break end
+        if line == false then
             pending = nil
-            local r = table.pack(pcall(f))
-            name_tensors(env)
-            if not r[1] then
-                write(tostring(r[2]), "\n")
-            elseif r.n > 1 and not src:find(";%s*$") then
-                io.flush()
-                host.print_values(table.unpack(r, 2, r.n))
-            end
+            after_ctrl_c(S, "repl")
+        elseif not pending and (trim(line) == "back" or trim(line) == ":back") then
+            break
+        else
+            evaluate(line)
         end
     end
     write("Back to the lesson.\n")
@@ -139,7 +171,8 @@ end
 -- ---- progress ---------------------------------------------------------------
 -- $XDG_STATE_HOME/gradcalc/progress (default ~/.local/state/gradcalc):
 --   gradcalc progress 1
---   lesson <id> <question reached> <questions> <score> <finished 0|1>
+--   lesson <id> <questions answered> <questions> <score> <finished 0|1>
+-- <questions> is known once the lesson has been finished, 0 until then.
 
 local HEADER = "gradcalc progress 1"
 
@@ -173,9 +206,9 @@ local function load_progress()
         if n == 1 then
             if line ~= HEADER then problem = "it does not start with '" .. HEADER .. "'"; break end
         elseif line ~= "" then
-            local id, reached, total, score, done = line:match("^lesson (%S+) (%d+) (%d+) (%d+) ([01])$")
+            local id, answered, total, score, done = line:match("^lesson (%S+) (%d+) (%d+) (%d+) ([01])$")
             if not id then problem = "line " .. n .. " is damaged"; break end
-            records[id] = {reached = tonumber(reached), total = tonumber(total),
+            records[id] = {answered = tonumber(answered), total = tonumber(total),
                            score = tonumber(score), done = done == "1"}
         end
     end
@@ -211,7 +244,7 @@ local function save_progress(records)
     local lines = {HEADER}
     for _, id in ipairs(ids) do
         local r = records[id]
-        lines[#lines + 1] = string.format("lesson %s %d %d %d %d", id, r.reached, r.total, r.score,
+        lines[#lines + 1] = string.format("lesson %s %d %d %d %d", id, r.answered, r.total, r.score,
             r.done and 1 or 0)
     end
     local path, tmp = d .. "/progress", d .. "/progress.tmp"
@@ -252,13 +285,19 @@ local function metadata(file)
     return nil, ok and "it does not start with lesson{...}" or tostring(e)
 end
 
+-- Where a learner stopped: the first question not answered yet. The
+-- listing, the offer to continue and the resume itself all go by this.
+local function stopped_at(r)
+    if r.total > 0 and r.answered >= r.total then return "after the last question" end
+    return "at question " .. (r.answered + 1)
+end
+
 local function progress_text(r)
     if not r then return "not started" end
     if r.done then return string.format("done, score %d/%d", r.score, r.total) end
-    if r.total > 0 then
-        return string.format("stopped at question %d of %d, score %d", r.reached, r.total, r.score)
-    end
-    return string.format("stopped at question %d, score %d", r.reached, r.score)
+    local of = ""
+    if r.total > 0 and r.answered < r.total then of = " of " .. r.total end
+    return string.format("stopped %s%s, score %d", stopped_at(r), of, r.score)
 end
 
 function M.list()
@@ -276,7 +315,8 @@ function M.list()
         end
     end
     if #list == 0 then write("No lessons in ", dir, "\n") end
-    write("\nRun one with  gradcalc --lesson N  (lesson(N) at the prompt);\n",
+    write("\nRun one with  gradcalc --lesson N  (lesson(N) at the prompt); a lesson\n",
+          "you stopped offers to continue where you were (--resume: without asking).\n",
           "gradcalc --lesson N --replay prints its worked solutions.\n")
 end
 
@@ -402,6 +442,7 @@ local function vocabulary(S)
         end
     end
     env.section = function(title)
+        S.section = title           -- shown again when a lesson resumes
         write(bold("── " .. title .. " "), bold(string.rep("─", math.max(3, 60 - #title))), "\n\n")
     end
     env.checkpoint = env.section
@@ -461,9 +502,12 @@ local function vocabulary(S)
         write("  ", good("✓"), " ", text, "\n\n")
     end
     env.pause = function()
-        if S.mode == "ask" and host.stdin_tty then
-            local line = host.readline("  (Enter to go on, repl for a prompt) ")
-            if line and trim(line):match("^:?repl$") then nested_repl(env) end
+        if S.mode == "ask" and host.stdin_tty and not S.silent then
+            local line
+            repeat
+                line = host.readline("  (Enter to go on, repl for a prompt) ")
+            until line ~= false
+            if line and trim(line):match("^:?repl$") then nested_repl(S, env) end
         end
     end
     env.fmt = fmt
@@ -485,6 +529,15 @@ local function vocabulary(S)
         S.asked = S.asked + 1
         local v = number_of(spec.value())
         if v == nil then error("ask " .. name .. ": value() must give one number", 2) end
+        if S.silent then
+            if S.asked <= S.skip then return v end     -- answered before
+            S.silent = false
+            host.silence(false)
+            write(bold(string.format("Lesson %s: %s", S.number or S.id, S.title or S.id)),
+                  string.format(", continued at question %d (score so far %d).\n", S.asked, S.score),
+                  "At a question, type a number or an expression, or hint, repl, solution, quit.\n\n")
+            if S.section then env.section(S.section) end
+        end
         write(bold(string.format("Question %d.", S.asked)), " ", dedent(spec.question or ("Compute " .. name .. ".")), "\n")
         if tol ~= TOL then
             write(string.format("(Within %.2g %% of gradcalc's value.)\n", tol * 100))
@@ -511,6 +564,10 @@ local function vocabulary(S)
         local tries = 0
         while true do
             local line = read_line(name .. " = ? ")
+            if line == false then
+                after_ctrl_c(S, "ask")
+                line = ""               -- the same question again
+            end
             if line == nil then
                 write("\n(End of input: leaving the lesson; your progress is saved.)\n")
                 S.asked = S.asked - 1
@@ -525,7 +582,7 @@ local function vocabulary(S)
                 write("Leaving the lesson; your progress is saved.\n")
                 error(QUIT, 0)
             elseif word == "repl" then
-                nested_repl(env)
+                nested_repl(S, env)
             elseif word == "hint" or line == "?" then
                 hint()
             elseif word == "solution" or word == "skip" then
@@ -533,10 +590,12 @@ local function vocabulary(S)
                 break
             else
                 local f = load("return " .. line, "=answer", "t", env)
-                local ok, a = false, nil
-                if f then ok, a = pcall(f) end
+                local ok, a, interrupted = false, nil, false
+                if f then ok, a, interrupted = host.pcall(f) end
                 a = ok and number_of(a) or nil
-                if a == nil then
+                if not ok and interrupted then
+                    write("(interrupted)\n")
+                elseif a == nil then
                     write("That is not a number gradcalc can read. Type a number or an expression\n",
                           "(e.g. 0.15*0.05 + 0.2*0.1), or hint, repl, solution, quit.\n")
                 else
@@ -565,27 +624,92 @@ local function vocabulary(S)
     return env
 end
 
--- run(n | file [, {replay=true}]): runs a lesson at the prompt, or replays
--- its worked solutions. Returns the score and the number of questions.
+-- On a terminal, when the learner stopped lesson `name` in the middle:
+-- true to continue from there, false to start again, nil to leave.
+local function offer(S, r, name)
+    local question = string.format("You stopped %s of %s (score %d). Continue from there? [Y/n] ",
+        stopped_at(r), name, r.score)
+    while true do
+        local line = read_line(question)
+        if line == nil then return nil end
+        if line == false then
+            after_ctrl_c(S, "ask")
+        else
+            local a = trim(line):lower()
+            if a == "" or a == "y" or a == "yes" then return true end
+            if a == "n" or a == "no" then return false end
+            if a == "quit" or a == "q" or a == "exit" then return nil end
+            write("Type y (or just Enter) to continue from there, n to start from the beginning.\n")
+        end
+    end
+end
+
+-- run(n | file [, {replay=true} | {resume=true}]): runs a lesson at the
+-- prompt, or replays its worked solutions. A lesson stopped in the middle
+-- continues from there: on a terminal if the learner says so, elsewhere
+-- only with resume=true. Returns true when Ctrl-C stopped it.
 function M.run(spec, opts)
     opts = opts or {}
     local file, id = resolve(spec)
-    local S = {mode = opts.replay and "replay" or "ask", asked = 0, score = 0, id = id}
+    local S = {mode = opts.replay and "replay" or "ask", asked = 0, score = 0, id = id,
+               skip = 0, told = {}}
     S.number = tonumber(id:match("^(%d+)%-"))
+    local name = "lesson " .. (S.number or id)
     local records = S.mode == "ask" and load_progress() or {}
     function S.save()
         if S.mode ~= "ask" then return end
         local old = records[id]
-        records[id] = {reached = S.asked, score = S.score, done = S.done or false,
+        records[id] = {answered = S.asked, score = S.score, done = S.done or false,
                        total = S.done and S.asked or (old and old.total or 0)}
         save_progress(records)
     end
+
+    local r = records[id]
+    if S.mode == "ask" and r and not r.done and r.answered > 0 then
+        local resume = opts.resume
+        if not resume and host.stdin_tty then
+            resume = offer(S, r, name)
+            if resume == nil then
+                write("Leaving the lesson; your progress is kept.\n")
+                return false
+            end
+        end
+        if resume then S.skip, S.score = r.answered, r.score end
+    elseif S.mode == "ask" and opts.resume then
+        write(string.format("(Nothing to continue: %s is %s. It starts from the beginning.)\n\n",
+            name, progress_text(r)))
+    end
+
     local env = vocabulary(S)
     local chunk, err = loadfile(file, "t", env)
     if not chunk then error(err, 0) end
     local digits = precision()
-    local ok, e = pcall(chunk)
+    if S.skip > 0 then
+        S.silent = true
+        host.silence(true)
+    end
+    local ok, e, interrupted = host.pcall(chunk)
+    interrupted = not ok and interrupted
+    if S.silent then
+        S.silent = false
+        host.silence(false)
+        if ok then
+            write(string.format("(%s has no question after the %d you answered.)\n", name, S.skip))
+        end
+    end
     precision(digits)
+    if interrupted then
+        r = records[id]
+        if S.mode == "replay" then
+            write("\n(Ctrl-C: the replay stopped.)\n")
+        elseif r and not r.done and r.answered > 0 then
+            write(string.format("\n(Ctrl-C: left %s %s, score %d; it continues from there next time.)\n",
+                name, stopped_at(r), r.score))
+        else
+            write(string.format("\n(Ctrl-C: left %s.)\n", name))
+        end
+        return true
+    end
     if not ok and e ~= QUIT then
         error(string.format("lesson %s stopped: %s", id, tostring(e)), 0)
     end
@@ -599,7 +723,7 @@ function M.run(spec, opts)
         end
         S.save()
     end
-    return S.score, S.asked
+    return false
 end
 
 return M

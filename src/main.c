@@ -6,7 +6,9 @@
  * The options, the `arg` table and the exit status are those of the `lua`
  * program, so whatever works with `lua` works with gradcalc; gradcalc adds
  * --help, --version and --color, and the lessons: --lessons lists them,
- * --lesson N (or a file) runs one, --replay prints its worked solutions.
+ * --lesson N (or a file) runs one, --resume continues it where the learner
+ * stopped, --replay prints its worked solutions. A lesson stopped by
+ * Ctrl-C exits with status 130, as shells expect of an interrupted command.
  * With no script and no -e, a terminal gets the REPL and anything else is
  * run as a script.
  *
@@ -40,6 +42,7 @@ struct options {
     int lessons;       /* --lessons */
     const char *lesson;/* --lesson N|file */
     int replay;        /* --replay */
+    int resume;        /* --resume */
     int argc;
     char **argv;
 };
@@ -60,7 +63,10 @@ static void print_usage(FILE *to) {
           "  --help         show this help\n"
           "  --version      show the version\n"
           "  --lessons      list the lessons and how far you got\n"
-          "  --lesson N     run lesson N (or a lesson file) at the prompt\n"
+          "  --lesson N     run lesson N (or a lesson file); on a terminal, offers to\n"
+          "                 continue from the question where you stopped\n"
+          "  --resume       with --lesson: continue from there without asking\n"
+          "                 (also when the answers come from a pipe)\n"
           "  --replay       with --lesson: print its worked solutions, asking nothing\n"
           "With no script and no -e, gradcalc starts its prompt on a terminal and\n"
           "runs standard input otherwise. At the prompt, help() gives a tour.\n",
@@ -100,6 +106,7 @@ static const struct long_option {
     {"lessons", 0},
     {"lesson", 1},      /* --lesson N, --lesson=N, --lesson file.lua */
     {"replay", 0},
+    {"resume", 0},
     {NULL, 0},
 };
 
@@ -138,6 +145,8 @@ static int long_option(struct options *o, int *i) {
         o->lesson = value;
     } else if (strcmp(lo->name, "replay") == 0 && value == NULL) {
         o->replay = 1;
+    } else if (strcmp(lo->name, "resume") == 0 && value == NULL) {
+        o->resume = 1;
     } else {
         return option_error("option '%s' takes no value", o->argv[*i]);
     }
@@ -189,6 +198,10 @@ static int parse_options(struct options *o) {
     }
     if (o->replay && o->lesson == NULL)
         return option_error("%s goes with --lesson N: gradcalc --lesson 5 --replay", "--replay");
+    if (o->resume && o->lesson == NULL)
+        return option_error("%s goes with --lesson N: gradcalc --lesson 5 --resume", "--resume");
+    if (o->resume && o->replay)
+        return option_error("%s asks nothing, so there is nothing to resume", "--replay");
     return 1;
 }
 
@@ -303,10 +316,13 @@ static int run_script(lua_State *L, const struct options *o) {
 }
 
 /*
- * --lessons, or --lesson N [--replay]: calls the lessons() or lesson()
- * that tools.c keeps in the registry (so -e cannot redefine them).
+ * --lessons, or --lesson N [--replay | --resume]: calls the lessons() or
+ * lesson() that tools.c keeps in the registry (so -e cannot redefine them).
+ * *interrupted tells whether Ctrl-C stopped the lesson (tools.c leaves that
+ * in the registry).
  */
-static int run_lessons(lua_State *L, const struct options *o) {
+static int run_lessons(lua_State *L, const struct options *o, int *interrupted) {
+    int status;
     int nargs = 0;
     lua_getfield(L, LUA_REGISTRYINDEX, o->lesson ? "gradcalc.lesson" : "gradcalc.lessons");
     if (o->lesson) {
@@ -316,12 +332,18 @@ static int run_lessons(lua_State *L, const struct options *o) {
             lua_pushinteger(L, n);
         else
             lua_pushstring(L, o->lesson);
-        lua_createtable(L, 0, 1);
+        lua_createtable(L, 0, 2);
         lua_pushboolean(L, o->replay);
         lua_setfield(L, -2, "replay");
+        lua_pushboolean(L, o->resume);
+        lua_setfield(L, -2, "resume");
         nargs = 2;
     }
-    return run_report(L, run_call(L, nargs, 0));
+    status = run_report(L, run_call(L, nargs, 0));
+    lua_getfield(L, LUA_REGISTRYINDEX, "gradcalc.lesson_interrupted");
+    *interrupted = status == LUA_OK && lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return status;
 }
 
 /* Opens the libraries and the engine: its functions become globals. */
@@ -337,7 +359,8 @@ static void open_gradcalc(lua_State *L, int noenv) {
     lua_pop(L, 1);
 }
 
-/* Everything, protected: argc and argv come as arguments 1 and 2. */
+/* Everything, protected: argc and argv come as arguments 1 and 2. Returns
+   true when all went well, or an exit status (130 after a Ctrl-C). */
 static int pmain(lua_State *L) {
     struct options o;
     memset(&o, 0, sizeof o);
@@ -370,8 +393,13 @@ static int pmain(lua_State *L) {
     if (o.script && run_script(L, &o) != LUA_OK)
         return 0;
     if (o.lessons || o.lesson) {
-        if (run_lessons(L, &o) != LUA_OK)
+        int interrupted;
+        if (run_lessons(L, &o, &interrupted) != LUA_OK)
             return 0;
+        if (interrupted && !o.interactive) {
+            lua_pushinteger(L, 130);    /* the exit status, see main */
+            return 1;
+        }
         if (!o.interactive) {
             lua_pushboolean(L, 1);
             return 1;
@@ -402,7 +430,7 @@ static void keep_freed_memory(void) {
 int main(int argc, char **argv) {
     keep_freed_memory();
     lua_State *L = luaL_newstate();
-    int status, ok;
+    int status, exit_status;
     if (L == NULL) {
         fprintf(stderr, "gradcalc: not enough memory to start\n");
         return EXIT_FAILURE;
@@ -412,8 +440,11 @@ int main(int argc, char **argv) {
     lua_pushinteger(L, argc);
     lua_pushlightuserdata(L, argv);
     status = lua_pcall(L, 2, 1, 0);
-    ok = lua_toboolean(L, -1);
+    if (status == LUA_OK && lua_isinteger(L, -1))
+        exit_status = (int)lua_tointeger(L, -1);
+    else
+        exit_status = status == LUA_OK && lua_toboolean(L, -1) ? EXIT_SUCCESS : EXIT_FAILURE;
     run_report(L, status);
     lua_close(L);
-    return ok && status == LUA_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+    return exit_status;
 }

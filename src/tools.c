@@ -13,9 +13,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +29,7 @@
 #include <lauxlib.h>
 #include "lgradcalc.h"
 #include "repl.h"
+#include "tensor.h"
 
 #define BUILTINS "gradcalc.builtins"   /* registry: globals at start-up */
 #define WIDTH 72
@@ -563,23 +568,218 @@ static int host_mkdir(lua_State *L) {
     return 1;
 }
 
-/* host.readline(prompt): a line typed at the terminal with line editing
-   and history, or nil at Ctrl-D. Only for a terminal: pipes use io.read. */
+/*
+ * Ctrl-C in a lesson. The lesson runs inside run_call, so a Ctrl-C arms
+ * run.c's hook, which raises "interrupted" at the next step of Lua code
+ * (and sets gc_interrupt for the C kernels). Two places must not let it
+ * end the lesson with a traceback:
+ *
+ * - at an answer prompt, the Ctrl-C lands in host_readline's wait, as at
+ *   gradcalc's own prompt (repl.c): the line is dropped and readline
+ *   returns false, so the runner asks again. The hook the signal armed is
+ *   taken off before any Lua code runs.
+ * - while the lesson's code runs, host_pcall catches the error, sees that
+ *   it was a Ctrl-C, and takes off the hook and gc_interrupt, so the
+ *   runner can say where the learner was (progress is saved after every
+ *   question) and leave cleanly, and nothing stays armed for what follows.
+ */
+
+/* The hook of the main thread (the one run.c arms), saved and put back. */
+struct saved_hook {
+    lua_State *main;
+    lua_Hook hook;
+    int mask, count;
+};
+
+static struct saved_hook save_hook(lua_State *L) {
+    struct saved_hook h;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    h.main = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    h.hook = lua_gethook(h.main);
+    h.mask = lua_gethookmask(h.main);
+    h.count = lua_gethookcount(h.main);
+    return h;
+}
+
+/* Forgets a Ctrl-C that has been dealt with. */
+static void disarm(const struct saved_hook *h) {
+    lua_sethook(h->main, h->hook, h->mask, h->count);
+    gc_interrupt = 0;
+    run_sigint_seen = 0;
+}
+
+static char *typed;         /* the line handed over by on_typed */
+static int typed_done;
+
+static void on_typed(char *line) {
+    typed = line;
+    typed_done = 1;
+    rl_callback_handler_remove();   /* no new prompt until asked */
+}
+
+/*
+ * host.readline(prompt): a line typed at the terminal with line editing
+ * and history; nil at Ctrl-D; false at Ctrl-C (the line is dropped).
+ * Only for a terminal: pipes use io.read. As in repl.c, SIGINT is blocked
+ * except inside pselect, so it can only arrive while gradcalc waits.
+ */
 static int host_readline(lua_State *L) {
     const char *prompt = luaL_optstring(L, 1, "");
-    char *line;
+    struct saved_hook h = save_hook(L);
+    sigset_t block, old, waiting;
+    int interrupted = 0;
+    static int locale_set;
+
+    if (!locale_set) {
+        setlocale(LC_CTYPE, "");    /* so readline edits UTF-8 as characters */
+        locale_set = 1;
+    }
+    rl_catch_signals = 0;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    waiting = old;
+    sigdelset(&waiting, SIGINT);
+
+    run_sigint_seen = 0;
+    typed = NULL;
+    typed_done = 0;
     fflush(stdout);
-    line = readline(prompt);
-    if (line == NULL) {
-        fputc('\n', stdout);
+    rl_callback_handler_install(prompt, on_typed);
+    while (!typed_done) {
+        fd_set in;
+        FD_ZERO(&in);
+        FD_SET(STDIN_FILENO, &in);
+        int r = pselect(STDIN_FILENO + 1, &in, NULL, NULL, NULL, &waiting);
+        if (run_sigint_seen) {
+            /* Ctrl-C: leave what was typed on screen, drop it. */
+            rl_point = rl_end;
+            rl_redisplay();
+            fputs("^C\n", stdout);
+            fflush(stdout);
+            rl_free_line_state();
+            rl_callback_sigcleanup();
+            rl_replace_line("", 0);
+            rl_callback_handler_remove();
+            disarm(&h);
+            interrupted = 1;
+            break;
+        }
+        if (r < 0) {
+            if (errno == EINTR) {
+                rl_resize_terminal();   /* a SIGWINCH, say */
+                continue;
+            }
+            rl_callback_handler_remove();
+            break;
+        }
+        if (r > 0)
+            rl_callback_read_char();
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (interrupted) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    if (typed == NULL) {
+        fputc('\n', stdout);        /* Ctrl-D: end the prompt's line */
         luaL_pushfail(L);
         return 1;
     }
-    if (line[0] != '\0')
-        add_history(line);
-    lua_pushstring(L, line);
-    free(line);
+    if (typed[0] != '\0')
+        add_history(typed);
+    lua_pushstring(L, typed);
+    free(typed);
+    typed = NULL;
     return 1;
+}
+
+/*
+ * Calls the function below nargs arguments like lua_pcall (without a
+ * message handler); *interrupted tells whether a Ctrl-C came meanwhile,
+ * and if so it has been dealt with: whatever the call did, it is over.
+ */
+static int call_interruptible(lua_State *L, int nargs, int nresults, int *interrupted) {
+    struct saved_hook h;
+    int status;
+    if (run_sigint_seen) {      /* pressed before the call could start */
+        lua_pop(L, nargs + 1);
+        h = save_hook(L);
+        disarm(&h);
+        lua_pushliteral(L, "interrupted");
+        *interrupted = 1;
+        return LUA_ERRRUN;
+    }
+    h = save_hook(L);
+    status = lua_pcall(L, nargs, nresults, 0);
+    *interrupted = run_sigint_seen != 0;
+    if (*interrupted)
+        disarm(&h);
+    return status;
+}
+
+/* host.pcall(f, ...): true and f's results; or false, the error message
+   and whether it was a Ctrl-C (then the message is "interrupted"). */
+static int host_pcall(lua_State *L) {
+    int interrupted;
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    int status = call_interruptible(L, lua_gettop(L) - 1, LUA_MULTRET, &interrupted);
+    if (status == LUA_OK && !interrupted) {
+        lua_pushboolean(L, 1);
+        lua_insert(L, 1);
+        return lua_gettop(L);
+    }
+    lua_settop(L, 1);           /* the message, or f's first result */
+    if (interrupted) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "interrupted");
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+    lua_pushboolean(L, interrupted);
+    return 3;
+}
+
+/* stdout while a resumed lesson runs silently up to where it stopped. */
+static int hidden_stdout = -1;
+
+static void unsilence(void) {
+    if (hidden_stdout >= 0) {
+        fflush(stdout);
+        dup2(hidden_stdout, STDOUT_FILENO);
+        close(hidden_stdout);
+        hidden_stdout = -1;
+    }
+}
+
+/*
+ * host.silence(on): with on, standard output goes to /dev/null, so the
+ * lesson's code runs without showing anything (its own prints and traces
+ * included, which io.write alone would not catch); without, it comes back.
+ */
+static int host_silence(lua_State *L) {
+    if (!lua_toboolean(L, 1)) {
+        unsilence();
+    } else if (hidden_stdout < 0) {
+        int null = open("/dev/null", O_WRONLY);
+        int e;
+        fflush(stdout);
+        if (null < 0)
+            return luaL_error(L, "cannot open /dev/null: %s", strerror(errno));
+        hidden_stdout = dup(STDOUT_FILENO);
+        if (hidden_stdout >= 0 && dup2(null, STDOUT_FILENO) >= 0) {
+            close(null);
+            return 0;
+        }
+        e = errno;
+        close(null);
+        if (hidden_stdout >= 0)
+            close(hidden_stdout);
+        hidden_stdout = -1;
+        return luaL_error(L, "cannot silence the output: %s", strerror(e));
+    }
+    return 0;
 }
 
 /* Pushes runner.lua's table, the runner having been given the folder and
@@ -589,6 +789,8 @@ static void push_runner(lua_State *L) {
         {"listdir", host_listdir},
         {"mkdir", host_mkdir},
         {"readline", host_readline},
+        {"pcall", host_pcall},
+        {"silence", host_silence},
         {"print_values", pretty_print_values},
         {NULL, NULL},
     };
@@ -611,15 +813,34 @@ static void push_runner(lua_State *L) {
         luaL_error(L, "the lesson runner did not return its table");
 }
 
-/* Calls runner[name] with the arguments of the calling function; returns
-   nothing, so that the prompt prints nothing after a lesson. */
+/*
+ * Calls runner[name] with the arguments of the calling function; returns
+ * nothing, so that the prompt prints nothing after a lesson. A lesson's
+ * error goes on as an error. Whether Ctrl-C stopped it (runner.run returns
+ * true then, having said so) is left in the registry for main.c, which
+ * exits with status 130 after gradcalc --lesson.
+ */
 static int call_runner(lua_State *L, const char *name) {
-    int nargs = lua_gettop(L);
+    int nargs = lua_gettop(L), interrupted, status;
     push_runner(L);
     lua_getfield(L, -1, name);
     lua_remove(L, -2);
     lua_insert(L, 1);
-    lua_call(L, nargs, 0);
+    run_sigint_seen = 0;
+    status = call_interruptible(L, nargs, 1, &interrupted);
+    unsilence();
+    if (status != LUA_OK && !interrupted)
+        return lua_error(L);
+    if (status != LUA_OK) {
+        /* a Ctrl-C the runner did not see: between two steps of its own */
+        fflush(stdout);
+        fputs("\n(Ctrl-C: the lesson stopped.)\n", stdout);
+        fflush(stdout);
+    } else {
+        interrupted = lua_toboolean(L, -1);
+    }
+    lua_pushboolean(L, interrupted);
+    lua_setfield(L, LUA_REGISTRYINDEX, "gradcalc.lesson_interrupted");
     return 0;
 }
 
@@ -660,15 +881,20 @@ static const struct tool {
      "in each (kept in $XDG_STATE_HOME/gradcalc/progress). From the shell:\n"
      "gradcalc --lessons.",
      "lessons()"},
-    {"lesson", lesson, "lesson(n [, {replay=true}])",
+    {"lesson", lesson, "lesson(n [, {replay=true} | {resume=true}])",
      "Runs lesson n (or a lesson file you wrote): it explains a step, sets\n"
      "up the tensors, then asks you for a number, which gradcalc checks\n"
      "against its own to 3 significant figures. You may type an expression\n"
      "such as 0.15*0.05 + 0.2*0.1 + 0.35; at the answer prompt, `hint`,\n"
      "`repl` (the lesson's variables at a prompt; `back` returns),\n"
-     "`solution` and `quit` also work. replay=true prints every worked\n"
-     "solution without asking. From the shell: gradcalc --lesson n [--replay].",
-     "lesson(5)    lesson(5, {replay = true})    lesson(\"my-lesson.lua\")"},
+     "`solution` and `quit` also work. Ctrl-C drops a line you typed; while\n"
+     "the lesson computes, it leaves the lesson, keeping your progress.\n"
+     "A lesson you stopped in the middle offers to continue from the\n"
+     "question you reached (its code runs silently up to there);\n"
+     "resume=true continues without asking, also with answers from a pipe.\n"
+     "replay=true prints every worked solution without asking. From the\n"
+     "shell: gradcalc --lesson n [--resume | --replay].",
+     "lesson(5)    lesson(5, {resume = true})    lesson(\"my-lesson.lua\")"},
 };
 
 void tools_install(lua_State *L, int module) {

@@ -94,10 +94,55 @@ fi
 # End of input in the middle: the lesson stops, progress says where.
 printf '0.3775\n0.593269992\n' >"$tmp/two"
 if gc --lesson 5 <"$tmp/two" && grep -q 'End of input' "$tmp/out" &&
-    gc --lessons </dev/null && grep -q '\[stopped at question 2 of [0-9]*, score 2\]' "$tmp/out"; then
-    ok "input ending mid-lesson: stops cleanly, progress at question 2"
+    gc --lessons </dev/null && grep -q '\[stopped at question 3 of [0-9]*, score 2\]' "$tmp/out"; then
+    ok "input ending mid-lesson: stops cleanly, --lessons says it stopped at question 3"
 else
     notok "input ending mid-lesson" "see output"
+fi
+
+# Resuming from a pipe takes --resume: then the lesson runs silently up to
+# question 3, where the listing says it stopped, and goes on from there
+# with the earlier score. The answers are those of the replay above.
+"$GRADCALC" --lesson 5 --replay | sed -n 's/^  answer: [^=]* = //p' >"$tmp/all5"
+total5=$(wc -l <"$tmp/all5" | tr -d ' ')
+sed -n '3,$p' "$tmp/all5" >"$tmp/rest5"
+if gc --lesson 5 --resume <"$tmp/rest5" &&
+    grep -q '^Lesson 5: .*, continued at question 3 (score so far 2)\.$' "$tmp/out" &&
+    ! grep -q '^Question [12]\.' "$tmp/out" && grep -q '^Question 3\. ' "$tmp/out" &&
+    grep -q "^End of lesson 5\. Score: $total5/$total5\.$" "$tmp/out"; then
+    ok "--resume from a pipe continues at question 3 with the earlier score ($total5/$total5)"
+else
+    notok "--resume from a pipe continues at question 3" "see output"
+fi
+# Resuming shows nothing of the silent part: its first line is the resume.
+if head -n 1 "$tmp/out" | grep -q '^Lesson 5: .*, continued at' && ! grep -q '^  > x1, x2 = ' "$tmp/out"; then
+    ok "--resume runs the lesson's setup silently"
+else
+    notok "--resume runs the lesson's setup silently" "setup shown"
+fi
+if gc --lessons </dev/null && grep -q '\[done, score [0-9]*/[0-9]*\]' "$tmp/out" &&
+    grep -q "  5  .*\[done, score $total5/$total5\]" "$tmp/out"; then
+    ok "a resumed lesson finished is listed as done with the whole score"
+else
+    notok "a resumed lesson finished is listed as done" "see output"
+fi
+# On a finished lesson --resume starts over, and says so.
+if gc --lesson 5 --resume <"$tmp/two" &&
+    grep -q '^(Nothing to continue: lesson 5 is done, score [0-9]*/[0-9]*\. It starts from the beginning\.)$' "$tmp/out" &&
+    grep -q '^Question 1\. ' "$tmp/out"; then
+    ok "--resume on a finished lesson starts from the beginning"
+else
+    notok "--resume on a finished lesson starts from the beginning" "see output"
+fi
+# From a pipe without --resume, a lesson starts from the beginning; at the
+# prompt, lesson(5, {resume=true}) resumes as --resume does.
+if gc --lesson 5 <"$tmp/two" && grep -q '^Question 1\. ' "$tmp/out" &&
+    gc -e 'lesson(5, {resume = true})' <"$tmp/rest5" &&
+    grep -q 'continued at question 3 (score so far 2)' "$tmp/out" &&
+    grep -q "^End of lesson 5\. Score: $total5/$total5\.$" "$tmp/out"; then
+    ok "from a pipe a lesson starts over; lesson(5, {resume=true}) continues it"
+else
+    notok "from a pipe a lesson starts over; lesson(5, {resume=true}) continues it" "see output"
 fi
 
 # A progress file truncated in the middle of a line, then a foreign one.
@@ -165,6 +210,12 @@ if ! gc --replay </dev/null && grep -q -- '--replay goes with --lesson' "$tmp/ou
     ok "--replay alone is refused with a message"
 else
     notok "--replay alone is refused" "see output"
+fi
+if ! gc --resume </dev/null && grep -q -- '--resume goes with --lesson' "$tmp/out" &&
+    ! gc --lesson 5 --resume --replay </dev/null && grep -q -- '--replay asks nothing' "$tmp/out"; then
+    ok "--resume alone, or with --replay, is refused with a message"
+else
+    notok "--resume alone, or with --replay, is refused" "see output"
 fi
 if ! gc --lesson 99 </dev/null && grep -q 'there is no lesson 99' "$tmp/out"; then
     ok "--lesson 99 says there is no such lesson"
