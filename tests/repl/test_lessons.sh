@@ -3,8 +3,9 @@
 # (tests/golden/lessons/<lesson>.txt; GOLDEN_UPDATE=1 rewrites them), runs
 # from a pipe with the right answers to a full score, and with wrong ones
 # gives hints and the worked solutions without hanging. Then the command
-# line, progress (a truncated or foreign file is set aside) and a
-# teacher's own lesson file.
+# line, progress (a truncated or foreign file is set aside), resuming a
+# lesson from a pipe with --resume, and a teacher's own lesson file.
+# Ctrl-C and the offer to resume need a terminal: test_lessons_tty.sh.
 # usage: GRADCALC=/path/to/gradcalc sh tests/repl/test_lessons.sh
 : "${GRADCALC:?set GRADCALC to the gradcalc binary}"
 top=$(cd "$(dirname "$0")/../.." && pwd)

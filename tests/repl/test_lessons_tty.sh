@@ -58,7 +58,8 @@ start() {
 }
 
 # A lesson with a step that runs until stopped (matmul, so the C kernel
-# sees the Ctrl-C too) between two questions.
+# sees the Ctrl-C too) between two questions. The step says on stderr
+# that it runs, which shows even while a resumed lesson runs silently.
 cat >"$tmp/long.lua" <<'EOF'
 lesson { title = "A long step", summary = "a question, a long loop, a question" }
 code [[x = var(3, "x"); y = x^2; y:backward()]]
@@ -66,6 +67,7 @@ ask { "dy/dx", question = "Compute dy/dx at x = 3.", value = function() return x
 code [[
 steps = tonumber(os.getenv("LONG_STEPS")) or math.huge
 A = randn(100, 100)
+io.stderr:write("the long step runs\n");
 i = 0
 while i < steps do B = matmul(A, A); i = i + 1 end
 ]]
@@ -89,8 +91,8 @@ key C-c
 wait_for '^out_h1 = ? ^C$'
 run 'repl'
 wait_for '^lesson> *$'
-run 'while true do local z = matmul(ones(50, 50), ones(50, 50)) end'
-sleep 0.3
+run 'print("looping") while true do local z = matmul(ones(50, 50), ones(50, 50)) end'
+wait_for '^looping$'
 key C-c
 check "Ctrl-C in the lesson's repl stops the statement" '^interrupted$'
 t send-keys -t gc -l -- 'net_h1'
@@ -115,8 +117,7 @@ check "Ctrl-D leaves the lesson" '^status 0$'
 start --lesson "$tmp/long.lua"
 wait_for '^dy/dx = ? *$' 30
 run '6'
-wait_for 'while i < steps'
-sleep 0.5
+wait_for '^the long step runs$'
 key C-c
 check "Ctrl-C in a long step leaves the lesson, saying where" \
     '^(Ctrl-C: left lesson long at question 2, score 1; it continues from there next time.)$'
@@ -138,7 +139,7 @@ start --lesson "$tmp/long.lua"
 check "a lesson stopped in the middle offers to continue" \
     '^You stopped at question 2 of lesson long (score 1). Continue from there? \[Y/n\] *$' 30
 key Enter
-sleep 0.5
+wait_for '^the long step runs$'
 key C-c
 check "Ctrl-C while a lesson resumes silently leaves it" '^(Ctrl-C: left lesson long at question 2, score 1;'
 check "... with status 130" '^status 130$'
@@ -164,8 +165,7 @@ wait_for '^> *$' 30
 run "lesson('$tmp/long.lua')"
 check "a finished lesson starts over without an offer" '^dy/dx = ? *$'
 run '6'
-wait_for 'while i < steps'
-sleep 0.5
+wait_for '^the long step runs$'
 key C-c
 check "lesson() stopped by Ctrl-C says so" '^(Ctrl-C: left lesson long at question 2'
 check "lesson() stopped by Ctrl-C returns to the prompt" '^> *$'
