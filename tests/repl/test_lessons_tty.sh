@@ -22,23 +22,7 @@ sock="gcles$$"
 trap 'tmux -L "$sock" -f /dev/null kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 state="$tmp/state"
 
-t() { tmux -L "$sock" -f /dev/null "$@"; }
-ok() { echo "ok $1"; }
-notok() {
-    echo "not ok $1: $2"
-    screen | grep -v '^$' | tail -n 12 | sed 's/^/    | /'
-}
-screen() { t capture-pane -p -t gc -S -1000 2>/dev/null; }
-# wait_for REGEX [SECONDS]: until a line of the screen matches.
-wait_for() {
-    i=0
-    while [ "$i" -lt "$(( ${2:-20} * 10 ))" ]; do
-        screen | grep -q -- "$1" && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
+. "$(dirname "$0")/tmux.sh"
 # count REGEX: how many lines of the screen match.
 count() { screen | grep -c -- "$1"; }
 key() { t send-keys -t gc "$@"; }

@@ -15,12 +15,7 @@ tmp=$(mktemp -d)
 sock="gctest$$"
 trap 'tmux -L "$sock" -f /dev/null kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 
-t() { tmux -L "$sock" -f /dev/null "$@"; }
-ok() { echo "ok $1"; }
-notok() {
-    echo "not ok $1: $2"
-    screen | grep -v '^$' | tail -n 12 | sed 's/^/    | /'
-}
+. "$(dirname "$0")/tmux.sh"
 
 # start [ENV ARGS]: a fresh pane running gradcalc under `env ARGS`
 # (no history unless they say otherwise); the pane stays after it exits.
@@ -35,17 +30,6 @@ exited() {
     i=0
     while [ "$i" -lt 100 ]; do
         t list-panes -t gc -F '#{pane_current_command}' 2>/dev/null | grep -q '^sleep$' && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
-screen() { t capture-pane -p -t gc -S -1000 2>/dev/null; }
-# wait_for REGEX [SECONDS]: until a line of the screen matches.
-wait_for() {
-    i=0
-    while [ "$i" -lt "$(( ${2:-15} * 10 ))" ]; do
-        screen | grep -q -- "$1" && return 0
         sleep 0.1
         i=$((i + 1))
     done
