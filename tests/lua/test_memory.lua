@@ -45,20 +45,18 @@ check.ok(elapsed < 60, "a million small tensors take seconds", string.format("%.
 -- ---- a training loop: forward, backward, update, many times ----------------------------------
 local w = var({{0.1, 0.2}, {0.3, 0.4}}, "w")
 local x, target = tensor({1, 2}), tensor({0.5, -0.5})
-for _ = 1, 2000 do
-    local loss = mse(tanh(matmul(w, x)), target)
-    w:zero_grad()
-    loss:backward()
-    no_grad(function() w:sub_(0.1 * w.grad) end)
+local function train(steps)
+    for _ = 1, steps do
+        local loss = mse(tanh(matmul(w, x)), target)
+        w:zero_grad()
+        loss:backward()
+        no_grad(function() w:sub_(0.1 * w.grad) end)
+    end
 end
+train(2000)          -- warm up allocators
 settle()
 before = rss_mb()
-for _ = 1, 100000 do
-    local loss = mse(tanh(matmul(w, x)), target)
-    w:zero_grad()
-    loss:backward()
-    no_grad(function() w:sub_(0.1 * w.grad) end)
-end
+train(100000)
 settle()
 after = rss_mb()
 check.ok(before and after and after - before < ALLOWED_MB, "100000 training steps keep memory flat",
