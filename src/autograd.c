@@ -176,16 +176,21 @@ int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t
     if (!order) return -1;
     if (check_versions(order, n)) { free(order); return -1; }
 
-    /* Results get fresh gradients; leaves keep theirs and accumulate. */
-    Tensor **seen = NULL;
-    int64_t nseen = 0;
+    /* Results get fresh gradients. Leaves accumulate: the gradients they
+     * held are set aside while this pass fills new ones, then the new are
+     * added into the old, so an interrupted pass leaves them as they were. */
+    Tensor **held = NULL, **held_grads = NULL;
+    int64_t nheld = 0;
     for (int64_t k = 0; k < n; k++) {
         Tensor *t = order[k];
         if (t->op) {
             gc_zero_grad(t);
-        } else if (t->requires_grad && t->grad && accumulated) {
-            Tensor **grown = realloc(seen, (size_t)(nseen + 1) * sizeof *seen);
-            if (grown) { seen = grown; seen[nseen++] = t; }
+        } else if (t->requires_grad && t->grad) {
+            if (!held && !(held = malloc((size_t)n * sizeof *held))) goto nomem;
+            if (!held_grads && !(held_grads = malloc((size_t)n * sizeof *held_grads))) goto nomem;
+            held[nheld] = t;
+            held_grads[nheld++] = t->grad;
+            t->grad = NULL;
         }
     }
     Tensor *g = gc_grad_of(root);
@@ -197,12 +202,26 @@ int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t
         if (!t->op || !t->grad) continue;
         if (t->op->backward(t) || gc_interrupted()) goto fail;
     }
+    for (int64_t i = 0; i < nheld; i++) {
+        Tensor *leaf = held[i], *fresh = leaf->grad;
+        leaf->grad = held_grads[i];          /* the same tensor as before, in place */
+        if (fresh) {
+            for (int64_t j = 0; j < fresh->numel; j++) leaf->grad->data[j] += fresh->data[j];
+            gc_release(fresh);
+        }
+    }
     free(order);
-    if (accumulated) { *accumulated = seen; *naccumulated = nseen; }
-    else free(seen);
+    free(held_grads);
+    if (accumulated) { *accumulated = held; *naccumulated = nheld; }
+    else free(held);
     return 0;
+nomem:
+    gc_set_error("backward: out of memory");
 fail:   /* gc_error() says why: out of memory, or interrupted */
+    for (int64_t k = 0; k < n; k++) gc_zero_grad(order[k]);   /* no half-done gradients */
+    for (int64_t i = 0; i < nheld; i++) held[i]->grad = held_grads[i];
     free(order);
-    free(seen);
+    free(held);
+    free(held_grads);
     return -1;
 }

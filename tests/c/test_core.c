@@ -599,6 +599,29 @@ static void test_print(void)
     gc_release(m);
 }
 
+/* ---- an interrupted backward changes no gradient ------------------------------------------ */
+
+static void test_interrupted_backward(void)
+{
+    Tensor *x = leaf(vec(2, (double[]){1, 2})), *w = leaf(vec(2, (double[]){3, 4}));
+    Tensor *y = gc_binary(OP_MUL, x, w), *s = gc_reduce(OP_SUM, y, GC_ALL_DIMS, 0);
+    check(s && gc_backward(s, NULL, NULL, NULL) == 0, "a first backward runs", "%s", gc_error());
+    Tensor *first = x->grad;
+    gc_interrupt = 1;                       /* as Ctrl-C would, during the second pass */
+    int rc = gc_backward(s, NULL, NULL, NULL);
+    gc_interrupt = 0;
+    check(rc == -1 && strstr(gc_error(), "interrupted"), "an interrupted backward fails",
+          "rc %d, error %s", rc, gc_error());
+    check(x->grad == first, "x keeps the gradient tensor it had", "grad replaced");
+    check_values(x->grad, (double[]){3, 4}, 2, 0, "x's gradient is as before the interrupted pass");
+    check_values(w->grad, (double[]){1, 2}, 2, 0, "w's gradient is as before the interrupted pass");
+    check(y->grad == NULL, "no half-done gradient is left on y", "y has a gradient");
+    check(gc_backward(s, NULL, NULL, NULL) == 0, "the next backward runs", "%s", gc_error());
+    check(x->grad == first, "leaves accumulate in place", "a new gradient tensor");
+    check_values(x->grad, (double[]){6, 8}, 2, 0, "x's gradient accumulates over two passes");
+    gc_release(s), gc_release(y), gc_release(x), gc_release(w);
+}
+
 /* ---- a million-node chain --------------------------------------------------------------- */
 
 static void test_long_chain(void)
@@ -641,6 +664,7 @@ int main(void)
     test_op_table();
     test_errors();
     test_print();
+    test_interrupted_backward();
     test_long_chain();
     check(gc_live_tensors() == 0, "every tensor was freed at the end", "%lld still alive",
           (long long)gc_live_tensors());
