@@ -93,14 +93,17 @@ Y = {1, 2, 2, 1}
 net = mlp({2, 4, 2})
 ]]
 
+-- The weights and biases of a network built by mlp(), counted.
+local function count_parameters(layers)
+    local n = 0
+    for _, p in ipairs(layers) do n = n + p:numel() end
+    return n
+end
+
 ask {
     "parameters",
     question = "How many numbers (weights and biases) does the 2-4-2 network have?",
-    value = function()
-        local n = 0
-        for _, p in ipairs(net) do n = n + p:numel() end
-        return n
-    end,
+    value = function() return count_parameters(net) end,
     hint = "W1 is 2×4, b1 has 4, W2 is 4×2, b2 has 2.",
     mistakes = {{function() return 2 * 4 + 4 * 2 end, "Count the biases too: 4 + 2 of them."}},
     solution = function()
@@ -185,11 +188,7 @@ net2 = mlp({2, 16, 16, 2})
 ask {
     "parameters",
     question = "How many parameters does the 2-16-16-2 network have?",
-    value = function()
-        local n = 0
-        for _, p in ipairs(net2) do n = n + p:numel() end
-        return n
-    end,
+    value = function() return count_parameters(net2) end,
     hint = "2×16 + 16, then 16×16 + 16, then 16×2 + 2.",
     mistakes = {{function() return 2 * 16 + 16 * 16 + 16 * 2 end, "Count the biases too: 16 + 16 + 2."}},
     solution = function()
