@@ -20,19 +20,22 @@ LUA_LIBS = $(shell $(PKG_CONFIG) --libs lua5.4)
 BLAS_CFLAGS = $(shell $(PKG_CONFIG) --cflags openblas)
 BLAS_LIBS = $(shell $(PKG_CONFIG) --libs openblas)
 
-GC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -fPIC $(LUA_CFLAGS) $(BLAS_CFLAGS)
+GC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -fPIC -Isrc $(LUA_CFLAGS) $(BLAS_CFLAGS)
 
 BUILD ?= build
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-CORE = tensor autograd op_table ops_elementwise ops_reduce ops_matmul ops_shape ops_loss print random optim plot trace graph text
-BINDING = lgradcalc ltensor ltrace loptim
-APP = main run repl pretty complete history tools
+# The layers, lowest first: each may include only the ones before it
+# (tests/check_layers.sh checks). core and explain know nothing of Lua.
+CORE_SRC = $(wildcard src/core/*.c src/core/ops/*.c)
+EXPLAIN_SRC = $(wildcard src/explain/*.c)
+BINDING_SRC = $(wildcard src/lua/*.c)
+APP_SRC = $(wildcard src/app/*.c)
 
-CORE_OBJ = $(CORE:%=$(BUILD)/%.o)
-BINDING_OBJ = $(BINDING:%=$(BUILD)/%.o)
-APP_OBJ = $(APP:%=$(BUILD)/%.o)
-HEADERS = $(wildcard src/*.h)
+CORE_OBJ = $(CORE_SRC:src/%.c=$(BUILD)/%.o) $(EXPLAIN_SRC:src/%.c=$(BUILD)/%.o)
+BINDING_OBJ = $(BINDING_SRC:src/%.c=$(BUILD)/%.o)
+APP_OBJ = $(APP_SRC:src/%.c=$(BUILD)/%.o)
+HEADERS = $(wildcard src/*/*.h src/*/*/*.h)
 
 .PHONY: all deps run test test-plain test-asan install bench clean
 
@@ -42,11 +45,11 @@ deps:
 	@sh scripts/install-deps.sh
 
 $(BUILD)/%.o: src/%.c $(HEADERS) | deps
-	@mkdir -p $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(GC_CFLAGS) $(CFLAGS) -c $< -o $@
 
 # gradcalc looks for the lessons beside itself, then where install puts them.
-$(BUILD)/tools.o: GC_CFLAGS += -DGRADCALC_LESSONS_DIR='"$(LESSONSDIR)"'
+$(BUILD)/app/tools.o: GC_CFLAGS += -DGRADCALC_LESSONS_DIR='"$(LESSONSDIR)"'
 
 gradcalc: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) -lreadline $(BLAS_LIBS) -lz -lm
@@ -55,7 +58,7 @@ $(BUILD)/gradcalc.so: $(BINDING_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(BLAS_LIBS) -lm
 
 $(BUILD)/test_core: tests/c/test_core.c $(CORE_OBJ) $(HEADERS)
-	$(CC) $(GC_CFLAGS) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ tests/c/test_core.c $(CORE_OBJ) $(BLAS_LIBS) -lm
+	$(CC) $(GC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/c/test_core.c $(CORE_OBJ) $(BLAS_LIBS) -lm
 
 run: all
 	./gradcalc

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops.h"
-#include "print.h"
-#include "tensor.h"
+#include "core/ops.h"
+#include "explain/print.h"
+#include "core/tensor.h"
 
 static int failures = 0;
 

@@ -1,0 +1,333 @@
+/*
+ * optim.c - SGD, RMSprop and Adam, one element at a time, so that each
+ * update reads as the equations of the course and can be printed as such.
+ *
+ * The arithmetic follows PyTorch's torch.optim (their defaults, their
+ * state, the order of their steps); where that differs from the way the
+ * formulas are often written by hand, the help of optim.SGD, optim.RMSprop
+ * and optim.Adam (loptim.c) says how.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ops.h"
+#include "core/optim.h"
+#include "explain/print.h"
+
+/* Elements traced in full per parameter; the rest are counted. */
+#define TRACE_FULL 6   /* tensors up to this size are traced whole */
+#define TRACE_SHOWN 4  /* larger ones show their first few elements */
+
+OptimConfig gc_optim_defaults(OptimKind kind)
+{
+    OptimConfig c = {kind, NAN, 0, 0, 0, 0, 0.99, 0.9, 0.999, 1e-8};
+    if (kind == GC_RMSPROP) c.lr = 0.01;
+    if (kind == GC_ADAM) c.lr = 0.001;
+    return c;
+}
+
+const char *gc_optim_name(OptimKind kind)
+{
+    return kind == GC_SGD ? "SGD" : kind == GC_RMSPROP ? "RMSprop" : "Adam";
+}
+
+int gc_optim_check(const OptimConfig *c, const char *who)
+{
+    const char *bad = NULL;
+    double value = 0;
+    if (isnan(c->lr)) {
+        gc_set_error("%s: the learning rate lr is required, e.g. {lr = 0.1}", who);
+        return -1;
+    }
+    if (!(c->lr >= 0)) bad = "lr (the learning rate) must be >= 0", value = c->lr;
+    else if (!(c->weight_decay >= 0)) bad = "weight_decay must be >= 0", value = c->weight_decay;
+    else if (!(c->momentum >= 0)) bad = "momentum must be >= 0", value = c->momentum;
+    else if (!(c->eps >= 0)) bad = "eps must be >= 0", value = c->eps;
+    else if (!(c->alpha >= 0)) bad = "alpha must be >= 0", value = c->alpha;
+    else if (!(c->beta1 >= 0 && c->beta1 < 1)) bad = "betas[1] must be in [0, 1)", value = c->beta1;
+    else if (!(c->beta2 >= 0 && c->beta2 < 1)) bad = "betas[2] must be in [0, 1)", value = c->beta2;
+    if (bad) {
+        char num[32];
+        gc_set_error("%s: %s, got %s", who, bad, gc_format_number(value, 17, num, sizeof num));
+        return -1;
+    }
+    if (c->nesterov && (c->momentum <= 0 || c->dampening != 0)) {
+        gc_set_error("%s: nesterov needs a momentum > 0 and dampening = 0 (as in PyTorch)", who);
+        return -1;
+    }
+    return 0;
+}
+
+Optimizer *gc_optim_new(const OptimConfig *c, int n, Tensor **params, const char *who)
+{
+    if (gc_optim_check(c, who)) return NULL;
+    if (n <= 0) {
+        gc_set_error("%s: the list of parameters is empty", who);
+        return NULL;
+    }
+    for (int k = 0; k < n; k++) {
+        char name[80] = "";
+        if (params[k]->name) snprintf(name, sizeof name, " (%s)", params[k]->name);
+        if (params[k]->op) {
+            gc_set_error("%s: parameter %d%s is not a leaf (it was computed by %s); optimize the "
+                         "tensors you created with var() or requires_grad=true",
+                         who, k + 1, name, params[k]->op->name);
+            return NULL;
+        }
+        if (!params[k]->requires_grad) {
+            gc_set_error("%s: parameter %d%s does not require a gradient, so it would never "
+                         "move; make it with var() or set requires_grad = true",
+                         who, k + 1, name);
+            return NULL;
+        }
+        for (int j = 0; j < k; j++) {   /* listed twice, it would take two steps per step */
+            if (params[j] == params[k]) {
+                gc_set_error("%s: parameter %d%s is the same tensor as parameter %d; list each "
+                             "parameter once", who, k + 1, name, j + 1);
+                return NULL;
+            }
+        }
+    }
+    Optimizer *o = calloc(1, sizeof *o);
+    if (o) {
+        o->params = calloc((size_t)n, sizeof *o->params);
+        o->buf = calloc((size_t)n, sizeof *o->buf);
+        o->sq = calloc((size_t)n, sizeof *o->sq);
+        o->steps = calloc((size_t)n, sizeof *o->steps);
+    }
+    if (!o || !o->params || !o->buf || !o->sq || !o->steps) {
+        gc_optim_free(o);
+        gc_set_error("%s: out of memory", who);
+        return NULL;
+    }
+    o->c = *c;
+    o->n = n;
+    for (int k = 0; k < n; k++) {
+        gc_retain(params[k]);
+        o->params[k] = params[k];
+    }
+    return o;
+}
+
+void gc_optim_free(Optimizer *o)
+{
+    if (!o) return;
+    for (int k = 0; k < o->n; k++) {
+        if (o->params) gc_release(o->params[k]);
+        if (o->buf && o->buf[k]) gc_release(o->buf[k]);
+        if (o->sq && o->sq[k]) gc_release(o->sq[k]);
+    }
+    free(o->params), free(o->buf), free(o->sq), free(o->steps);
+    free(o);
+}
+
+void gc_optim_zero_grad(Optimizer *o)
+{
+    for (int k = 0; k < o->n; k++) gc_zero_grad(o->params[k]);
+}
+
+/* ---- the trace --------------------------------------------------------------- */
+
+/* A number as text at the print precision. Several can appear in one
+ * printf, so they rotate through a few buffers. */
+static const char *num(double v)
+{
+    static char ring[16][40];
+    static int next = 0;
+    char *buf = ring[next++ % 16];
+    return gc_format_number(v, gc_print_precision, buf, sizeof ring[0]);
+}
+
+/* An operand inside an expression: negatives get brackets, 0.9·(−0.2). */
+static const char *arg(double v)
+{
+    static char ring[16][44];
+    static int next = 0;
+    char *buf = ring[next++ % 16];
+    if (v < 0) snprintf(buf, sizeof ring[0], "(%s)", num(v));
+    else snprintf(buf, sizeof ring[0], "%s", num(v));
+    return buf;
+}
+
+static void say(FILE *out, const char *fmt, ...)
+{
+    if (!out) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+}
+
+/* "w[2][1]": the element at flat position i, with Lua's 1-based indices. */
+static void element_label(const Tensor *t, const char *name, int64_t i, char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "%s", name);
+    int64_t stride = t->numel;
+    for (int d = 0; d < t->ndim && len < size; d++) {
+        stride /= t->shape[d];
+        len += (size_t)snprintf(buf + len, size - len, "[%lld]", (long long)(i / stride % t->shape[d] + 1));
+    }
+}
+
+/* ---- one update per element -------------------------------------------------------- */
+
+/* Each function updates element i of parameter k (w = its value, g = its
+ * gradient) and its state, writing the equations to out when it is not
+ * NULL. el is the element's label for the trace. */
+
+static void sgd_element(Optimizer *o, int k, int64_t i, FILE *out, const char *el)
+{
+    const OptimConfig *c = &o->c;
+    double *w = &o->params[k]->data[i], g = o->params[k]->grad->data[i];
+    say(out, "  %s: g = %s\n", el, num(g));
+    if (c->weight_decay != 0) {
+        double g2 = g + c->weight_decay * *w;
+        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w), num(g2));
+        g = g2;
+    }
+    const char *step = "g";
+    if (c->momentum != 0) {
+        double *v = &o->buf[k]->data[i];
+        if (o->steps[k] == 1) {   /* PyTorch starts the buffer at g, undamped */
+            *v = g;
+            say(out, "    v = g = %s   (the first step starts v at g)\n", num(*v));
+        } else {
+            double v2 = c->momentum * *v + (1 - c->dampening) * g;
+            if (c->dampening == 0)
+                say(out, "    v = μ·v + g = %s·%s + %s = %s\n", arg(c->momentum), arg(*v), arg(g), num(v2));
+            else
+                say(out, "    v = μ·v + (1−dampening)·g = %s·%s + %s·%s = %s\n", arg(c->momentum),
+                    arg(*v), arg(1 - c->dampening), arg(g), num(v2));
+            *v = v2;
+        }
+        if (c->nesterov) {
+            double g2 = g + c->momentum * *v;
+            say(out, "    g = g + μ·v = %s + %s·%s = %s   (nesterov)\n", num(g), arg(c->momentum),
+                arg(*v), num(g2));
+            g = g2;
+        } else {
+            g = *v;
+            step = "v";
+        }
+    }
+    double w2 = *w - c->lr * g;
+    say(out, "    %s ← %s − lr·%s = %s − %s·%s = %s\n", el, el, step, num(*w), arg(c->lr), arg(g), num(w2));
+    *w = w2;
+}
+
+static void rmsprop_element(Optimizer *o, int k, int64_t i, FILE *out, const char *el)
+{
+    const OptimConfig *c = &o->c;
+    double *w = &o->params[k]->data[i], g = o->params[k]->grad->data[i];
+    double *v = &o->sq[k]->data[i];
+    say(out, "  %s: g = %s\n", el, num(g));
+    if (c->weight_decay != 0) {
+        double g2 = g + c->weight_decay * *w;
+        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w), num(g2));
+        g = g2;
+    }
+    double v2 = c->alpha * *v + (1 - c->alpha) * (g * g);
+    say(out, "    v = α·v + (1−α)·g² = %s·%s + %s·%s = %s\n", arg(c->alpha), arg(*v),
+        arg(1 - c->alpha), arg(g * g), num(v2));
+    *v = v2;
+    double denom = sqrt(*v) + c->eps, w2;
+    if (c->momentum > 0) {
+        double *b = &o->buf[k]->data[i];
+        double b2 = c->momentum * *b + g / denom;
+        say(out, "    buf = μ·buf + g/(√v + ε) = %s·%s + %s/(√%s + %s) = %s\n", arg(c->momentum),
+            arg(*b), arg(g), arg(*v), arg(c->eps), num(b2));
+        *b = b2;
+        w2 = *w - c->lr * b2;
+        say(out, "    %s ← %s − lr·buf = %s − %s·%s = %s\n", el, el, num(*w), arg(c->lr), arg(b2), num(w2));
+    } else {
+        w2 = *w - c->lr * (g / denom);
+        say(out, "    %s ← %s − lr·g/(√v + ε) = %s − %s·%s/(√%s + %s) = %s\n", el, el, num(*w),
+            arg(c->lr), arg(g), arg(*v), arg(c->eps), num(w2));
+    }
+    *w = w2;
+}
+
+static void adam_element(Optimizer *o, int k, int64_t i, FILE *out, const char *el)
+{
+    const OptimConfig *c = &o->c;
+    double *w = &o->params[k]->data[i], g = o->params[k]->grad->data[i];
+    double *m = &o->buf[k]->data[i], *v = &o->sq[k]->data[i];
+    double t = (double)o->steps[k];
+    say(out, "  %s: g = %s\n", el, num(g));
+    if (c->weight_decay != 0) {   /* L2 in the gradient, as torch.optim.Adam (not AdamW) */
+        double g2 = g + c->weight_decay * *w;
+        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w), num(g2));
+        g = g2;
+    }
+    double m2 = c->beta1 * *m + (1 - c->beta1) * g;
+    say(out, "    m = β1·m + (1−β1)·g = %s·%s + %s·%s = %s\n", arg(c->beta1), arg(*m),
+        arg(1 - c->beta1), arg(g), num(m2));
+    *m = m2;
+    double v2 = c->beta2 * *v + (1 - c->beta2) * (g * g);
+    say(out, "    v = β2·v + (1−β2)·g² = %s·%s + %s·%s = %s\n", arg(c->beta2), arg(*v),
+        arg(1 - c->beta2), arg(g * g), num(v2));
+    *v = v2;
+    /* bias correction: m and v start at 0, so early averages are too small */
+    double mhat = *m / (1 - pow(c->beta1, t)), vhat = *v / (1 - pow(c->beta2, t));
+    say(out, "    m̂ = m/(1−β1^t) = %s/(1−%s^%s) = %s\n", arg(*m), arg(c->beta1), num(t), num(mhat));
+    say(out, "    v̂ = v/(1−β2^t) = %s/(1−%s^%s) = %s\n", arg(*v), arg(c->beta2), num(t), num(vhat));
+    double w2 = *w - c->lr * mhat / (sqrt(vhat) + c->eps);
+    say(out, "    %s ← %s − lr·m̂/(√v̂ + ε) = %s − %s·%s/(√%s + %s) = %s\n", el, el, num(*w),
+        arg(c->lr), arg(mhat), arg(vhat), arg(c->eps), num(w2));
+    *w = w2;
+}
+
+/* Allocates the state parameter k needs on its first step. */
+static int make_state(Optimizer *o, int k)
+{
+    const OptimConfig *c = &o->c;
+    const Tensor *p = o->params[k];
+    int wants_buf = c->kind == GC_ADAM || c->momentum != 0;
+    int wants_sq = c->kind != GC_SGD;
+    if (wants_buf && !o->buf[k] && !(o->buf[k] = gc_new_like(p))) return -1;
+    if (wants_sq && !o->sq[k] && !(o->sq[k] = gc_new_like(p))) return -1;
+    return 0;
+}
+
+int gc_optim_step(Optimizer *o, FILE *out)
+{
+    const OptimConfig *c = &o->c;
+    void (*update)(Optimizer *, int, int64_t, FILE *, const char *) =
+        c->kind == GC_SGD ? sgd_element : c->kind == GC_RMSPROP ? rmsprop_element : adam_element;
+    say(out, "%s step: lr = %s", gc_optim_name(c->kind), num(c->lr));
+    if (c->kind != GC_ADAM && c->momentum != 0) say(out, ", μ = %s", num(c->momentum));
+    if (c->kind == GC_SGD && c->dampening != 0) say(out, ", dampening = %s", num(c->dampening));
+    if (c->kind == GC_SGD && c->nesterov) say(out, ", nesterov");
+    if (c->kind == GC_RMSPROP) say(out, ", α = %s", num(c->alpha));
+    if (c->kind == GC_ADAM) say(out, ", β1 = %s, β2 = %s", num(c->beta1), num(c->beta2));
+    if (c->kind != GC_SGD) say(out, ", ε = %s", num(c->eps));
+    if (c->weight_decay != 0) say(out, ", λ (weight_decay) = %s", num(c->weight_decay));
+    say(out, "\n");
+
+    for (int k = 0; k < o->n; k++) {
+        Tensor *p = o->params[k];
+        char name[64], el[160];
+        if (p->name) snprintf(name, sizeof name, "%s", p->name);
+        else snprintf(name, sizeof name, "p%d", k + 1);
+        if (!p->grad) {   /* as PyTorch: no gradient, no update, no state change */
+            say(out, "%s: no gradient, skipped\n", name);
+            continue;
+        }
+        if (make_state(o, k)) return -1;
+        o->steps[k]++;
+        if (c->kind == GC_ADAM) say(out, "%s (t = %lld)\n", name, (long long)o->steps[k]);
+        for (int64_t i = 0; i < p->numel; i++) {
+            int shown = p->numel <= TRACE_FULL || i < TRACE_SHOWN;
+            element_label(p, name, i, el, sizeof el);
+            update(o, k, i, shown ? out : NULL, el);
+        }
+        if (p->numel > TRACE_FULL)
+            say(out, "  … and %lld more elements of %s, updated the same way\n",
+                (long long)(p->numel - TRACE_SHOWN), name);
+        p->version++;   /* as sub_ does: a graph that used the old values is stale */
+    }
+    if (out) fflush(out);
+    return 0;
+}

@@ -1,0 +1,417 @@
+/*
+ * ltrace.c - the Lua side of the traces: trace, explain, step, graph, dot
+ * and svg (the text itself is built in trace.c and graph.c), and the
+ * backward trace that y:backward{trace=true} prints.
+ *
+ * Every printer takes an options table:
+ *   print=false            return the text instead of printing it
+ *   format="markdown"      Markdown with LaTeX formulas instead of terminal text
+ *   file="x.md"            write the text to a file (atomically) instead
+ *   precision=n, round=n   digits printed; round every intermediate to n digits
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lua/lbinding.h"
+#include "explain/print.h"
+#include "explain/trace.h"
+
+/* ---- options and output ------------------------------------------------------ */
+
+typedef struct Options {
+    TraceOptions trace;
+    int print, markdown, max_nodes;
+    const char *file;
+} Options;
+
+static const char *const known[] = {"print", "format", "file", "precision", "round", "max", NULL};
+
+static int int_option(lua_State *L, int idx, const char *key, int lo, int hi, int dflt, const char *who)
+{
+    if (lua_getfield(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return dflt; }
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < lo || lua_tointeger(L, -1) > hi)
+        luaL_error(L, "%s: option %s must be a whole number from %d to %d", who, key, lo, hi);
+    int v = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Reads the options table at idx (absent: the defaults). */
+static Options options(lua_State *L, int idx, const char *who)
+{
+    Options o = {{gc_print_precision, 0}, 1, 0, 30, NULL};
+    if (lua_isnoneornil(L, idx)) return o;
+    if (!lua_istable(L, idx) || lgc_test(L, idx))
+        luaL_error(L, "%s: expected an options table, e.g. {print=false, format=\"markdown\"}, got %s",
+                   who, luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+        int ok = 0;
+        for (int i = 0; known[i]; i++) ok |= !strcmp(key, known[i]);
+        if (!ok) luaL_error(L, "%s: unknown option '%s' (valid: print, format, file, precision, round, max)",
+                            who, key);
+    }
+    o.trace.precision = int_option(L, idx, "precision", 1, 17, o.trace.precision, who);
+    o.trace.round = int_option(L, idx, "round", 1, 17, 0, who);
+    o.max_nodes = int_option(L, idx, "max", 1, 100000, 30, who);
+    if (lua_getfield(L, idx, "print") != LUA_TNIL) o.print = lua_toboolean(L, -1);
+    if (lua_getfield(L, idx, "format") != LUA_TNIL) {
+        const char *f = luaL_checkstring(L, -1);
+        if (!strcmp(f, "markdown") || !strcmp(f, "md")) o.markdown = 1;
+        else if (strcmp(f, "text")) luaL_error(L, "%s: format is \"text\" or \"markdown\", got \"%s\"", who, f);
+    }
+    if (lua_getfield(L, idx, "file") != LUA_TNIL) o.file = luaL_checkstring(L, -1);  /* kept alive by the table */
+    lua_pop(L, 3);
+    return o;
+}
+
+/* Hands over text (malloc'd, may be NULL on failure): prints it, writes it
+ * to the file, or pushes it. Returns the number of values pushed. */
+static int deliver(lua_State *L, char *text, const Options *o, const char *who, const char *title)
+{
+    if (!text) return lgc_raise(L);
+    if (o->markdown) {
+        char *md = gc_trace_markdown(text, title);
+        free(text);
+        if (!(text = md)) return lgc_raise(L);
+    }
+    if (o->file) {
+        int rc = gc_write_atomic(o->file, text, who);
+        free(text);
+        if (rc) return lgc_raise(L);
+        return 0;
+    }
+    if (o->print) {
+        fputs(text, stdout);
+        fflush(stdout);
+        free(text);
+        return 0;
+    }
+    lua_pushstring(L, text);
+    free(text);
+    return 1;
+}
+
+/* ---- trace ------------------------------------------------------------------- */
+
+/* A table name -> tensor of the named nodes of root's graph. */
+static void push_names(lua_State *L, int root_idx, Tensor *root)
+{
+    int64_t n;
+    Tensor **order = gc_trace_order(root, &n);
+    if (!order) lgc_raise(L);
+    lua_newtable(L);
+    for (int64_t k = 0; k < n; k++) {
+        if (!order[k]->name) continue;
+        if (order[k] == root) lua_pushvalue(L, root_idx);
+        else gc_retain(order[k]), lgc_push(L, order[k]);
+        lua_setfield(L, -2, order[k]->name);
+    }
+    free(order);
+}
+
+static int l_trace(lua_State *L)
+{
+    Tensor *root = lgc_check(L, 1);
+    Options o = options(L, 2, "trace");
+    if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    int n = deliver(L, gc_trace_forward(root, &o.trace), &o, "trace", "Forward trace");
+    push_names(L, 1, root);
+    return n + 1;
+}
+
+static char *backward_text(lua_State *L, Tensor *root, const Options *o, const char *who)
+{
+    if (!root->grad)
+        luaL_error(L, "%s: %s has no gradient yet: call backward() on it first, e.g. E:backward()",
+                   who, root->name ? root->name : "the tensor");
+    if (gc_trace_name_nodes(root)) lgc_raise(L);
+    return gc_trace_backward(root, &o->trace);
+}
+
+static int l_explain(lua_State *L)
+{
+    Tensor *root = lgc_check(L, 1), *var = lgc_test(L, 2);
+    Options o = options(L, var ? 3 : 2, "explain");
+    if (!var) return deliver(L, backward_text(L, root, &o, "explain"), &o, "explain", "Backward pass");
+    if (!root->grad)
+        return luaL_error(L, "explain: %s has no gradient yet: call backward() on it first, e.g. "
+                          "E:backward(); explain(E, w)", root->name ? root->name : "the tensor");
+    if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    return deliver(L, gc_explain(root, var, &o.trace), &o, "explain", "The chain rule");
+}
+
+/* Called by y:backward{trace=true, ...} once the backward pass has run. */
+int lgc_backward_trace(lua_State *L, int root_idx, int opts)
+{
+    lua_getfield(L, opts, "trace");
+    int wanted = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (!wanted) return 0;
+    lua_pushvalue(L, opts);              /* the same table, without the backward-only keys */
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -3)) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+        if (strcmp(key, "trace") && strcmp(key, "grad")) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_settable(L, -4);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    int idx = lua_gettop(L);
+    Options o = options(L, idx, "backward");
+    return deliver(L, backward_text(L, lgc_check(L, root_idx), &o, "backward"), &o, "backward",
+                   "Backward pass");
+}
+
+/* ---- step: the backward pass one node at a time ------------------------------ */
+
+/* Frees the blocks when the stepping ends, even by an error. */
+typedef struct Steps { char **blocks; int64_t n; } Steps;
+
+static int steps_gc(lua_State *L)
+{
+    Steps *s = lua_touserdata(L, 1);
+    gc_trace_free_blocks(s->blocks, s->n);
+    s->blocks = NULL, s->n = 0;
+    return 0;
+}
+
+static void print_node(lua_State *L, Tensor *root, const char *name)
+{
+    int64_t n;
+    Tensor **order = gc_trace_order(root, &n);
+    if (!order) lgc_raise(L);
+    Tensor *t = NULL;
+    for (int64_t k = 0; k < n && !t; k++)
+        if (order[k]->name && !strcmp(order[k]->name, name)) t = order[k];
+    free(order);
+    if (!t) { printf("no node named '%s' in this graph\n", name); return; }
+    char *value = gc_format(t, gc_print_precision), *grad = t->grad ? gc_format(t->grad, gc_print_precision) : NULL;
+    printf("%s = %s\n%s.grad = %s\n", name, value ? value : "?", name, t->grad ? (grad ? grad : "?") : "nil");
+    free(value), free(grad);
+}
+
+static int l_step(lua_State *L)
+{
+    Tensor *root = lgc_check(L, 1);
+    Options o = options(L, 2, "step");
+    if (!root->grad) return luaL_error(L, "step: %s has no gradient yet: call backward() on it first",
+                                       root->name ? root->name : "the tensor");
+    if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    Steps *s = lua_newuserdatauv(L, sizeof *s, 0);
+    s->blocks = NULL, s->n = 0;
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, steps_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    if (gc_trace_backward_blocks(root, &o.trace, &s->blocks, &s->n)) return lgc_raise(L);
+    int prompt = isatty(0) && isatty(1), go = 0;
+    if (prompt) printf("step through the backward pass: Enter or n = next node, c = continue, "
+                       "q = quit, p name = print a node\n");
+    for (int64_t k = 0; k < s->n; k++) {
+        printf("[%lld/%lld] %s", (long long)k + 1, (long long)s->n, s->blocks[k]);
+        fflush(stdout);
+        while (!go && k < s->n - 1) {
+            if (prompt) printf("step> "), fflush(stdout);
+            lua_getglobal(L, "io");
+            lua_getfield(L, -1, "read");
+            lua_pushstring(L, "l");
+            lua_call(L, 1, 1);
+            if (lua_isnil(L, -1)) { lua_pop(L, 2); return 0; }     /* end of input: quit */
+            const char *line = lua_tostring(L, -1);
+            while (*line == ' ') line++;
+            if (*line == 'q') { lua_pop(L, 2); return 0; }
+            if (*line == 'c') go = 1;
+            else if (*line == 'p') {
+                const char *name = line + 1;
+                while (*name == ' ') name++;
+                size_t len = strlen(name);
+                while (len && name[len - 1] == ' ') len--;
+                lua_pushlstring(L, name, len);
+                print_node(L, root, lua_tostring(L, -1));
+                lua_pop(L, 3);
+                continue;
+            }
+            lua_pop(L, 2);
+            break;
+        }
+    }
+    return 0;
+}
+
+/* ---- drawings ------------------------------------------------------------------ */
+
+static int l_graph(lua_State *L)
+{
+    Tensor *root = lgc_check(L, 1);
+    Options o = options(L, 2, "graph");
+    if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    o.markdown = 0;
+    return deliver(L, gc_graph_boxes(root, &o.trace, o.max_nodes), &o, "graph", "Graph");
+}
+
+/* dot(a, b) stays the dot product (the function saved as upvalue 1); a file
+ * name, an options table or nothing after the tensor asks for DOT text. */
+static int l_dot(lua_State *L)
+{
+    int t2 = lua_type(L, 2);
+    int graph = lgc_test(L, 1) && (t2 == LUA_TNONE || t2 == LUA_TNIL || t2 == LUA_TSTRING ||
+                                   (t2 == LUA_TTABLE && !lgc_test(L, 2) && lua_rawlen(L, 2) == 0));
+    if (!graph) {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_insert(L, 1);
+        lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+        return lua_gettop(L);
+    }
+    lua_settop(L, 3);
+    Tensor *root = lgc_check(L, 1);
+    Options o = options(L, lua_istable(L, 2) ? 2 : 3, "dot");
+    if (lua_type(L, 2) == LUA_TSTRING) o.file = lua_tostring(L, 2);
+    else if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2))
+        return luaL_error(L, "dot: expected a file name, got %s", luaL_typename(L, 2));
+    else if (!o.file) o.print = 0;       /* dot(E) returns the text */
+    o.markdown = 0;
+    if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    return deliver(L, gc_graph_dot(root, &o.trace), &o, "dot", "Graph");
+}
+
+/* Quotes s for the shell: 'it'\''s'. */
+static void shell_quote(luaL_Buffer *b, const char *s)
+{
+    luaL_addchar(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'') luaL_addstring(b, "'\\''");
+        else luaL_addchar(b, *s);
+    }
+    luaL_addchar(b, '\'');
+}
+
+static int l_svg(lua_State *L)
+{
+    Tensor *root = lgc_check(L, 1);
+    const char *file = luaL_checkstring(L, 2);
+    Options o = options(L, 3, "svg");
+    if (system("command -v dot >/dev/null 2>&1") != 0)
+        return luaL_error(L, "svg: Graphviz is not installed (the 'dot' program was not found); "
+                          "install it with: sudo apt-get install graphviz (or brew install graphviz), "
+                          "or write the DOT text with dot(E, \"graph.dot\")");
+    if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    char *text = gc_graph_dot(root, &o.trace);
+    if (!text) return lgc_raise(L);
+    lua_pushfstring(L, "%s.dot.tmp", file);
+    const char *dotfile = lua_tostring(L, -1);
+    int rc = gc_write_atomic(dotfile, text, "svg");
+    free(text);
+    if (rc) return lgc_raise(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "dot -Tsvg ");
+    shell_quote(&b, dotfile);
+    luaL_addstring(&b, " -o ");
+    shell_quote(&b, file);
+    luaL_addstring(&b, ".tmp && mv -f ");
+    shell_quote(&b, file);
+    luaL_addstring(&b, ".tmp ");
+    shell_quote(&b, file);
+    luaL_pushresult(&b);
+    rc = system(lua_tostring(L, -1));
+    remove(dotfile);
+    if (rc != 0) return luaL_error(L, "svg: Graphviz could not write '%s' (dot exited with status %d)", file, rc);
+    return 0;
+}
+
+/* ---- registration, with the help of each function beside it -------------------- */
+
+typedef struct Doc {
+    const char *name;
+    lua_CFunction fn;
+    const char *signature, *summary, *example;
+} Doc;
+
+static const Doc docs[] = {
+    {"trace", l_trace, "trace(E [, {print=false, round=n, format=\"markdown\", file=\"x.md\"}])",
+     "Prints how E was computed, one line per node in the order they ran: the formula in symbols, "
+     "then with the numbers put in, then the result. Unnamed results get the names t1, t2, ... (set "
+     "as their .name, so later prints agree); small unnamed sums and products are written inside the "
+     "formula that uses them. Returns a table name -> tensor of the graph's nodes (with print=false, "
+     "the text first). round=n rounds every intermediate to n significant digits as hand arithmetic "
+     "does; big tensors show their shape and min/mean/max.",
+     "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
+     "  --> net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775"},
+    {"explain", l_explain, "explain(E [, x] [, options])",
+     "After E:backward(): without x, prints the backward pass node by node, last node first (the "
+     "local derivative from the op table, its value, the incoming gradient, their product, and the "
+     "sum when a node feeds several others). With x, prints the chain rule from E down to x: one "
+     "product of factors per path (the factors run between named nodes) and their sum. Options as "
+     "for trace; E:backward{trace=true} runs the backward pass and prints the same as explain(E).",
+     "E:backward(); explain(E, w5)\n"
+     "  --> ∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
+     "0.593269992 = 0.082167041"},
+    {"step", l_step, "step(E [, options])",
+     "After E:backward(), walks the backward pass one node at a time, like a debugger: Enter or n "
+     "shows the next node, c shows the rest, q stops, p name prints a node's value and gradient. "
+     "Commands are read with io.read, so they can come from a pipe (end of input stops).",
+     "E:backward(); step(E)"},
+    {"graph", l_graph, "graph(E [, {max=30, print=false}])",
+     "Draws E's computation graph with box characters, one box per node with its name, op, value "
+     "and gradient, in layers from the inputs at the top to E at the bottom; each box says which "
+     "nodes it feeds. Beyond max nodes (default 30) only the nodes nearest E are drawn and the "
+     "number hidden is stated.",
+     "graph(E)"},
+    {"dot", l_dot, "dot(E [, file])",
+     "The computation graph in Graphviz DOT: a record per tensor with its name, value and gradient, "
+     "and an op node between each result and its inputs. With a file name, writes it (atomically); "
+     "without, returns the text. Render it with: dot -Tsvg file.dot -o file.svg",
+     "dot(E, \"E.dot\")"},
+    {"svg", l_svg, "svg(E, file)",
+     "Draws the computation graph into an SVG file with Graphviz's dot program (install Graphviz "
+     "with apt-get install graphviz if it is missing).",
+     "svg(E, \"E.svg\")"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+void lgc_open_trace(lua_State *L)
+{
+    lua_getfield(L, -1, "_docs");
+    for (const Doc *d = docs; d->name; d++) {
+        if (d->fn == l_dot) {           /* shares its name with the dot product */
+            lua_getfield(L, -2, "dot");
+            lua_pushcclosure(L, l_dot, 1);
+            lua_setfield(L, -3, "dot");
+            lua_getfield(L, -1, "dot");
+            if (lua_istable(L, -1)) {   /* one help entry telling both */
+                static const char *const fields[] = {"signature", "summary", "example"};
+                const char *ours[] = {d->signature, d->summary, d->example};
+                const char *joins[] = {"  or  ", " With a tensor and a file name (or nothing): ", "\n"};
+                for (int i = 0; i < 3; i++) {
+                    lua_getfield(L, -1, fields[i]);
+                    const char *theirs = lua_tostring(L, -1);
+                    lua_pushfstring(L, "%s%s%s", theirs ? theirs : "", joins[i], ours[i]);
+                    lua_setfield(L, -3, fields[i]);
+                    lua_pop(L, 1);
+                }
+                lua_pop(L, 1);
+                continue;
+            }
+            lua_pop(L, 1);
+        } else {
+            lua_pushcfunction(L, d->fn);
+            lua_setfield(L, -3, d->name);
+        }
+        lua_createtable(L, 0, 5);
+        lua_pushstring(L, d->name), lua_setfield(L, -2, "name");
+        lua_pushstring(L, d->signature), lua_setfield(L, -2, "signature");
+        lua_pushstring(L, d->summary), lua_setfield(L, -2, "summary");
+        lua_pushstring(L, d->example), lua_setfield(L, -2, "example");
+        lua_setfield(L, -2, d->name);
+    }
+    lua_pop(L, 1);
+}
