@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the command to run.
 set -eu
 
-packages="pkg-config liblua5.4-dev lua5.4 libreadline-dev libopenblas-dev zlib1g-dev tmux"
+packages="pkg-config liblua5.4-dev lua5.4 libreadline-dev libopenblas-dev zlib1g-dev tmux clang-format"
 
 missing=""
 for p in $packages; do

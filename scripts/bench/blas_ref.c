@@ -24,7 +24,7 @@
 char *openblas_get_config(void);
 int openblas_get_num_threads(void);
 
-#define BATCHES 5
+#define BATCHES           5
 #define MIN_BATCH_SECONDS 0.2
 
 static double now(void)
@@ -96,7 +96,7 @@ static int bench(int n)
 
 int main(int argc, char **argv)
 {
-    static const int sizes[] = {64, 256, 1024};
+    static const int sizes[] = { 64, 256, 1024 };
     printf("openblas: %s, threads=%d\n", openblas_get_config(), openblas_get_num_threads());
     int failed = 0;
     if (argc > 1)

@@ -28,25 +28,25 @@
 #define MAX_MATCHES 1000
 
 static lua_State *state;
-static char **matches;        /* found by the last attempt, NULL-terminated */
+static char **matches; /* found by the last attempt, NULL-terminated */
 static size_t next_match;
 
 static const char *const keywords[] = {
-    "and", "break", "do", "else", "elseif", "end", "false", "for",
-    "function", "goto", "if", "in", "local", "nil", "not", "or",
-    "repeat", "return", "then", "true", "until", "while", NULL,
+    "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+    "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+    "repeat",   "return", "then", "true", "until",  "while", NULL,
 };
 
-static int is_name_char(char c) {
+static int is_name_char(char c)
+{
     return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-static int is_name(const char *s) {
-    if (*s == '\0' || (*s >= '0' && *s <= '9'))
-        return 0;
+static int is_name(const char *s)
+{
+    if (*s == '\0' || (*s >= '0' && *s <= '9')) return 0;
     for (; *s; s++)
-        if (!is_name_char(*s))
-            return 0;
+        if (!is_name_char(*s)) return 0;
     return 1;
 }
 
@@ -57,7 +57,8 @@ static int is_name(const char *s) {
  * level). With methods_only, only functions count.
  */
 static void add_keys(lua_State *L, int t, int res, const char *head, const char *prefix,
-                     int methods_only) {
+                     int methods_only)
+{
     size_t plen = strlen(prefix);
     lua_pushnil(L);
     while (lua_next(L, t)) {
@@ -76,12 +77,13 @@ static void add_keys(lua_State *L, int t, int res, const char *head, const char 
 }
 
 /* Pushes the table whose keys complete after `value:` (or nil). */
-static void push_method_table(lua_State *L, int value) {
+static void push_method_table(lua_State *L, int value)
+{
     if (lua_type(L, value) == LUA_TUSERDATA || lua_type(L, value) == LUA_TSTRING) {
         /* __index when it is a table; the tensor metatable's __index is a
            function (it serves fields too) and keeps its methods in .methods,
            as gradcalc's other objects (optimizers) do */
-        static const char *const where[] = {"__index", "methods"};
+        static const char *const where[] = { "__index", "methods" };
         if (lua_getmetatable(L, value)) {
             for (int i = 0; i < 2; i++) {
                 lua_pushstring(L, where[i]);
@@ -103,15 +105,16 @@ static void push_method_table(lua_State *L, int value) {
 
 /* Adds the names in the array `fields` of the metatable of the userdata
    at value (x.shape, x.grad, ...), when the metatable lists them. */
-static void add_fields(lua_State *L, int value, int res, const char *head, const char *prefix) {
+static void add_fields(lua_State *L, int value, int res, const char *head, const char *prefix)
+{
     size_t plen = strlen(prefix);
-    if (!lua_getmetatable(L, value))
-        return;
+    if (!lua_getmetatable(L, value)) return;
     lua_pushliteral(L, "fields");
     if (lua_rawget(L, -2) == LUA_TTABLE) {
         lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
         for (lua_Integer i = 1; i <= n && i <= MAX_MATCHES; i++) {
-            if (lua_rawgeti(L, -1, i) == LUA_TSTRING && strncmp(lua_tostring(L, -1), prefix, plen) == 0) {
+            if (lua_rawgeti(L, -1, i) == LUA_TSTRING &&
+                strncmp(lua_tostring(L, -1), prefix, plen) == 0) {
                 lua_pushfstring(L, "%s%s", head, lua_tostring(L, -1));
                 lua_rawseti(L, res, (lua_Integer)lua_rawlen(L, res) + 1);
             }
@@ -123,13 +126,13 @@ static void add_fields(lua_State *L, int value, int res, const char *head, const
 
 /* Protected: the word (a C string, light userdata) at 1; returns a
    table of completions. */
-static int collect(lua_State *L) {
+static int collect(lua_State *L)
+{
     const char *word = (const char *)lua_touserdata(L, 1);
     const char *sep = strrchr(word, '.');
     const char *colon = strrchr(word, ':');
     int res;
-    if (colon != NULL && (sep == NULL || colon > sep))
-        sep = colon;
+    if (colon != NULL && (sep == NULL || colon > sep)) sep = colon;
     lua_newtable(L);
     res = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
@@ -149,8 +152,7 @@ static int collect(lua_State *L) {
     const char *p = word;
     while (p < sep) {
         const char *end = p;
-        while (end < sep && *end != '.' && *end != ':')
-            end++;
+        while (end < sep && *end != '.' && *end != ':') end++;
         if (end == p || (*end == ':' && end != sep) || !lua_istable(L, -1)) {
             lua_settop(L, res);
             return 1;
@@ -159,39 +161,37 @@ static int collect(lua_State *L) {
         lua_rawget(L, -2);
         lua_remove(L, -2);
         p = end + 1;
-        if (end == sep)
-            break;
+        if (end == sep) break;
     }
-    lua_pushlstring(L, word, (size_t)(sep - word + 1));  /* "x:" or "t." */
+    lua_pushlstring(L, word, (size_t)(sep - word + 1)); /* "x:" or "t." */
     const char *head = lua_tostring(L, -1);
     int value = lua_gettop(L) - 1;
     if (*sep == ':') {
         push_method_table(L, value);
-        if (lua_istable(L, -1))
-            add_keys(L, lua_gettop(L), res, head, sep + 1, 1);
+        if (lua_istable(L, -1)) add_keys(L, lua_gettop(L), res, head, sep + 1, 1);
     } else if (lua_istable(L, value)) {
         add_keys(L, value, res, head, sep + 1, 0);
     } else if (lua_type(L, value) == LUA_TUSERDATA) {
         push_method_table(L, value);
-        if (lua_istable(L, -1))
-            add_keys(L, lua_gettop(L), res, head, sep + 1, 0);
+        if (lua_istable(L, -1)) add_keys(L, lua_gettop(L), res, head, sep + 1, 0);
         add_fields(L, value, res, head, sep + 1);
     }
     lua_settop(L, res);
     return 1;
 }
 
-static void free_matches(void) {
+static void free_matches(void)
+{
     if (matches != NULL) {
-        for (size_t i = 0; matches[i] != NULL; i++)
-            free(matches[i]);
+        for (size_t i = 0; matches[i] != NULL; i++) free(matches[i]);
         free(matches);
         matches = NULL;
     }
 }
 
 /* Runs collect on word and keeps the results as C strings. */
-static void find_matches(const char *word) {
+static void find_matches(const char *word)
+{
     lua_State *L = state;
     int top = lua_gettop(L);
     free_matches();
@@ -205,8 +205,7 @@ static void find_matches(const char *word) {
         for (size_t i = 1; matches != NULL && i <= n; i++) {
             lua_rawgeti(L, -1, (lua_Integer)i);
             const char *s = lua_tostring(L, -1);
-            if (s != NULL && (matches[k] = strdup(s)) != NULL)
-                k++;
+            if (s != NULL && (matches[k] = strdup(s)) != NULL) k++;
             lua_pop(L, 1);
         }
     }
@@ -215,29 +214,31 @@ static void find_matches(const char *word) {
 }
 
 /* readline's generator: hands out the matches one by one, as it frees them. */
-static char *generate(const char *text, int state_) {
+static char *generate(const char *text, int state_)
+{
     (void)text;
     (void)state_;
-    if (matches == NULL || matches[next_match] == NULL)
-        return NULL;
+    if (matches == NULL || matches[next_match] == NULL) return NULL;
     return strdup(matches[next_match++]);
 }
 
-static char **attempt(const char *text, int start, int end) {
+static char **attempt(const char *text, int start, int end)
+{
     char **found;
     (void)start;
     (void)end;
     if (rl_completion_quote_character != 0)
-        return NULL;    /* inside a string: readline completes file names */
+        return NULL; /* inside a string: readline completes file names */
     rl_attempted_completion_over = 1;
-    rl_completion_append_character = '\0';   /* our matches carry their own */
+    rl_completion_append_character = '\0'; /* our matches carry their own */
     find_matches(text);
     found = rl_completion_matches(text, generate);
     free_matches();
     return found;
 }
 
-void complete_init(lua_State *L) {
+void complete_init(lua_State *L)
+{
     state = L;
     rl_readline_name = "gradcalc";
     rl_attempted_completion_function = attempt;

@@ -20,27 +20,27 @@
 #include <readline/history.h>
 #include "app/repl.h"
 
-#define HISTORY_ENTRIES 1000   /* kept in memory */
-#define HISTORY_LINES 2000     /* kept in the file: a timestamp line per entry */
-#define ENTRY_MAX 65536        /* a larger paste is run but not remembered */
+#define HISTORY_ENTRIES 1000  /* kept in memory */
+#define HISTORY_LINES   2000  /* kept in the file: a timestamp line per entry */
+#define ENTRY_MAX       65536 /* a larger paste is run but not remembered */
 
-static char *path;             /* NULL: history is not written */
+static char *path; /* NULL: history is not written */
 
 /* mkdir -p for the directories above the file, each made 0700. */
-static int make_parents(char *file) {
+static int make_parents(char *file)
+{
     for (char *p = file + 1; *p; p++) {
-        if (*p != '/')
-            continue;
+        if (*p != '/') continue;
         *p = '\0';
         int r = mkdir(file, 0700);
         *p = '/';
-        if (r != 0 && errno != EEXIST)
-            return -1;
+        if (r != 0 && errno != EEXIST) return -1;
     }
     return 0;
 }
 
-static char *default_path(void) {
+static char *default_path(void)
+{
     const char *state = getenv("XDG_STATE_HOME");
     const char *home = getenv("HOME");
     const char *tail;
@@ -62,7 +62,8 @@ static char *default_path(void) {
     return p;
 }
 
-void history_open(void) {
+void history_open(void)
+{
     const char *env = getenv("GRADCALC_HISTORY");
     int fd;
 
@@ -74,13 +75,10 @@ void history_open(void) {
     history_comment_char = '#';
     history_write_timestamps = 1;
     history_multiline_entries = 1;
-    if (env != NULL && env[0] == '\0')
-        return;
+    if (env != NULL && env[0] == '\0') return;
     path = env != NULL ? strdup(env) : default_path();
-    if (path == NULL)
-        return;
-    if (env == NULL)
-        make_parents(path);
+    if (path == NULL) return;
+    if (env == NULL) make_parents(path);
     /* append_history needs the file to exist; create it private. */
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd < 0) {
@@ -95,22 +93,20 @@ void history_open(void) {
     read_history(path);
 }
 
-void history_remember(const char *entry) {
+void history_remember(const char *entry)
+{
     const char *p = entry;
     HIST_ENTRY *last;
-    while (*p == ' ' || *p == '\t' || *p == '\n')
-        p++;
-    if (*p == '\0' || strlen(entry) > ENTRY_MAX)
-        return;
+    while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+    if (*p == '\0' || strlen(entry) > ENTRY_MAX) return;
     last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
-    if (last != NULL && strcmp(last->line, entry) == 0)
-        return;
+    if (last != NULL && strcmp(last->line, entry) == 0) return;
     add_history(entry);
-    if (path != NULL)
-        append_history(1, path);
+    if (path != NULL) append_history(1, path);
 }
 
-void history_close(void) {
+void history_close(void)
+{
     if (path != NULL) {
         history_truncate_file(path, HISTORY_LINES);
         free(path);

@@ -31,23 +31,24 @@
 
 /* What the command line asks for. */
 struct options {
-    int script;        /* argv index of the script, 0 when none */
-    int interactive;   /* -i: the REPL after the script */
-    int version;       /* -v */
-    int exec;          /* -e or -l seen: no REPL unless -i */
-    int noenv;         /* -E */
-    int color;         /* --color */
-    int help;          /* --help */
-    int show_version;  /* --version */
-    int lessons;       /* --lessons */
-    const char *lesson;/* --lesson N|file */
-    int replay;        /* --replay */
-    int resume;        /* --resume */
+    int script;         /* argv index of the script, 0 when none */
+    int interactive;    /* -i: the REPL after the script */
+    int version;        /* -v */
+    int exec;           /* -e or -l seen: no REPL unless -i */
+    int noenv;          /* -E */
+    int color;          /* --color */
+    int help;           /* --help */
+    int show_version;   /* --version */
+    int lessons;        /* --lessons */
+    const char *lesson; /* --lesson N|file */
+    int replay;         /* --replay */
+    int resume;         /* --resume */
     int argc;
     char **argv;
 };
 
-static void print_usage(FILE *to) {
+static void print_usage(FILE *to)
+{
     fputs("usage: gradcalc [options] [script [args]]\n"
           "Options:\n"
           "  -e stat        run the Lua statement stat\n"
@@ -73,18 +74,21 @@ static void print_usage(FILE *to) {
           to);
 }
 
-static void print_version(void) {
+static void print_version(void)
+{
     printf("gradcalc %s (%s)\n", GRADCALC_VERSION, LUA_RELEASE);
     fflush(stdout);
 }
 
-static void print_banner(void) {
+static void print_banner(void)
+{
     printf("gradcalc %s (%s): backpropagation, worked by hand\n", GRADCALC_VERSION, LUA_RELEASE);
     printf("Type help() for a tour, ?name for help on a function, Ctrl-D to quit.\n");
     fflush(stdout);
 }
 
-static int option_error(const char *fmt, const char *arg) {
+static int option_error(const char *fmt, const char *arg)
+{
     fprintf(stderr, "gradcalc: ");
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
@@ -100,30 +104,23 @@ static const struct long_option {
     const char *name;
     int takes_arg;
 } long_options[] = {
-    {"help", 0},
-    {"version", 0},
-    {"color", 0},       /* --color or --color=WHEN */
-    {"lessons", 0},
-    {"lesson", 1},      /* --lesson N, --lesson=N, --lesson file.lua */
-    {"replay", 0},
-    {"resume", 0},
-    {NULL, 0},
+    { "help", 0 },    { "version", 0 }, { "color", 0 }, /* --color or --color=WHEN */
+    { "lessons", 0 }, { "lesson", 1 }, /* --lesson N, --lesson=N, --lesson file.lua */
+    { "replay", 0 },  { "resume", 0 },  { NULL, 0 },
 };
 
 /* Handles argv[*i], a long option; returns 0 when it is not understood. */
-static int long_option(struct options *o, int *i) {
+static int long_option(struct options *o, int *i)
+{
     const char *arg = o->argv[*i] + 2;
     size_t len = strcspn(arg, "=");
     const char *value = arg[len] == '=' ? arg + len + 1 : NULL;
     const struct long_option *lo;
     for (lo = long_options; lo->name; lo++)
-        if (strlen(lo->name) == len && strncmp(arg, lo->name, len) == 0)
-            break;
-    if (lo->name == NULL)
-        return option_error("unrecognized option '%s'", o->argv[*i]);
+        if (strlen(lo->name) == len && strncmp(arg, lo->name, len) == 0) break;
+    if (lo->name == NULL) return option_error("unrecognized option '%s'", o->argv[*i]);
     if (lo->takes_arg && value == NULL) {
-        if (o->argv[*i + 1] == NULL)
-            return option_error("'%s' needs an argument", o->argv[*i]);
+        if (o->argv[*i + 1] == NULL) return option_error("'%s' needs an argument", o->argv[*i]);
         value = o->argv[++*i];
     }
     if (strcmp(lo->name, "help") == 0 && value == NULL) {
@@ -154,37 +151,34 @@ static int long_option(struct options *o, int *i) {
 }
 
 /* Reads the options; returns 0 (after saying why) when they make no sense. */
-static int parse_options(struct options *o) {
+static int parse_options(struct options *o)
+{
     char **argv = o->argv;
     for (int i = 1; argv[i] != NULL; i++) {
         const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '\0') {      /* the script, or "-" */
+        if (a[0] != '-' || a[1] == '\0') { /* the script, or "-" */
             o->script = i;
             return 1;
         }
         if (a[1] == '-') {
-            if (a[2] == '\0') {                 /* "--": the script follows */
-                if (argv[i + 1] != NULL)
-                    o->script = i + 1;
+            if (a[2] == '\0') { /* "--": the script follows */
+                if (argv[i + 1] != NULL) o->script = i + 1;
                 return 1;
             }
-            if (!long_option(o, &i))
-                return 0;
+            if (!long_option(o, &i)) return 0;
             continue;
         }
         switch (a[1]) {
         case 'e':
         case 'l':
             o->exec = 1;
-            if (a[2] == '\0' && argv[++i] == NULL)
-                return option_error("'%s' needs an argument", a);
+            if (a[2] == '\0' && argv[++i] == NULL) return option_error("'%s' needs an argument", a);
             break;
         case 'i':
         case 'v':
         case 'E':
         case 'W':
-            if (a[2] != '\0')
-                return option_error("unrecognized option '%s'", a);
+            if (a[2] != '\0') return option_error("unrecognized option '%s'", a);
             if (a[1] == 'i')
                 o->interactive = 1;
             else if (a[1] == 'v')
@@ -192,8 +186,7 @@ static int parse_options(struct options *o) {
             else if (a[1] == 'E')
                 o->noenv = 1;
             break;
-        default:
-            return option_error("unrecognized option '%s'", a);
+        default: return option_error("unrecognized option '%s'", a);
         }
     }
     if (o->replay && o->lesson == NULL)
@@ -206,7 +199,8 @@ static int parse_options(struct options *o) {
 }
 
 /* -l g=mod: g = require("mod"); -l mod: mod = require("mod"). */
-static int require_library(lua_State *L, const char *spec) {
+static int require_library(lua_State *L, const char *spec)
+{
     const char *eq = strchr(spec, '=');
     const char *module = eq != NULL ? eq + 1 : spec;
     int status;
@@ -225,32 +219,30 @@ static int require_library(lua_State *L, const char *spec) {
     return run_report(L, status);
 }
 
-static int run_string(lua_State *L, const char *code, const char *chunkname) {
+static int run_string(lua_State *L, const char *code, const char *chunkname)
+{
     int status = luaL_loadbufferx(L, code, strlen(code), chunkname, "t");
-    if (status == LUA_OK)
-        status = run_call(L, 0, 0);
+    if (status == LUA_OK) status = run_call(L, 0, 0);
     return run_report(L, status);
 }
 
 /* Runs -e, -l and -W in the order given; 0 after the first failure. */
-static int run_options(lua_State *L, const struct options *o) {
+static int run_options(lua_State *L, const struct options *o)
+{
     int end = o->script ? o->script : o->argc;
     for (int i = 1; i < end; i++) {
         const char *a = o->argv[i];
-        if (a[0] != '-')
-            continue;
-        if (a[1] == '-') {              /* skip a long option's value */
+        if (a[0] != '-') continue;
+        if (a[1] == '-') { /* skip a long option's value */
             for (const struct long_option *lo = long_options; lo->name; lo++)
-                if (lo->takes_arg && strcmp(a + 2, lo->name) == 0)
-                    i++;
+                if (lo->takes_arg && strcmp(a + 2, lo->name) == 0) i++;
             continue;
         }
         if (a[1] == 'e' || a[1] == 'l') {
             const char *value = a[2] != '\0' ? a + 2 : o->argv[++i];
-            int status = a[1] == 'e' ? run_string(L, value, "=(command line)")
-                                     : require_library(L, value);
-            if (status != LUA_OK)
-                return 0;
+            int status =
+                a[1] == 'e' ? run_string(L, value, "=(command line)") : require_library(L, value);
+            if (status != LUA_OK) return 0;
         } else if (a[1] == 'W') {
             lua_warning(L, "@on", 0);
         }
@@ -259,7 +251,8 @@ static int run_options(lua_State *L, const struct options *o) {
 }
 
 /* LUA_INIT_5_4 or LUA_INIT: Lua code, or @file, run before anything else. */
-static int run_init(lua_State *L) {
+static int run_init(lua_State *L)
+{
     const char *name = "=LUA_INIT_" LUA_VERSION_MAJOR "_" LUA_VERSION_MINOR;
     const char *init = getenv(name + 1);
     int status;
@@ -267,14 +260,12 @@ static int run_init(lua_State *L) {
         name = "=LUA_INIT";
         init = getenv(name + 1);
     }
-    if (init == NULL)
-        return LUA_OK;
+    if (init == NULL) return LUA_OK;
     if (init[0] == '@')
         status = luaL_loadfilex(L, init + 1, "t");
     else
         status = luaL_loadbufferx(L, init, strlen(init), name, "t");
-    if (status == LUA_OK)
-        status = run_call(L, 0, 0);
+    if (status == LUA_OK) status = run_call(L, 0, 0);
     return run_report(L, status);
 }
 
@@ -282,7 +273,8 @@ static int run_init(lua_State *L) {
  * The global `arg`: arg[0] is the script, arg[1..] its arguments, and the
  * interpreter and its options sit at negative indices, as in lua.
  */
-static void make_arg_table(lua_State *L, const struct options *o) {
+static void make_arg_table(lua_State *L, const struct options *o)
+{
     int script = o->script ? o->script : 0;
     lua_createtable(L, o->argc > script ? o->argc - script - 1 : 0, script + 1);
     for (int i = 0; i < o->argc; i++) {
@@ -296,7 +288,8 @@ static void make_arg_table(lua_State *L, const struct options *o) {
  * Runs the script (NULL: standard input) with the arguments after it as
  * `...`. Text only: a binary chunk, from junk input say, could crash Lua.
  */
-static int run_script(lua_State *L, const struct options *o) {
+static int run_script(lua_State *L, const struct options *o)
+{
     const char *name = o->script ? o->argv[o->script] : "-";
     int nargs = 0;
     int status;
@@ -307,8 +300,7 @@ static int run_script(lua_State *L, const struct options *o) {
         if (o->script) {
             nargs = o->argc - o->script - 1;
             luaL_checkstack(L, nargs, "too many arguments to the script");
-            for (int i = o->script + 1; i < o->argc; i++)
-                lua_pushstring(L, o->argv[i]);
+            for (int i = o->script + 1; i < o->argc; i++) lua_pushstring(L, o->argv[i]);
         }
         status = run_call(L, nargs, LUA_MULTRET);
     }
@@ -321,7 +313,8 @@ static int run_script(lua_State *L, const struct options *o) {
  * *interrupted tells whether Ctrl-C stopped the lesson (tools.c leaves that
  * in the registry).
  */
-static int run_lessons(lua_State *L, const struct options *o, int *interrupted) {
+static int run_lessons(lua_State *L, const struct options *o, int *interrupted)
+{
     int status;
     int nargs = 0;
     lua_getfield(L, LUA_REGISTRYINDEX, o->lesson ? "gradcalc.lesson" : "gradcalc.lessons");
@@ -347,9 +340,10 @@ static int run_lessons(lua_State *L, const struct options *o, int *interrupted) 
 }
 
 /* Opens the libraries and the engine: its functions become globals. */
-static void open_gradcalc(lua_State *L, int noenv) {
+static void open_gradcalc(lua_State *L, int noenv)
+{
     if (noenv) {
-        lua_pushboolean(L, 1);  /* the package library reads this */
+        lua_pushboolean(L, 1); /* the package library reads this */
         lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
     }
     luaL_openlibs(L);
@@ -361,14 +355,14 @@ static void open_gradcalc(lua_State *L, int noenv) {
 
 /* Everything, protected: argc and argv come as arguments 1 and 2. Returns
    true when all went well, or an exit status (130 after a Ctrl-C). */
-static int pmain(lua_State *L) {
+static int pmain(lua_State *L)
+{
     struct options o;
     memset(&o, 0, sizeof o);
     o.argc = (int)lua_tointeger(L, 1);
     o.argv = (char **)lua_touserdata(L, 2);
     luaL_checkversion(L);
-    if (!parse_options(&o))
-        return 0;
+    if (!parse_options(&o)) return 0;
     if (o.help || o.show_version) {
         if (o.help)
             print_usage(stdout);
@@ -383,21 +377,16 @@ static int pmain(lua_State *L) {
     run_signals_init(L);
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);
-    tools_mark_builtins(L);     /* who() shows what comes after this */
-    if (o.version)
-        print_version();
-    if (!o.noenv && run_init(L) != LUA_OK)
-        return 0;
-    if (!run_options(L, &o))
-        return 0;
-    if (o.script && run_script(L, &o) != LUA_OK)
-        return 0;
+    tools_mark_builtins(L); /* who() shows what comes after this */
+    if (o.version) print_version();
+    if (!o.noenv && run_init(L) != LUA_OK) return 0;
+    if (!run_options(L, &o)) return 0;
+    if (o.script && run_script(L, &o) != LUA_OK) return 0;
     if (o.lessons || o.lesson) {
         int interrupted;
-        if (run_lessons(L, &o, &interrupted) != LUA_OK)
-            return 0;
+        if (run_lessons(L, &o, &interrupted) != LUA_OK) return 0;
         if (interrupted && !o.interactive) {
-            lua_pushinteger(L, 130);    /* the exit status, see main */
+            lua_pushinteger(L, 130); /* the exit status, see main */
             return 1;
         }
         if (!o.interactive) {
@@ -406,12 +395,10 @@ static int pmain(lua_State *L) {
         }
     }
     if (o.interactive || (!o.script && !o.exec && !o.version && isatty(STDIN_FILENO))) {
-        if (isatty(STDIN_FILENO))
-            print_banner();
+        if (isatty(STDIN_FILENO)) print_banner();
         repl_run(L);
     } else if (!o.script && !o.exec && !o.version) {
-        if (run_script(L, &o) != LUA_OK)
-            return 0;
+        if (run_script(L, &o) != LUA_OK) return 0;
     }
     lua_pushboolean(L, 1);
     return 1;
@@ -420,14 +407,16 @@ static int pmain(lua_State *L) {
 /* Tensors of a few MiB come and go in every training step: keep freed
  * memory in the heap for reuse rather than handing it back to the system
  * and faulting it in again (matmul at n = 256 runs about 10% faster). */
-static void keep_freed_memory(void) {
+static void keep_freed_memory(void)
+{
 #ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     keep_freed_memory();
     lua_State *L = luaL_newstate();
     int status, exit_status;
@@ -435,7 +424,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "gradcalc: not enough memory to start\n");
         return EXIT_FAILURE;
     }
-    lua_gc(L, LUA_GCSTOP);      /* no collections while starting up */
+    lua_gc(L, LUA_GCSTOP); /* no collections while starting up */
     lua_pushcfunction(L, pmain);
     lua_pushinteger(L, argc);
     lua_pushlightuserdata(L, argv);

@@ -19,31 +19,32 @@
 #include "lua/lgradcalc.h"
 #include "app/repl.h"
 
-#define MAX_DEPTH 4     /* deeper tables print as {...} */
-#define MAX_ITEMS 100   /* entries shown per table */
-#define WIDTH 72        /* a table longer than this breaks into lines */
+#define MAX_DEPTH 4   /* deeper tables print as {...} */
+#define MAX_ITEMS 100 /* entries shown per table */
+#define WIDTH     72  /* a table longer than this breaks into lines */
 
 static int color_out, color_err;
 
 /* ORDER ROLE */
 static const char *const escapes[] = {
-    "\033[0m",      /* reset */
-    "\033[36m",     /* number: cyan */
-    "\033[32m",     /* string: green */
-    "\033[35m",     /* nil, true, false: magenta */
-    "\033[33m",     /* <tensor 2x3>: yellow */
-    "\033[1m",      /* headings in help: bold */
-    "\033[2m",      /* quiet text: dim */
-    "\033[1;34m",   /* prompt: bold blue */
-    "\033[31m",     /* error: red */
-    "\033[0m",      /* end of error */
+    "\033[0m",    /* reset */
+    "\033[36m",   /* number: cyan */
+    "\033[32m",   /* string: green */
+    "\033[35m",   /* nil, true, false: magenta */
+    "\033[33m",   /* <tensor 2x3>: yellow */
+    "\033[1m",    /* headings in help: bold */
+    "\033[2m",    /* quiet text: dim */
+    "\033[1;34m", /* prompt: bold blue */
+    "\033[31m",   /* error: red */
+    "\033[0m",    /* end of error */
 };
 
-void pretty_init(int mode) {
+void pretty_init(int mode)
+{
     const char *no_color = getenv("NO_COLOR");
     const char *term = getenv("TERM");
-    int allowed = !(no_color != NULL && no_color[0] != '\0') &&
-                  !(term != NULL && strcmp(term, "dumb") == 0);
+    int allowed =
+        !(no_color != NULL && no_color[0] != '\0') && !(term != NULL && strcmp(term, "dumb") == 0);
     if (mode == COLOR_ALWAYS)
         color_out = color_err = 1;
     else if (mode == COLOR_NEVER)
@@ -56,18 +57,21 @@ void pretty_init(int mode) {
 
 int pretty_color(void) { return color_out; }
 
-const char *pretty_esc(int role) {
+const char *pretty_esc(int role)
+{
     int on = (role == ROLE_ERROR || role == ROLE_ERROR_RESET) ? color_err : color_out;
     return on ? escapes[role] : "";
 }
 
 /* Pushes "text" wrapped in the colour of role. */
-static void push_colored(lua_State *L, int role, const char *text) {
+static void push_colored(lua_State *L, int role, const char *text)
+{
     lua_pushfstring(L, "%s%s%s", pretty_esc(role), text, pretty_esc(ROLE_RESET));
 }
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as the same double. */
-static void format_double(double d, char *buf, size_t size) {
+static void format_double(double d, char *buf, size_t size)
+{
     if (isnan(d)) {
         snprintf(buf, size, "nan");
         return;
@@ -78,15 +82,14 @@ static void format_double(double d, char *buf, size_t size) {
     }
     for (int digits = 15; digits <= 17; digits++) {
         snprintf(buf, size, "%.*g", digits, d);
-        if (strtod(buf, NULL) == d)
-            break;
+        if (strtod(buf, NULL) == d) break;
     }
     /* Like Lua, 2.0 prints as a float, so it does not look like 2. */
-    if (strpbrk(buf, ".e") == NULL && strlen(buf) + 3 <= size)
-        strcat(buf, ".0");
+    if (strpbrk(buf, ".e") == NULL && strlen(buf) + 3 <= size) strcat(buf, ".0");
 }
 
-static void push_number(lua_State *L, int idx) {
+static void push_number(lua_State *L, int idx)
+{
     char buf[64];
     if (lua_isinteger(L, idx))
         snprintf(buf, sizeof buf, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, idx));
@@ -96,7 +99,8 @@ static void push_number(lua_State *L, int idx) {
 }
 
 /* A string as Lua source would write it, for strings inside tables. */
-static void push_quoted(lua_State *L, int idx) {
+static void push_quoted(lua_State *L, int idx)
+{
     size_t len;
     const char *s = lua_tolstring(L, idx, &len);
     luaL_Buffer b;
@@ -126,58 +130,57 @@ static void push_quoted(lua_State *L, int idx) {
 }
 
 /* The shape table comes from the tensor itself. */
-void pretty_push_shape(lua_State *L, int idx) {
+void pretty_push_shape(lua_State *L, int idx)
+{
     luaL_Buffer b;
-    lua_getfield(L, idx, "shape");      /* the engine's __index: known code */
+    lua_getfield(L, idx, "shape"); /* the engine's __index: known code */
     int shape = lua_gettop(L);
     luaL_buffinit(L, &b);
     if (lua_type(L, shape) != LUA_TTABLE) {
         luaL_addstring(&b, "?");
     } else {
         lua_Integer n = (lua_Integer)lua_rawlen(L, shape);
-        if (n == 0)
-            luaL_addstring(&b, "scalar");
+        if (n == 0) luaL_addstring(&b, "scalar");
         for (lua_Integer i = 1; i <= n; i++) {
-            if (i > 1)
-                luaL_addchar(&b, 'x');
+            if (i > 1) luaL_addchar(&b, 'x');
             lua_rawgeti(L, shape, i);
-            luaL_addvalue(&b);      /* numbers convert in place */
+            luaL_addvalue(&b); /* numbers convert in place */
         }
     }
     luaL_pushresult(&b);
     lua_remove(L, shape);
 }
 
-static int is_tensor(lua_State *L, int idx) {
+static int is_tensor(lua_State *L, int idx)
+{
     return luaL_testudata(L, idx, GRADCALC_TENSOR) != NULL;
 }
 
-static int is_identifier(const char *s) {
+static int is_identifier(const char *s)
+{
     static const char *const keywords[] = {
-        "and", "break", "do", "else", "elseif", "end", "false", "for",
-        "function", "goto", "if", "in", "local", "nil", "not", "or",
-        "repeat", "return", "then", "true", "until", "while", NULL,
+        "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+        "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+        "repeat",   "return", "then", "true", "until",  "while", NULL,
     };
-    if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
-        return 0;
+    if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) return 0;
     for (const char *p = s; *p; p++)
         if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
               (*p >= '0' && *p <= '9')))
             return 0;
     for (int i = 0; keywords[i]; i++)
-        if (strcmp(s, keywords[i]) == 0)
-            return 0;
+        if (strcmp(s, keywords[i]) == 0) return 0;
     return 1;
 }
 
 /* Width on screen: escape sequences and UTF-8 continuation bytes take none. */
-static size_t visible_len(const char *s, size_t len) {
+static size_t visible_len(const char *s, size_t len)
+{
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\033') {
-            while (i < len && !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
-                i++;
+            while (i < len && !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) i++;
         } else if ((c & 0xC0) != 0x80) {
             n++;
         }
@@ -188,16 +191,14 @@ static size_t visible_len(const char *s, size_t len) {
 static void render(lua_State *L, int idx, int depth, int seen);
 
 /* Order of keys: numbers by value, then strings, then the rest as found. */
-static int key_before(lua_State *L, int a, int b) {
+static int key_before(lua_State *L, int a, int b)
+{
     int ta = lua_type(L, a), tb = lua_type(L, b);
     int ra = ta == LUA_TNUMBER ? 0 : ta == LUA_TSTRING ? 1 : 2;
     int rb = tb == LUA_TNUMBER ? 0 : tb == LUA_TSTRING ? 1 : 2;
-    if (ra != rb)
-        return ra < rb;
-    if (ra == 0)
-        return lua_tonumber(L, a) < lua_tonumber(L, b);
-    if (ra == 1)
-        return strcmp(lua_tostring(L, a), lua_tostring(L, b)) < 0;
+    if (ra != rb) return ra < rb;
+    if (ra == 0) return lua_tonumber(L, a) < lua_tonumber(L, b);
+    if (ra == 1) return strcmp(lua_tostring(L, a), lua_tostring(L, b)) < 0;
     return 0;
 }
 
@@ -207,7 +208,8 @@ static int key_before(lua_State *L, int a, int b) {
  * rendered into a table of parts; then the parts are joined on one line or
  * on several.
  */
-static void render_table(lua_State *L, int t, int depth, int seen) {
+static void render_table(lua_State *L, int t, int depth, int seen)
+{
     lua_Integer n = 0, shown = 0, more = 0;
     int keys, parts;
     size_t width = 2;
@@ -241,8 +243,7 @@ static void render_table(lua_State *L, int t, int depth, int seen) {
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    if (n > shown)
-        more += n - shown;
+    if (n > shown) more += n - shown;
 
     /* the other keys */
     lua_newtable(L);
@@ -283,7 +284,7 @@ static void render_table(lua_State *L, int t, int depth, int seen) {
         if (lua_type(L, k) == LUA_TSTRING && is_identifier(lua_tostring(L, k))) {
             lua_pushvalue(L, k);
         } else {
-            render(L, k, MAX_DEPTH, seen);   /* a key prints flat */
+            render(L, k, MAX_DEPTH, seen); /* a key prints flat */
             lua_pushfstring(L, "[%s]", lua_tostring(L, -1));
             lua_remove(L, -2);
         }
@@ -292,7 +293,7 @@ static void render_table(lua_State *L, int t, int depth, int seen) {
         lua_rawseti(L, parts, ++shown);
         lua_settop(L, k - 1);
     }
-    lua_pop(L, 1);  /* keys */
+    lua_pop(L, 1); /* keys */
     if (more > 0) {
         lua_pushfstring(L, "%s... (%I more)%s", pretty_esc(ROLE_DIM), (LUAI_UACINT)more,
                         pretty_esc(ROLE_RESET));
@@ -304,13 +305,11 @@ static void render_table(lua_State *L, int t, int depth, int seen) {
         const char *s;
         lua_rawgeti(L, parts, i);
         s = lua_tolstring(L, -1, &len);
-        if (memchr(s, '\n', len) != NULL)
-            multiline = 1;
+        if (memchr(s, '\n', len) != NULL) multiline = 1;
         width += visible_len(s, len) + 2;
         lua_pop(L, 1);
     }
-    if (width > WIDTH)
-        multiline = 1;
+    if (width > WIDTH) multiline = 1;
 
     luaL_Buffer b;
     luaL_buffinit(L, &b);
@@ -326,14 +325,12 @@ static void render_table(lua_State *L, int t, int depth, int seen) {
             luaL_addvalue(&b);
             luaL_addchar(&b, ',');
         } else {
-            if (i > 1)
-                luaL_addstring(&b, ", ");
+            if (i > 1) luaL_addstring(&b, ", ");
             lua_rawgeti(L, parts, i);
             luaL_addvalue(&b);
         }
     }
-    if (multiline)
-        luaL_addchar(&b, '\n');
+    if (multiline) luaL_addchar(&b, '\n');
     luaL_addchar(&b, '}');
     luaL_pushresult(&b);
     lua_remove(L, parts);
@@ -348,17 +345,19 @@ static void render_table(lua_State *L, int t, int depth, int seen) {
  * string prints as it is and a tensor in full; deeper down strings are
  * quoted and tensors summarised.
  */
-static void render(lua_State *L, int idx, int depth, int seen) {
+static void render(lua_State *L, int idx, int depth, int seen)
+{
     idx = lua_absindex(L, idx);
     luaL_checkstack(L, 4, "value too deep to print");
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
     case LUA_TBOOLEAN:
-        push_colored(L, ROLE_CONST, lua_toboolean(L, idx) ? "true" : lua_isnil(L, idx) ? "nil" : "false");
+        push_colored(L, ROLE_CONST,
+                     lua_toboolean(L, idx) ? "true"
+                     : lua_isnil(L, idx)   ? "nil"
+                                           : "false");
         return;
-    case LUA_TNUMBER:
-        push_number(L, idx);
-        return;
+    case LUA_TNUMBER: push_number(L, idx); return;
     case LUA_TSTRING:
         if (depth == 0)
             lua_pushvalue(L, idx);
@@ -368,7 +367,7 @@ static void render(lua_State *L, int idx, int depth, int seen) {
     case LUA_TTABLE:
         if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
             lua_pop(L, 1);
-            luaL_tolstring(L, idx, NULL);   /* the learner's own printer */
+            luaL_tolstring(L, idx, NULL); /* the learner's own printer */
         } else {
             render_table(L, idx, depth, seen);
         }
@@ -390,22 +389,23 @@ static void render(lua_State *L, int idx, int depth, int seen) {
     }
 }
 
-void pretty_push(lua_State *L, int idx) {
+void pretty_push(lua_State *L, int idx)
+{
     idx = lua_absindex(L, idx);
     lua_newtable(L);
     render(L, idx, 0, lua_gettop(L));
     lua_remove(L, -2);
 }
 
-int pretty_print_values(lua_State *L) {
+int pretty_print_values(lua_State *L)
+{
     int n = lua_gettop(L);
     for (int i = 1; i <= n; i++) {
         size_t len;
         const char *s;
         pretty_push(L, i);
         s = lua_tolstring(L, -1, &len);
-        if (i > 1)
-            fputc('\t', stdout);
+        if (i > 1) fputc('\t', stdout);
         fwrite(s, 1, len, stdout);
         lua_pop(L, 1);
     }

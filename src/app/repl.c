@@ -29,39 +29,42 @@
 #include <lauxlib.h>
 #include "app/repl.h"
 
-#define PROMPT "> "
+#define PROMPT  "> "
 #define PROMPT2 ".. "
 
 enum { LINE_OK, LINE_EOF, LINE_INTERRUPTED };
 
-static int use_readline;           /* stdin is a terminal */
+static int use_readline; /* stdin is a terminal */
 static volatile sig_atomic_t resized;
-static char *got_line;             /* handed over by on_line */
+static char *got_line; /* handed over by on_line */
 static int got;
 
 /* ---- reading one line ----------------------------------------------------- */
 
-static void on_sigwinch(int sig) {
+static void on_sigwinch(int sig)
+{
     (void)sig;
     resized = 1;
 }
 
-static void on_line(char *line) {
+static void on_line(char *line)
+{
     got_line = line;
     got = 1;
-    rl_callback_handler_remove();   /* no new prompt until we ask */
+    rl_callback_handler_remove(); /* no new prompt until we ask */
 }
 
 /* Prompt text, coloured with the markers that tell readline it takes no room. */
-static const char *prompt_text(const char *prompt, char *buf, size_t size) {
-    if (!pretty_color())
-        return prompt;
+static const char *prompt_text(const char *prompt, char *buf, size_t size)
+{
+    if (!pretty_color()) return prompt;
     snprintf(buf, size, "\001%s\002%.*s\001%s\002 ", pretty_esc(ROLE_PROMPT),
              (int)strlen(prompt) - 1, prompt, pretty_esc(ROLE_RESET));
     return buf;
 }
 
-static int read_terminal(const char *prompt, char **line) {
+static int read_terminal(const char *prompt, char **line)
+{
     sigset_t block, waiting;
     char buf[64];
     int result = LINE_OK;
@@ -88,7 +91,7 @@ static int read_terminal(const char *prompt, char **line) {
             run_sigint_seen = 0;
             rl_point = rl_end;
             rl_redisplay();
-            fputs("^C\n", stdout);    /* before readline lets go of the line */
+            fputs("^C\n", stdout); /* before readline lets go of the line */
             fflush(stdout);
             rl_free_line_state();
             rl_callback_sigcleanup();
@@ -103,19 +106,17 @@ static int read_terminal(const char *prompt, char **line) {
             rl_resize_terminal();
         }
         if (r < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             rl_callback_handler_remove();
             got_line = NULL;
             break;
         }
-        if (r > 0)
-            rl_callback_read_char();
+        if (r > 0) rl_callback_read_char();
     }
     sigprocmask(SIG_SETMASK, &waiting, NULL);
     sigprocmask(SIG_UNBLOCK, &block, NULL);
     if (result == LINE_OK && got_line == NULL) {
-        fputc('\n', stdout);    /* Ctrl-D: end the prompt's line */
+        fputc('\n', stdout); /* Ctrl-D: end the prompt's line */
         result = LINE_EOF;
     }
     *line = got_line;
@@ -123,7 +124,8 @@ static int read_terminal(const char *prompt, char **line) {
 }
 
 /* A line from a pipe or file; NUL bytes and all, without its newline. */
-static int read_plain(char **line, size_t *len) {
+static int read_plain(char **line, size_t *len)
+{
     static char *buf;
     static size_t cap;
     ssize_t n;
@@ -140,11 +142,9 @@ static int read_plain(char **line, size_t *len) {
         cap = 0;
         return LINE_EOF;
     }
-    if (n > 0 && buf[n - 1] == '\n')
-        buf[--n] = '\0';
+    if (n > 0 && buf[n - 1] == '\n') buf[--n] = '\0';
     *line = malloc((size_t)n + 1);
-    if (*line == NULL)
-        return LINE_EOF;
+    if (*line == NULL) return LINE_EOF;
     memcpy(*line, buf, (size_t)n + 1);
     *len = (size_t)n;
     return LINE_OK;
@@ -154,7 +154,8 @@ static int read_plain(char **line, size_t *len) {
 static char *pasted;
 static size_t pasted_at;
 
-static void drop_pasted(void) {
+static void drop_pasted(void)
+{
     free(pasted);
     pasted = NULL;
 }
@@ -164,15 +165,14 @@ static void drop_pasted(void) {
  * several lines arrives from readline as one text; it is handed out a line
  * at a time, so that it runs as if typed.
  */
-static int read_line(const char *prompt, char **line, size_t *len) {
+static int read_line(const char *prompt, char **line, size_t *len)
+{
     char *start, *nl;
     size_t n;
-    if (!use_readline)
-        return read_plain(line, len);
+    if (!use_readline) return read_plain(line, len);
     if (pasted == NULL) {
         int r = read_terminal(prompt, &pasted);
-        if (r != LINE_OK)
-            return r;
+        if (r != LINE_OK) return r;
         pasted_at = 0;
     }
     start = pasted + pasted_at;
@@ -191,40 +191,42 @@ static int read_line(const char *prompt, char **line, size_t *len) {
 
 /* What one round of the loop runs. */
 struct input {
-    int show;      /* print the results */
-    int timed;     /* :time */
-    int nargs;     /* arguments pushed after the function */
+    int show;  /* print the results */
+    int timed; /* :time */
+    int nargs; /* arguments pushed after the function */
 };
 
-static int incomplete(lua_State *L, int status) {
+static int incomplete(lua_State *L, int status)
+{
     size_t len;
     const char *msg;
     static const char mark[] = "<eof>";
-    if (status != LUA_ERRSYNTAX)
-        return 0;
+    if (status != LUA_ERRSYNTAX) return 0;
     msg = lua_tolstring(L, -1, &len);
     return len >= sizeof mark - 1 && strcmp(msg + len - (sizeof mark - 1), mark) == 0;
 }
 
 /* Text only: a binary chunk from junk input could crash the interpreter. */
-static int load(lua_State *L, const char *code, size_t len) {
+static int load(lua_State *L, const char *code, size_t len)
+{
     return luaL_loadbufferx(L, code, len, "=stdin", "t");
 }
 
-static int try_expression(lua_State *L, const char *code, size_t len) {
+static int try_expression(lua_State *L, const char *code, size_t len)
+{
     int status;
     lua_pushliteral(L, "return ");
     lua_pushlstring(L, code, len);
     lua_concat(L, 2);
     status = load(L, lua_tostring(L, -1), lua_rawlen(L, -1));
     lua_remove(L, -2);
-    if (status != LUA_OK)
-        lua_pop(L, 1);
+    if (status != LUA_OK) lua_pop(L, 1);
     return status == LUA_OK;
 }
 
 /* Whether code, as `return <code>`, stops short with an <eof> error. */
-static int expression_incomplete(lua_State *L, const char *code, size_t len) {
+static int expression_incomplete(lua_State *L, const char *code, size_t len)
+{
     int status, result;
     lua_pushliteral(L, "return ");
     lua_pushlstring(L, code, len);
@@ -236,9 +238,9 @@ static int expression_incomplete(lua_State *L, const char *code, size_t len) {
 }
 
 /* A trailing ';' asks not to print: "1 + 1;" runs but shows nothing. */
-static int ends_with_semicolon(const char *s, size_t len) {
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
-        len--;
+static int ends_with_semicolon(const char *s, size_t len)
+{
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r')) len--;
     return len > 0 && s[len - 1] == ';';
 }
 
@@ -246,17 +248,14 @@ static int ends_with_semicolon(const char *s, size_t len) {
  * `?name` becomes help("name"); pushes help and its argument.
  * Returns 0 when the line is not a help request.
  */
-static int help_request(lua_State *L, const char *s, size_t len, struct input *in) {
+static int help_request(lua_State *L, const char *s, size_t len, struct input *in)
+{
     size_t start = 0, end = len;
-    while (start < len && (s[start] == ' ' || s[start] == '\t'))
-        start++;
-    if (start == len || s[start] != '?')
-        return 0;
+    while (start < len && (s[start] == ' ' || s[start] == '\t')) start++;
+    if (start == len || s[start] != '?') return 0;
     start++;
-    while (start < end && (s[start] == ' ' || s[start] == '\t'))
-        start++;
-    while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r'))
-        end--;
+    while (start < end && (s[start] == ' ' || s[start] == '\t')) start++;
+    while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r')) end--;
     lua_getfield(L, LUA_REGISTRYINDEX, "gradcalc.help");
     in->nargs = 0;
     if (end > start) {
@@ -272,7 +271,8 @@ static int help_request(lua_State *L, const char *s, size_t len, struct input *i
  * an error status with the message on the stack; or -1 at end of input,
  * -2 when Ctrl-C dropped the input, with nothing on the stack.
  */
-static int read_statement(lua_State *L, struct input *in) {
+static int read_statement(lua_State *L, struct input *in)
+{
     char *line;
     size_t len;
     int status, r;
@@ -281,28 +281,24 @@ static int read_statement(lua_State *L, struct input *in) {
 
     memset(in, 0, sizeof *in);
     r = read_line(PROMPT, &line, &len);
-    if (r != LINE_OK)
-        return r == LINE_EOF ? -1 : -2;
-    lua_pushlstring(L, line, len);      /* the text typed, for history */
+    if (r != LINE_OK) return r == LINE_EOF ? -1 : -2;
+    lua_pushlstring(L, line, len); /* the text typed, for history */
     free(line);
     code = lua_tolstring(L, -1, &len);
 
     if (help_request(L, code, len, in)) {
-        if (use_readline)
-            history_remember(code);
+        if (use_readline) history_remember(code);
         lua_remove(L, -2 - in->nargs);
         return LUA_OK;
     }
-    while (skip < len && (code[skip] == ' ' || code[skip] == '\t'))
-        skip++;
+    while (skip < len && (code[skip] == ' ' || code[skip] == '\t')) skip++;
     if (code[skip] == ':' && code[skip + 1] != ':') {
         if (strncmp(code + skip, ":time", 5) == 0 &&
             (code[skip + 5] == ' ' || code[skip + 5] == '\t' || code[skip + 5] == '\0')) {
             in->timed = 1;
             skip += 5;
         } else {
-            if (use_readline)
-                history_remember(code);
+            if (use_readline) history_remember(code);
             lua_pushfstring(L, "unknown command '%s' (the one command is :time stat)", code + skip);
             lua_remove(L, -2);
             return LUA_ERRSYNTAX;
@@ -320,20 +316,17 @@ static int read_statement(lua_State *L, struct input *in) {
             break;
         }
         status = load(L, code, len);
-        if (status == LUA_OK)
-            break;
+        if (status == LUA_OK) break;
         /* Unfinished as a statement, or as an expression ("{1,"): read on. */
-        if (!incomplete(L, status) && !expression_incomplete(L, code, len))
-            break;
-        lua_pop(L, 1);          /* the message */
+        if (!incomplete(L, status) && !expression_incomplete(L, code, len)) break;
+        lua_pop(L, 1); /* the message */
         r = read_line(PROMPT2, &line, &len);
         if (r != LINE_OK) {
-            if (r == LINE_EOF)  /* end of input inside a statement: say why */
+            if (r == LINE_EOF) /* end of input inside a statement: say why */
                 status = load(L, code, lua_rawlen(L, -1));
             else
                 lua_pop(L, 2);
-            if (r == LINE_INTERRUPTED)
-                return -2;
+            if (r == LINE_INTERRUPTED) return -2;
             break;
         }
         lua_pushliteral(L, "\n");
@@ -343,7 +336,7 @@ static int read_statement(lua_State *L, struct input *in) {
     }
     /* stack: typed text, code, function or message */
     if (use_readline) {
-        lua_pushlstring(L, lua_tostring(L, -3), skip);  /* the prefix, if any */
+        lua_pushlstring(L, lua_tostring(L, -3), skip); /* the prefix, if any */
         lua_pushvalue(L, -3);
         lua_concat(L, 2);
         history_remember(lua_tostring(L, -1));
@@ -356,14 +349,16 @@ static int read_statement(lua_State *L, struct input *in) {
 
 /* ---- running it -------------------------------------------------------------- */
 
-static double now(void) {
+static double now(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* Sets _ to the value at idx, raw, so no __newindex on _G can interfere. */
-static void set_last(lua_State *L, int idx) {
+static void set_last(lua_State *L, int idx)
+{
     idx = lua_absindex(L, idx);
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     lua_pushliteral(L, "_");
@@ -373,7 +368,8 @@ static void set_last(lua_State *L, int idx) {
 }
 
 /* Runs the compiled input on the stack and shows its results. */
-static void evaluate(lua_State *L, const struct input *in) {
+static void evaluate(lua_State *L, const struct input *in)
+{
     int base = lua_gettop(L) - in->nargs - 1;
     double start = now(), seconds;
     int status;
@@ -384,16 +380,14 @@ static void evaluate(lua_State *L, const struct input *in) {
         run_report(L, status);
     } else {
         int n = lua_gettop(L) - base;
-        if (n > 0)
-            set_last(L, base + 1);
+        if (n > 0) set_last(L, base + 1);
         if (n > 0 && in->show) {
             lua_pushcfunction(L, pretty_print_values);
             lua_insert(L, base + 1);
             run_report(L, run_call(L, n, 0));
         }
     }
-    if (run_sigint_seen)
-        drop_pasted();      /* Ctrl-C stops the rest of a paste too */
+    if (run_sigint_seen) drop_pasted(); /* Ctrl-C stops the rest of a paste too */
     lua_settop(L, base);
     if (in->timed) {
         char text[64];
@@ -404,20 +398,21 @@ static void evaluate(lua_State *L, const struct input *in) {
     tools_name_tensors(L);
 }
 
-void repl_run(lua_State *L) {
+void repl_run(lua_State *L)
+{
     const char *progname = run_progname;
     struct sigaction sa;
     int base = lua_gettop(L);
 
-    run_progname = NULL;    /* at the prompt, errors need no program name */
+    run_progname = NULL; /* at the prompt, errors need no program name */
     use_readline = isatty(STDIN_FILENO);
     if (use_readline) {
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigwinch;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGWINCH, &sa, NULL);
-        setlocale(LC_CTYPE, "");    /* so readline edits UTF-8 as characters */
-        rl_catch_signals = 0;       /* gradcalc handles Ctrl-C itself */
+        setlocale(LC_CTYPE, ""); /* so readline edits UTF-8 as characters */
+        rl_catch_signals = 0;    /* gradcalc handles Ctrl-C itself */
         rl_catch_sigwinch = 0;
         complete_init(L);
         history_open();
@@ -425,18 +420,15 @@ void repl_run(lua_State *L) {
     for (;;) {
         struct input in;
         int status = read_statement(L, &in);
-        if (status == -1)
-            break;
-        if (status == -2)
-            continue;
+        if (status == -1) break;
+        if (status == -2) continue;
         if (status != LUA_OK)
             run_report(L, status);
         else
             evaluate(L, &in);
         lua_settop(L, base);
     }
-    if (use_readline)
-        history_close();
+    if (use_readline) history_close();
     drop_pasted();
     lua_settop(L, base);
     run_progname = progname;

@@ -33,12 +33,22 @@ extern const char *run_progname;
 
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 /* What a piece of output is, for its colour. ORDER ROLE (pretty.c) */
-enum { ROLE_RESET, ROLE_NUMBER, ROLE_STRING, ROLE_CONST, ROLE_TENSOR,
-       ROLE_TITLE, ROLE_DIM, ROLE_PROMPT, ROLE_ERROR, ROLE_ERROR_RESET };
+enum {
+    ROLE_RESET,
+    ROLE_NUMBER,
+    ROLE_STRING,
+    ROLE_CONST,
+    ROLE_TENSOR,
+    ROLE_TITLE,
+    ROLE_DIM,
+    ROLE_PROMPT,
+    ROLE_ERROR,
+    ROLE_ERROR_RESET
+};
 /* Decides once whether to colour output: only on a terminal, never with
    NO_COLOR or TERM=dumb, unless --color said always or never. */
 void pretty_init(int mode);
-int pretty_color(void);                 /* 1 when stdout gets colour */
+int pretty_color(void); /* 1 when stdout gets colour */
 /* ANSI escape for a role, or "" when that stream gets no colour
    (the error roles follow stderr, the others stdout). */
 const char *pretty_esc(int role);
@@ -55,9 +65,9 @@ void complete_init(lua_State *L);
 
 /* ---- history.c: the learner's input, kept across sessions --------------- */
 
-void history_open(void);                /* reads the file, if any */
+void history_open(void); /* reads the file, if any */
 void history_remember(const char *entry);
-void history_close(void);               /* trims the file to its bound */
+void history_close(void); /* trims the file to its bound */
 
 /* ---- tools.c: help, who, timeit ----------------------------------------- */
 

@@ -25,13 +25,15 @@ volatile sig_atomic_t run_sigint_seen;
 /* The state running a protected call, or NULL while gradcalc waits. */
 static lua_State *volatile running;
 
-static void stop_hook(lua_State *L, lua_Debug *ar) {
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
     luaL_error(L, "interrupted");
 }
 
-static void on_sigint(int sig) {
+static void on_sigint(int sig)
+{
     lua_State *L = running;
     (void)sig;
     run_sigint_seen = 1;
@@ -42,7 +44,8 @@ static void on_sigint(int sig) {
 }
 
 /* No SA_RESTART: a Ctrl-C must wake the prompt out of its wait. */
-void run_signals_init(lua_State *L) {
+void run_signals_init(lua_State *L)
+{
     struct sigaction sa;
     (void)L;
     memset(&sa, 0, sizeof sa);
@@ -52,51 +55,48 @@ void run_signals_init(lua_State *L) {
 }
 
 /* Message handler: turns the error into text and adds the call stack. */
-static int traceback(lua_State *L) {
+static int traceback(lua_State *L)
+{
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {
         /* An error object that is not a string: use its __tostring if any. */
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-            return 1;
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
     luaL_traceback(L, L, msg, 1);
     return 1;
 }
 
-int run_call(lua_State *L, int nargs, int nresults) {
-    int base = lua_gettop(L) - nargs;   /* where the function is */
+int run_call(lua_State *L, int nargs, int nresults)
+{
+    int base = lua_gettop(L) - nargs; /* where the function is */
     lua_State *outer = running;
     int status;
     lua_pushcfunction(L, traceback);
     lua_insert(L, base);
-    if (outer == NULL)
-        gc_interrupt = 0;
+    if (outer == NULL) gc_interrupt = 0;
     running = L;
     status = lua_pcall(L, nargs, nresults, base);
     running = outer;
     /* A Ctrl-C that came as the call returned must not stop the next one. */
-    if (outer == NULL && lua_gethook(L) == stop_hook)
-        lua_sethook(L, NULL, 0, 0);
+    if (outer == NULL && lua_gethook(L) == stop_hook) lua_sethook(L, NULL, 0, 0);
     lua_remove(L, base);
     return status;
 }
 
-int run_report(lua_State *L, int status) {
+int run_report(lua_State *L, int status)
+{
     if (status != LUA_OK) {
         size_t len;
         const char *msg = lua_tolstring(L, -1, &len);
         const char *tail = "\n\t[C]: in ?";
         size_t tlen = strlen(tail);
-        if (msg == NULL)
-            msg = "(error object is not a string)", len = strlen(msg);
+        if (msg == NULL) msg = "(error object is not a string)", len = strlen(msg);
         /* The last frame is gradcalc calling the chunk: no news to anyone. */
-        if (len >= tlen && memcmp(msg + len - tlen, tail, tlen) == 0)
-            len -= tlen;
+        if (len >= tlen && memcmp(msg + len - tlen, tail, tlen) == 0) len -= tlen;
         fflush(stdout);
         fputs(pretty_esc(ROLE_ERROR), stderr);
-        if (run_progname != NULL)
-            fprintf(stderr, "%s: ", run_progname);
+        if (run_progname != NULL) fprintf(stderr, "%s: ", run_progname);
         fwrite(msg, 1, len, stderr);
         fputs(pretty_esc(ROLE_ERROR_RESET), stderr);
         fputc('\n', stderr);

@@ -31,8 +31,8 @@
 #include "app/repl.h"
 #include "core/tensor.h"
 
-#define BUILTINS "gradcalc.builtins"   /* registry: globals at start-up */
-#define WIDTH 72
+#define BUILTINS "gradcalc.builtins" /* registry: globals at start-up */
+#define WIDTH    72
 
 static const char tour[] =
     "gradcalc works backpropagation the way you would by hand, and shows each step.\n"
@@ -53,7 +53,8 @@ static const char tour[] =
 /* ---- reading the documentation ------------------------------------------ */
 
 /* Pushes the module's _docs table (creating it if the module has none). */
-static void push_docs(lua_State *L, int module) {
+static void push_docs(lua_State *L, int module)
+{
     lua_pushliteral(L, "_docs");
     if (lua_rawget(L, module) != LUA_TTABLE) {
         lua_pop(L, 1);
@@ -65,37 +66,38 @@ static void push_docs(lua_State *L, int module) {
 }
 
 /* Pushes the tensor methods table, or nil. */
-static void push_methods(lua_State *L) {
+static void push_methods(lua_State *L)
+{
     if (luaL_getmetatable(L, GRADCALC_TENSOR) == LUA_TTABLE) {
         lua_pushliteral(L, "methods");
         lua_rawget(L, -2);
         lua_remove(L, -2);
-        if (lua_istable(L, -1))
-            return;
+        if (lua_istable(L, -1)) return;
     }
     lua_pop(L, 1);
     lua_pushnil(L);
 }
 
 /* Prints text with every line after the first indented by indent spaces. */
-static void put_indented(const char *text, int indent) {
+static void put_indented(const char *text, int indent)
+{
     for (const char *p = text; *p; p++) {
         fputc(*p, stdout);
-        if (*p == '\n' && p[1] != '\0')
-            fprintf(stdout, "%*s", indent, "");
+        if (*p == '\n' && p[1] != '\0') fprintf(stdout, "%*s", indent, "");
     }
 }
 
 /* Columns a UTF-8 string takes: one per character. */
-static size_t columns(const char *s, size_t len) {
+static size_t columns(const char *s, size_t len)
+{
     size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
     return n;
 }
 
 /* Prints text indented, breaking lines at spaces to fit WIDTH columns. */
-static void put_wrapped(const char *text, int indent) {
+static void put_wrapped(const char *text, int indent)
+{
     size_t col = 0;
     const char *p = text;
     while (*p) {
@@ -115,27 +117,25 @@ static void put_wrapped(const char *text, int indent) {
         fwrite(p, 1, word, stdout);
         col += w;
         p += word;
-        if (*p == '\n') {      /* the author's own line breaks stay */
+        if (*p == '\n') { /* the author's own line breaks stay */
             fputc('\n', stdout);
             col = 0;
         }
-        while (*p == ' ' || *p == '\n')
-            p++;
+        while (*p == ' ' || *p == '\n') p++;
     }
-    if (col > 0)
-        fputc('\n', stdout);
+    if (col > 0) fputc('\n', stdout);
 }
 
 /* Prints the help of the _docs entry at idx, for the function called name. */
-static void print_entry(lua_State *L, int idx, const char *name) {
-    static const char *const fields[] = {"formula", "derivative", "example", NULL};
+static void print_entry(lua_State *L, int idx, const char *name)
+{
+    static const char *const fields[] = { "formula", "derivative", "example", NULL };
     idx = lua_absindex(L, idx);
     lua_getfield(L, idx, "signature");
     printf("%s%s%s\n", pretty_esc(ROLE_TITLE), lua_isstring(L, -1) ? lua_tostring(L, -1) : name,
            pretty_esc(ROLE_RESET));
     lua_getfield(L, idx, "summary");
-    if (lua_isstring(L, -1))
-        put_wrapped(lua_tostring(L, -1), 2);
+    if (lua_isstring(L, -1)) put_wrapped(lua_tostring(L, -1), 2);
     lua_pop(L, 2);
     for (int i = 0; fields[i]; i++) {
         lua_getfield(L, idx, fields[i]);
@@ -149,7 +149,8 @@ static void print_entry(lua_State *L, int idx, const char *name) {
 }
 
 /* Sorts the strings t[1..n] in place (insertion sort: n is small). */
-static void sort_strings(lua_State *L, int t) {
+static void sort_strings(lua_State *L, int t)
+{
     lua_Integer n = (lua_Integer)lua_rawlen(L, t);
     t = lua_absindex(L, t);
     for (lua_Integer i = 2; i <= n; i++) {
@@ -169,7 +170,8 @@ static void sort_strings(lua_State *L, int t) {
 }
 
 /* Pushes a sorted array of the string keys of table t. */
-static void push_sorted_keys(lua_State *L, int t) {
+static void push_sorted_keys(lua_State *L, int t)
+{
     lua_Integer n = 0;
     t = lua_absindex(L, t);
     lua_newtable(L);
@@ -185,7 +187,8 @@ static void push_sorted_keys(lua_State *L, int t) {
 }
 
 /* Prints the strings of array t as words wrapped at WIDTH, indented. */
-static void print_words(lua_State *L, int t, const char *sep) {
+static void print_words(lua_State *L, int t, const char *sep)
+{
     size_t col = 0;
     lua_Integer n = (lua_Integer)lua_rawlen(L, t);
     for (lua_Integer i = 1; i <= n; i++) {
@@ -206,8 +209,7 @@ static void print_words(lua_State *L, int t, const char *sep) {
         col += len;
         lua_pop(L, 1);
     }
-    if (col > 0)
-        fputc('\n', stdout);
+    if (col > 0) fputc('\n', stdout);
 }
 
 /*
@@ -215,26 +217,23 @@ static void print_words(lua_State *L, int t, const char *sep) {
  * method written as "x:backward" or "Tensor.backward" finds "backward",
  * and "gradcalc.relu" finds "relu".
  */
-static void push_entry(lua_State *L, int docs, const char *name) {
+static void push_entry(lua_State *L, int docs, const char *name)
+{
     const char *base = name;
     for (const char *p = name; *p; p++)
-        if (*p == '.' || *p == ':')
-            base = p + 1;
-    if (lua_getfield(L, docs, name) == LUA_TTABLE)
-        return;
+        if (*p == '.' || *p == ':') base = p + 1;
+    if (lua_getfield(L, docs, name) == LUA_TTABLE) return;
     lua_pop(L, 1);
-    if (base != name && lua_getfield(L, docs, base) == LUA_TTABLE)
-        return;
-    if (base != name)
-        lua_pop(L, 1);
+    if (base != name && lua_getfield(L, docs, base) == LUA_TTABLE) return;
+    if (base != name) lua_pop(L, 1);
     lua_pushnil(L);
 }
 
 /* Pushes the key under which table t holds the value at v, or nothing
    (returns 0). Raw access only. */
-static int push_key_of(lua_State *L, int t, int v) {
-    if (!lua_istable(L, t))
-        return 0;
+static int push_key_of(lua_State *L, int t, int v)
+{
+    if (!lua_istable(L, t)) return 0;
     lua_pushnil(L);
     while (lua_next(L, t)) {
         if (lua_rawequal(L, -1, v) && lua_type(L, -2) == LUA_TSTRING) {
@@ -248,7 +247,8 @@ static int push_key_of(lua_State *L, int t, int v) {
 
 /* Like push_key_of, one level down: finds optim.SGD in the module's
    table optim and pushes "optim.SGD". */
-static int push_key_in_parts(lua_State *L, int module, int v) {
+static int push_key_in_parts(lua_State *L, int module, int v)
+{
     lua_pushnil(L);
     while (lua_next(L, module)) {
         if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1) &&
@@ -265,7 +265,8 @@ static int push_key_in_parts(lua_State *L, int module, int v) {
 }
 
 /* Prints what a tensor is and which methods it has. */
-static void help_tensor(lua_State *L, int x) {
+static void help_tensor(lua_State *L, int x)
+{
     pretty_push_shape(L, x);
     lua_getfield(L, x, "name");
     printf("%sa tensor of shape %s%s%s%s\n", pretty_esc(ROLE_TITLE), lua_tostring(L, -2),
@@ -285,7 +286,8 @@ static void help_tensor(lua_State *L, int x) {
 }
 
 /* Prints the entries whose names contain part, to suggest what was meant. */
-static void suggest(lua_State *L, int docs, const char *part) {
+static void suggest(lua_State *L, int docs, const char *part)
+{
     lua_Integer n = 0;
     push_sorted_keys(L, docs);
     lua_newtable(L);
@@ -304,7 +306,8 @@ static void suggest(lua_State *L, int docs, const char *part) {
 }
 
 /* help([f]): the tour, or the help of one function. */
-static int help(lua_State *L) {
+static int help(lua_State *L)
+{
     int module = lua_upvalueindex(1);
     int docs, found;
     const char *name = NULL;
@@ -358,7 +361,8 @@ static int help(lua_State *L) {
 /* ---- who ----------------------------------------------------------------- */
 
 /* Pushes a one-line description of the value at v for who(). */
-static void push_description(lua_State *L, int v) {
+static void push_description(lua_State *L, int v)
+{
     v = lua_absindex(L, v);
     if (luaL_testudata(L, v, GRADCALC_TENSOR) != NULL) {
         pretty_push_shape(L, v);
@@ -389,7 +393,8 @@ static void push_description(lua_State *L, int v) {
 }
 
 /* who(): the learner's globals, sorted, with the shape of each tensor. */
-static int who(lua_State *L) {
+static int who(lua_State *L)
+{
     int globals, builtins, names;
     lua_Integer n = 0;
     size_t width = 0;
@@ -408,8 +413,7 @@ static int who(lua_State *L) {
             lua_pop(L, 1);
             if (mine) {
                 size_t len = lua_rawlen(L, -2);
-                if (len > width)
-                    width = len;
+                if (len > width) width = len;
                 lua_pushvalue(L, -2);
                 lua_rawseti(L, names, ++n);
             }
@@ -421,8 +425,7 @@ static int who(lua_State *L) {
         return 0;
     }
     sort_strings(L, names);
-    if (width > 24)
-        width = 24;
+    if (width > 24) width = 24;
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, names, i);
         lua_pushvalue(L, -1);
@@ -436,14 +439,16 @@ static int who(lua_State *L) {
 
 /* ---- timeit -------------------------------------------------------------- */
 
-static double now(void) {
+static double now(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* timeit(f [, n]): runs f n times and prints the time of one run. */
-static int timeit(lua_State *L) {
+static int timeit(lua_State *L)
+{
     lua_Integer n = luaL_optinteger(L, 2, 1);
     double start, seconds;
     char text[64];
@@ -463,7 +468,8 @@ static int timeit(lua_State *L) {
     return 0;
 }
 
-void tools_format_seconds(double s, char *buf, size_t size) {
+void tools_format_seconds(double s, char *buf, size_t size)
+{
     if (s < 1e-3)
         snprintf(buf, size, "%.3g us", s * 1e6);
     else if (s < 1)
@@ -480,7 +486,8 @@ void tools_format_seconds(double s, char *buf, size_t size) {
 #endif
 
 /* 1 when dir holds the lesson runner. */
-static int has_runner(lua_State *L, const char *dir) {
+static int has_runner(lua_State *L, const char *dir)
+{
     struct stat st;
     const char *path = lua_pushfstring(L, "%s/runner.lua", dir);
     int found = stat(path, &st) == 0 && S_ISREG(st.st_mode);
@@ -494,7 +501,8 @@ static int has_runner(lua_State *L, const char *dir) {
  * executable, else the installed folder. Raises an error saying where it
  * looked when none holds the runner.
  */
-static void push_lessons_dir(lua_State *L) {
+static void push_lessons_dir(lua_State *L)
+{
     const char *env = getenv("GRADCALC_LESSONS");
     char exe[4096];
     ssize_t n;
@@ -511,8 +519,7 @@ static void push_lessons_dir(lua_State *L) {
         if (slash != NULL) {
             *slash = '\0';
             lua_pushfstring(L, "%s/lessons", exe);
-            if (has_runner(L, lua_tostring(L, -1)))
-                return;
+            if (has_runner(L, lua_tostring(L, -1))) return;
             lua_pop(L, 1);
         }
     }
@@ -520,12 +527,15 @@ static void push_lessons_dir(lua_State *L) {
         lua_pushstring(L, GRADCALC_LESSONS_DIR);
         return;
     }
-    luaL_error(L, "no lessons found: looked beside the gradcalc program and in %s "
-                  "(set GRADCALC_LESSONS to the lessons folder)", GRADCALC_LESSONS_DIR);
+    luaL_error(L,
+               "no lessons found: looked beside the gradcalc program and in %s "
+               "(set GRADCALC_LESSONS to the lessons folder)",
+               GRADCALC_LESSONS_DIR);
 }
 
 /* host.listdir(path): the names in a folder, or nil and a message. */
-static int host_listdir(lua_State *L) {
+static int host_listdir(lua_State *L)
+{
     const char *path = luaL_checkstring(L, 1);
     DIR *d = opendir(path);
     struct dirent *e;
@@ -537,8 +547,7 @@ static int host_listdir(lua_State *L) {
     }
     lua_newtable(L);
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
+        if (e->d_name[0] == '.') continue;
         lua_pushstring(L, e->d_name);
         lua_rawseti(L, -2, ++n);
     }
@@ -547,14 +556,14 @@ static int host_listdir(lua_State *L) {
 }
 
 /* host.mkdir(path): makes path and its parents; true, or nil and a message. */
-static int host_mkdir(lua_State *L) {
+static int host_mkdir(lua_State *L)
+{
     size_t len;
     const char *path = luaL_checklstring(L, 1, &len);
-    char *buf = lua_newuserdatauv(L, len + 1, 0);   /* freed by the collector */
+    char *buf = lua_newuserdatauv(L, len + 1, 0); /* freed by the collector */
     memcpy(buf, path, len + 1);
     for (size_t i = 1; i <= len; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
+        if (buf[i] != '/' && buf[i] != '\0') continue;
         char c = buf[i];
         buf[i] = '\0';
         if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
@@ -591,7 +600,8 @@ struct saved_hook {
     int mask, count;
 };
 
-static struct saved_hook save_hook(lua_State *L) {
+static struct saved_hook save_hook(lua_State *L)
+{
     struct saved_hook h;
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
     h.main = lua_tothread(L, -1);
@@ -603,19 +613,21 @@ static struct saved_hook save_hook(lua_State *L) {
 }
 
 /* Forgets a Ctrl-C that has been dealt with. */
-static void disarm(const struct saved_hook *h) {
+static void disarm(const struct saved_hook *h)
+{
     lua_sethook(h->main, h->hook, h->mask, h->count);
     gc_interrupt = 0;
     run_sigint_seen = 0;
 }
 
-static char *typed;         /* the line handed over by on_typed */
+static char *typed; /* the line handed over by on_typed */
 static int typed_done;
 
-static void on_typed(char *line) {
+static void on_typed(char *line)
+{
     typed = line;
     typed_done = 1;
-    rl_callback_handler_remove();   /* no new prompt until asked */
+    rl_callback_handler_remove(); /* no new prompt until asked */
 }
 
 /*
@@ -624,7 +636,8 @@ static void on_typed(char *line) {
  * Only for a terminal: pipes use io.read. As in repl.c, SIGINT is blocked
  * except inside pselect, so it can only arrive while gradcalc waits.
  */
-static int host_readline(lua_State *L) {
+static int host_readline(lua_State *L)
+{
     const char *prompt = luaL_optstring(L, 1, "");
     struct saved_hook h = save_hook(L);
     sigset_t block, old, waiting;
@@ -632,7 +645,7 @@ static int host_readline(lua_State *L) {
     static int locale_set;
 
     if (!locale_set) {
-        setlocale(LC_CTYPE, "");    /* so readline edits UTF-8 as characters */
+        setlocale(LC_CTYPE, ""); /* so readline edits UTF-8 as characters */
         locale_set = 1;
     }
     rl_catch_signals = 0;
@@ -668,14 +681,13 @@ static int host_readline(lua_State *L) {
         }
         if (r < 0) {
             if (errno == EINTR) {
-                rl_resize_terminal();   /* a SIGWINCH, say */
+                rl_resize_terminal(); /* a SIGWINCH, say */
                 continue;
             }
             rl_callback_handler_remove();
             break;
         }
-        if (r > 0)
-            rl_callback_read_char();
+        if (r > 0) rl_callback_read_char();
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (interrupted) {
@@ -683,12 +695,11 @@ static int host_readline(lua_State *L) {
         return 1;
     }
     if (typed == NULL) {
-        fputc('\n', stdout);        /* Ctrl-D: end the prompt's line */
+        fputc('\n', stdout); /* Ctrl-D: end the prompt's line */
         luaL_pushfail(L);
         return 1;
     }
-    if (typed[0] != '\0')
-        add_history(typed);
+    if (typed[0] != '\0') add_history(typed);
     lua_pushstring(L, typed);
     free(typed);
     typed = NULL;
@@ -700,10 +711,11 @@ static int host_readline(lua_State *L) {
  * message handler); *interrupted tells whether a Ctrl-C came meanwhile,
  * and if so it has been dealt with: whatever the call did, it is over.
  */
-static int call_interruptible(lua_State *L, int nargs, int nresults, int *interrupted) {
+static int call_interruptible(lua_State *L, int nargs, int nresults, int *interrupted)
+{
     struct saved_hook h;
     int status;
-    if (run_sigint_seen) {      /* pressed before the call could start */
+    if (run_sigint_seen) { /* pressed before the call could start */
         lua_pop(L, nargs + 1);
         h = save_hook(L);
         disarm(&h);
@@ -714,14 +726,14 @@ static int call_interruptible(lua_State *L, int nargs, int nresults, int *interr
     h = save_hook(L);
     status = lua_pcall(L, nargs, nresults, 0);
     *interrupted = run_sigint_seen != 0;
-    if (*interrupted)
-        disarm(&h);
+    if (*interrupted) disarm(&h);
     return status;
 }
 
 /* host.pcall(f, ...): true and f's results; or false, the error message
    and whether it was a Ctrl-C (then the message is "interrupted"). */
-static int host_pcall(lua_State *L) {
+static int host_pcall(lua_State *L)
+{
     int interrupted;
     luaL_checktype(L, 1, LUA_TFUNCTION);
     int status = call_interruptible(L, lua_gettop(L) - 1, LUA_MULTRET, &interrupted);
@@ -730,7 +742,7 @@ static int host_pcall(lua_State *L) {
         lua_insert(L, 1);
         return lua_gettop(L);
     }
-    lua_settop(L, 1);           /* the message, or f's first result */
+    lua_settop(L, 1); /* the message, or f's first result */
     if (interrupted) {
         lua_pop(L, 1);
         lua_pushliteral(L, "interrupted");
@@ -744,7 +756,8 @@ static int host_pcall(lua_State *L) {
 /* stdout while a resumed lesson runs silently up to where it stopped. */
 static int hidden_stdout = -1;
 
-static void unsilence(void) {
+static void unsilence(void)
+{
     if (hidden_stdout >= 0) {
         fflush(stdout);
         dup2(hidden_stdout, STDOUT_FILENO);
@@ -758,15 +771,15 @@ static void unsilence(void) {
  * lesson's code runs without showing anything (its own prints and traces
  * included, which io.write alone would not catch); without, it comes back.
  */
-static int host_silence(lua_State *L) {
+static int host_silence(lua_State *L)
+{
     if (!lua_toboolean(L, 1)) {
         unsilence();
     } else if (hidden_stdout < 0) {
         int null = open("/dev/null", O_WRONLY);
         int e;
         fflush(stdout);
-        if (null < 0)
-            return luaL_error(L, "cannot open /dev/null: %s", strerror(errno));
+        if (null < 0) return luaL_error(L, "cannot open /dev/null: %s", strerror(errno));
         hidden_stdout = dup(STDOUT_FILENO);
         if (hidden_stdout >= 0 && dup2(null, STDOUT_FILENO) >= 0) {
             close(null);
@@ -774,8 +787,7 @@ static int host_silence(lua_State *L) {
         }
         e = errno;
         close(null);
-        if (hidden_stdout >= 0)
-            close(hidden_stdout);
+        if (hidden_stdout >= 0) close(hidden_stdout);
         hidden_stdout = -1;
         return luaL_error(L, "cannot silence the output: %s", strerror(e));
     }
@@ -784,23 +796,23 @@ static int host_silence(lua_State *L) {
 
 /* Pushes runner.lua's table, the runner having been given the folder and
    what it needs from the host (terminal or pipe, colour, folders). */
-static void push_runner(lua_State *L) {
+static void push_runner(lua_State *L)
+{
     static const luaL_Reg fns[] = {
-        {"listdir", host_listdir},
-        {"mkdir", host_mkdir},
-        {"readline", host_readline},
-        {"pcall", host_pcall},
-        {"silence", host_silence},
-        {"print_values", pretty_print_values},
-        {NULL, NULL},
+        { "listdir", host_listdir },
+        { "mkdir", host_mkdir },
+        { "readline", host_readline },
+        { "pcall", host_pcall },
+        { "silence", host_silence },
+        { "print_values", pretty_print_values },
+        { NULL, NULL },
     };
     push_lessons_dir(L);
     const char *dir = lua_tostring(L, -1);
     const char *path = lua_pushfstring(L, "%s/runner.lua", dir);
-    if (luaL_loadfilex(L, path, "t") != LUA_OK)
-        lua_error(L);
-    lua_remove(L, -2);                  /* the path */
-    lua_insert(L, -2);                  /* runner chunk, dir */
+    if (luaL_loadfilex(L, path, "t") != LUA_OK) lua_error(L);
+    lua_remove(L, -2); /* the path */
+    lua_insert(L, -2); /* runner chunk, dir */
     luaL_newlib(L, fns);
     lua_pushboolean(L, isatty(STDIN_FILENO));
     lua_setfield(L, -2, "stdin_tty");
@@ -809,8 +821,7 @@ static void push_runner(lua_State *L) {
     lua_pushboolean(L, pretty_color());
     lua_setfield(L, -2, "color");
     lua_call(L, 2, 1);
-    if (!lua_istable(L, -1))
-        luaL_error(L, "the lesson runner did not return its table");
+    if (!lua_istable(L, -1)) luaL_error(L, "the lesson runner did not return its table");
 }
 
 /*
@@ -820,7 +831,8 @@ static void push_runner(lua_State *L) {
  * true then, having said so) is left in the registry for main.c, which
  * exits with status 130 after gradcalc --lesson.
  */
-static int call_runner(lua_State *L, const char *name) {
+static int call_runner(lua_State *L, const char *name)
+{
     int nargs = lua_gettop(L), interrupted, status;
     push_runner(L);
     lua_getfield(L, -1, name);
@@ -829,8 +841,7 @@ static int call_runner(lua_State *L, const char *name) {
     run_sigint_seen = 0;
     status = call_interruptible(L, nargs, 1, &interrupted);
     unsilence();
-    if (status != LUA_OK && !interrupted)
-        return lua_error(L);
+    if (status != LUA_OK && !interrupted) return lua_error(L);
     if (status != LUA_OK) {
         /* a Ctrl-C the runner did not see: between two steps of its own */
         fflush(stdout);
@@ -845,16 +856,15 @@ static int call_runner(lua_State *L, const char *name) {
 }
 
 /* lesson(n | file [, {replay=true}]) */
-static int lesson(lua_State *L) {
+static int lesson(lua_State *L)
+{
     luaL_argexpected(L, lua_type(L, 1) == LUA_TNUMBER || lua_type(L, 1) == LUA_TSTRING, 1,
                      "lesson number or file");
     return call_runner(L, "run");
 }
 
 /* lessons() */
-static int lessons(lua_State *L) {
-    return call_runner(L, "list");
-}
+static int lessons(lua_State *L) { return call_runner(L, "list"); }
 
 /* ---- installing the helpers, with their documentation --------------------- */
 
@@ -863,41 +873,42 @@ static const struct tool {
     lua_CFunction fn;
     const char *signature, *summary, *example;
 } tools[] = {
-    {"help", help, "help([f])",
-     "Without an argument, a short tour of gradcalc and the list of functions.\n"
-     "With a function or its name, what it computes, its formula and\n"
-     "derivative, and an example. At the prompt, ?name does the same.",
-     "help(sigmoid)    help \"matmul\"    ?relu"},
-    {"who", who, "who()",
-     "Lists the variables you have made (not the built-ins), with the shape\n"
-     "of each tensor and whether it requires or has a gradient.",
-     "x = ones(2, 3); who()"},
-    {"timeit", timeit, "timeit(f [, n])",
-     "Runs the function f n times (once by default) and prints how long one\n"
-     "run took. At the prompt, :time stat times a statement the same way.",
-     "timeit(function() return matmul(a, b) end, 10)"},
-    {"lessons", lessons, "lessons()",
-     "Lists the lessons of the course, one line each, with how far you got\n"
-     "in each (kept in $XDG_STATE_HOME/gradcalc/progress). From the shell:\n"
-     "gradcalc --lessons.",
-     "lessons()"},
-    {"lesson", lesson, "lesson(n [, {replay=true} | {resume=true}])",
-     "Runs lesson n (or a lesson file you wrote): it explains a step, sets\n"
-     "up the tensors, then asks you for a number, which gradcalc checks\n"
-     "against its own to 3 significant figures. You may type an expression\n"
-     "such as 0.15*0.05 + 0.2*0.1 + 0.35; at the answer prompt, `hint`,\n"
-     "`repl` (the lesson's variables at a prompt; `back` returns),\n"
-     "`solution` and `quit` also work. Ctrl-C drops a line you typed; while\n"
-     "the lesson computes, it leaves the lesson, keeping your progress.\n"
-     "A lesson you stopped in the middle offers to continue from the\n"
-     "question you reached (its code runs silently up to there);\n"
-     "resume=true continues without asking, also with answers from a pipe.\n"
-     "replay=true prints every worked solution without asking. From the\n"
-     "shell: gradcalc --lesson n [--resume | --replay].",
-     "lesson(5)    lesson(5, {resume = true})    lesson(\"my-lesson.lua\")"},
+    { "help", help, "help([f])",
+      "Without an argument, a short tour of gradcalc and the list of functions.\n"
+      "With a function or its name, what it computes, its formula and\n"
+      "derivative, and an example. At the prompt, ?name does the same.",
+      "help(sigmoid)    help \"matmul\"    ?relu" },
+    { "who", who, "who()",
+      "Lists the variables you have made (not the built-ins), with the shape\n"
+      "of each tensor and whether it requires or has a gradient.",
+      "x = ones(2, 3); who()" },
+    { "timeit", timeit, "timeit(f [, n])",
+      "Runs the function f n times (once by default) and prints how long one\n"
+      "run took. At the prompt, :time stat times a statement the same way.",
+      "timeit(function() return matmul(a, b) end, 10)" },
+    { "lessons", lessons, "lessons()",
+      "Lists the lessons of the course, one line each, with how far you got\n"
+      "in each (kept in $XDG_STATE_HOME/gradcalc/progress). From the shell:\n"
+      "gradcalc --lessons.",
+      "lessons()" },
+    { "lesson", lesson, "lesson(n [, {replay=true} | {resume=true}])",
+      "Runs lesson n (or a lesson file you wrote): it explains a step, sets\n"
+      "up the tensors, then asks you for a number, which gradcalc checks\n"
+      "against its own to 3 significant figures. You may type an expression\n"
+      "such as 0.15*0.05 + 0.2*0.1 + 0.35; at the answer prompt, `hint`,\n"
+      "`repl` (the lesson's variables at a prompt; `back` returns),\n"
+      "`solution` and `quit` also work. Ctrl-C drops a line you typed; while\n"
+      "the lesson computes, it leaves the lesson, keeping your progress.\n"
+      "A lesson you stopped in the middle offers to continue from the\n"
+      "question you reached (its code runs silently up to there);\n"
+      "resume=true continues without asking, also with answers from a pipe.\n"
+      "replay=true prints every worked solution without asking. From the\n"
+      "shell: gradcalc --lesson n [--resume | --replay].",
+      "lesson(5)    lesson(5, {resume = true})    lesson(\"my-lesson.lua\")" },
 };
 
-void tools_install(lua_State *L, int module) {
+void tools_install(lua_State *L, int module)
+{
     module = lua_absindex(L, module);
     push_docs(L, module);
     for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
@@ -923,7 +934,8 @@ void tools_install(lua_State *L, int module) {
     lua_pop(L, 1);
 }
 
-void tools_mark_builtins(lua_State *L) {
+void tools_mark_builtins(lua_State *L)
+{
     lua_newtable(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     lua_pushnil(L);
@@ -937,7 +949,8 @@ void tools_mark_builtins(lua_State *L) {
 }
 
 /* Protected body of tools_name_tensors. */
-static int name_tensors(lua_State *L) {
+static int name_tensors(lua_State *L)
+{
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     lua_pushnil(L);
     while (lua_next(L, 1)) {
@@ -954,8 +967,8 @@ static int name_tensors(lua_State *L) {
     return 0;
 }
 
-void tools_name_tensors(lua_State *L) {
+void tools_name_tensors(lua_State *L)
+{
     lua_pushcfunction(L, name_tensors);
-    if (lua_pcall(L, 0, 0, 0) != LUA_OK)
-        lua_pop(L, 1);   /* a name the engine refuses stays unset */
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) lua_pop(L, 1); /* a name the engine refuses stays unset */
 }

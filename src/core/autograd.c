@@ -49,7 +49,7 @@ Tensor *gc_apply(OpCode code, int ninputs, Tensor **inputs, const OpArgs *args)
     if (!out) return NULL;
     out->op = op;
     out->args = probe.args;
-    out->args.shape = NULL;     /* pointed into the caller's frame */
+    out->args.shape = NULL; /* pointed into the caller's frame */
     int record = 0;
     for (int i = 0; i < ninputs; i++) {
         out->inputs[i] = inputs[i];
@@ -74,14 +74,17 @@ Tensor *gc_apply(OpCode code, int ninputs, Tensor **inputs, const OpArgs *args)
 Tensor **gc_topo_order(Tensor *root, int64_t *count)
 {
     /* Depth-first, post-order, with an explicit stack: no recursion limit. */
-    typedef struct { Tensor *t; int next; } Frame;
+    typedef struct {
+        Tensor *t;
+        int next;
+    } Frame;
     int64_t cap = 64, depth = 0, n = 0, ocap = 64;
     Frame *stack = malloc((size_t)cap * sizeof *stack);
     Tensor **order = malloc((size_t)ocap * sizeof *order);
     if (!stack || !order) goto nomem;
     uint64_t epoch = ++walk_epoch;
     root->visit = epoch;
-    stack[depth++] = (Frame){root, 0};
+    stack[depth++] = (Frame){ root, 0 };
     while (depth > 0) {
         Frame *f = &stack[depth - 1];
         if (f->next < f->t->ninputs) {
@@ -93,7 +96,7 @@ Tensor **gc_topo_order(Tensor *root, int64_t *count)
                 if (!grown) goto nomem;
                 stack = grown;
             }
-            stack[depth++] = (Frame){child, 0};
+            stack[depth++] = (Frame){ child, 0 };
         } else {
             if (n == ocap) {
                 Tensor **grown = realloc(order, (size_t)(ocap *= 2) * sizeof *order);
@@ -117,8 +120,11 @@ nomem:
 static const char *label(const Tensor *t, char *buf, size_t size)
 {
     char shape[96];
-    if (t->name) snprintf(buf, size, "'%s'", t->name);
-    else snprintf(buf, size, "a tensor of shape %s", gc_shape_str(t->ndim, t->shape, shape, sizeof shape));
+    if (t->name)
+        snprintf(buf, size, "'%s'", t->name);
+    else
+        snprintf(buf, size, "a tensor of shape %s",
+                 gc_shape_str(t->ndim, t->shape, shape, sizeof shape));
     return buf;
 }
 
@@ -139,8 +145,8 @@ static int check_versions(Tensor **order, int64_t n)
         }
         if (t->version != t->saved_version) {
             gc_set_error("backward: the result of %s (%s) was changed in place; "
-                         "run the forward pass again, then backward", t->op->name,
-                         label(t, who, sizeof who));
+                         "run the forward pass again, then backward",
+                         t->op->name, label(t, who, sizeof who));
             return -1;
         }
     }
@@ -150,7 +156,10 @@ static int check_versions(Tensor **order, int64_t n)
 int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t *naccumulated)
 {
     char b1[96], b2[96];
-    if (accumulated) { *accumulated = NULL; *naccumulated = 0; }
+    if (accumulated) {
+        *accumulated = NULL;
+        *naccumulated = 0;
+    }
     if (!root->requires_grad) {
         gc_set_error("backward: this tensor does not require grad; create the inputs "
                      "with var(...) or tensor(..., {requires_grad=true})");
@@ -159,8 +168,8 @@ int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t
     if (!seed && root->numel != 1) {
         gc_set_error("backward: the tensor has %lld elements (shape %s); backward() without "
                      "a gradient needs a one-element result: reduce it with sum() or mean(), "
-                     "or pass a gradient of the same shape", (long long)root->numel,
-                     gc_shape_str(root->ndim, root->shape, b1, sizeof b1));
+                     "or pass a gradient of the same shape",
+                     (long long)root->numel, gc_shape_str(root->ndim, root->shape, b1, sizeof b1));
         return -1;
     }
     /* Same shape, or one number for a one-element result: a [3, 2] gradient
@@ -174,7 +183,10 @@ int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t
     int64_t n;
     Tensor **order = gc_topo_order(root, &n);
     if (!order) return -1;
-    if (check_versions(order, n)) { free(order); return -1; }
+    if (check_versions(order, n)) {
+        free(order);
+        return -1;
+    }
 
     /* Results get fresh gradients. Leaves accumulate: the gradients they
      * held are set aside while this pass fills new ones, then the new are
@@ -204,7 +216,7 @@ int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t
     }
     for (int64_t i = 0; i < nheld; i++) {
         Tensor *leaf = held[i], *fresh = leaf->grad;
-        leaf->grad = held_grads[i];          /* the same tensor as before, in place */
+        leaf->grad = held_grads[i]; /* the same tensor as before, in place */
         if (fresh) {
             for (int64_t j = 0; j < fresh->numel; j++) leaf->grad->data[j] += fresh->data[j];
             gc_release(fresh);
@@ -212,13 +224,16 @@ int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t
     }
     free(order);
     free(held_grads);
-    if (accumulated) { *accumulated = held; *naccumulated = nheld; }
-    else free(held);
+    if (accumulated) {
+        *accumulated = held;
+        *naccumulated = nheld;
+    } else
+        free(held);
     return 0;
 nomem:
     gc_set_error("backward: out of memory");
-fail:   /* gc_error() says why: out of memory, or interrupted */
-    for (int64_t k = 0; k < n; k++) gc_zero_grad(order[k]);   /* no half-done gradients */
+fail: /* gc_error() says why: out of memory, or interrupted */
+    for (int64_t k = 0; k < n; k++) gc_zero_grad(order[k]); /* no half-done gradients */
     for (int64_t i = 0; i < nheld; i++) held[i]->grad = held_grads[i];
     free(order);
     free(held);

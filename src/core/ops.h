@@ -16,14 +16,38 @@
 
 /* ORDER OP: the enum and gc_ops[] list the ops in the same order. */
 typedef enum OpCode {
-    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MAXIMUM, OP_MINIMUM,
-    OP_NEG, OP_EXP, OP_LOG, OP_SQRT, OP_ABS,
-    OP_SIGMOID, OP_TANH, OP_RELU, OP_LEAKY_RELU,
-    OP_SUM, OP_MEAN, OP_MAX, OP_MIN,
-    OP_SOFTMAX, OP_LOG_SOFTMAX,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_POW,
+    OP_MAXIMUM,
+    OP_MINIMUM,
+    OP_NEG,
+    OP_EXP,
+    OP_LOG,
+    OP_SQRT,
+    OP_ABS,
+    OP_SIGMOID,
+    OP_TANH,
+    OP_RELU,
+    OP_LEAKY_RELU,
+    OP_SUM,
+    OP_MEAN,
+    OP_MAX,
+    OP_MIN,
+    OP_SOFTMAX,
+    OP_LOG_SOFTMAX,
     OP_MATMUL,
-    OP_TRANSPOSE, OP_RESHAPE, OP_SELECT, OP_NARROW, OP_CAT,
-    OP_MSE, OP_BCE, OP_CROSS_ENTROPY, OP_NLL,
+    OP_TRANSPOSE,
+    OP_RESHAPE,
+    OP_SELECT,
+    OP_NARROW,
+    OP_CAT,
+    OP_MSE,
+    OP_BCE,
+    OP_CROSS_ENTROPY,
+    OP_NLL,
     OP_COUNT
 } OpCode;
 
@@ -34,14 +58,14 @@ typedef double (*ScalarFn)(double a, double b, double arg);
 typedef double (*ScalarGrad)(double a, double b, double y, double arg);
 
 struct OpDef {
-    const char *name;        /* "mul" */
-    const char *symbol;      /* "×" */
-    const char *formula;     /* "a × b" */
-    const char *derivative;  /* "∂/∂a = b;  ∂/∂b = a" */
-    int (*shape)(Tensor *out);      /* 0, or -1 with gc_error set */
-    int (*forward)(Tensor *out);    /* 0, or -1 with gc_error set */
-    int (*backward)(Tensor *out);   /* 0, or -1 (out of memory, interrupted) */
-    ScalarFn f;                     /* elementwise ops only */
+    const char *name;             /* "mul" */
+    const char *symbol;           /* "×" */
+    const char *formula;          /* "a × b" */
+    const char *derivative;       /* "∂/∂a = b;  ∂/∂b = a" */
+    int (*shape)(Tensor *out);    /* 0, or -1 with gc_error set */
+    int (*forward)(Tensor *out);  /* 0, or -1 with gc_error set */
+    int (*backward)(Tensor *out); /* 0, or -1 (out of memory, interrupted) */
+    ScalarFn f;                   /* elementwise ops only */
     ScalarGrad df_da, df_db;
 };
 
@@ -77,7 +101,7 @@ Tensor *gc_argmax(Tensor *a, int dim); /* dim GC_ALL_DIMS: position in the flatt
 
 /* ---- helpers shared by the op files ------------------------------------- */
 
-Tensor *gc_grad_of(Tensor *t);   /* t->grad, allocated as zeros when missing */
+Tensor *gc_grad_of(Tensor *t); /* t->grad, allocated as zeros when missing */
 int gc_needs_grad(const Tensor *t);
 
 /* Iterates an output index over broadcast inputs: offsets of a and b. */
@@ -92,23 +116,23 @@ void gc_broadcast_init(Broadcast *bc, const Tensor *out, const Tensor *a, const 
 
 /* Runs BODY for every element i of out, with ia and ib the matching
  * offsets in a and b (stride 0 along broadcast dims). */
-#define GC_BROADCAST_LOOP(out, a, b, BODY)                                      \
-    do {                                                                       \
-        Broadcast bc_;                                                         \
-        gc_broadcast_init(&bc_, (out), (a), (b));                              \
-        int64_t idx_[GC_MAXDIM] = {0}, ia = 0, ib = 0;                         \
-        for (int64_t i = 0; i < (out)->numel; i++) {                           \
-            BODY;                                                              \
-            for (int d_ = bc_.ndim - 1; d_ >= 0; d_--) {                       \
-                ia += bc_.stride_a[d_];                                        \
-                ib += bc_.stride_b[d_];                                        \
-                if (++idx_[d_] < bc_.shape[d_]) break;                         \
-                ia -= bc_.stride_a[d_] * bc_.shape[d_];                        \
-                ib -= bc_.stride_b[d_] * bc_.shape[d_];                        \
-                idx_[d_] = 0;                                                  \
-            }                                                                  \
-            if ((i & 0xFFFFF) == 0xFFFFF && gc_interrupt) break; /* Ctrl-C */   \
-        }                                                                      \
+#define GC_BROADCAST_LOOP(out, a, b, BODY)                                    \
+    do {                                                                      \
+        Broadcast bc_;                                                        \
+        gc_broadcast_init(&bc_, (out), (a), (b));                             \
+        int64_t idx_[GC_MAXDIM] = { 0 }, ia = 0, ib = 0;                      \
+        for (int64_t i = 0; i < (out)->numel; i++) {                          \
+            BODY;                                                             \
+            for (int d_ = bc_.ndim - 1; d_ >= 0; d_--) {                      \
+                ia += bc_.stride_a[d_];                                       \
+                ib += bc_.stride_b[d_];                                       \
+                if (++idx_[d_] < bc_.shape[d_]) break;                        \
+                ia -= bc_.stride_a[d_] * bc_.shape[d_];                       \
+                ib -= bc_.stride_b[d_] * bc_.shape[d_];                       \
+                idx_[d_] = 0;                                                 \
+            }                                                                 \
+            if ((i & 0xFFFFF) == 0xFFFFF && gc_interrupt) break; /* Ctrl-C */ \
+        }                                                                     \
     } while (0)
 
 /* Views a tensor as [outer, size of dim, inner] around one dim. */

@@ -17,12 +17,12 @@
 #include "explain/print.h"
 
 /* Elements traced in full per parameter; the rest are counted. */
-#define TRACE_FULL 6   /* tensors up to this size are traced whole */
-#define TRACE_SHOWN 4  /* larger ones show their first few elements */
+#define TRACE_FULL  6 /* tensors up to this size are traced whole */
+#define TRACE_SHOWN 4 /* larger ones show their first few elements */
 
 OptimConfig gc_optim_defaults(OptimKind kind)
 {
-    OptimConfig c = {kind, NAN, 0, 0, 0, 0, 0.99, 0.9, 0.999, 1e-8};
+    OptimConfig c = { kind, NAN, 0, 0, 0, 0, 0.99, 0.9, 0.999, 1e-8 };
     if (kind == GC_RMSPROP) c.lr = 0.01;
     if (kind == GC_ADAM) c.lr = 0.001;
     return c;
@@ -41,13 +41,20 @@ int gc_optim_check(const OptimConfig *c, const char *who)
         gc_set_error("%s: the learning rate lr is required, e.g. {lr = 0.1}", who);
         return -1;
     }
-    if (!(c->lr >= 0)) bad = "lr (the learning rate) must be >= 0", value = c->lr;
-    else if (!(c->weight_decay >= 0)) bad = "weight_decay must be >= 0", value = c->weight_decay;
-    else if (!(c->momentum >= 0)) bad = "momentum must be >= 0", value = c->momentum;
-    else if (!(c->eps >= 0)) bad = "eps must be >= 0", value = c->eps;
-    else if (!(c->alpha >= 0)) bad = "alpha must be >= 0", value = c->alpha;
-    else if (!(c->beta1 >= 0 && c->beta1 < 1)) bad = "betas[1] must be in [0, 1)", value = c->beta1;
-    else if (!(c->beta2 >= 0 && c->beta2 < 1)) bad = "betas[2] must be in [0, 1)", value = c->beta2;
+    if (!(c->lr >= 0))
+        bad = "lr (the learning rate) must be >= 0", value = c->lr;
+    else if (!(c->weight_decay >= 0))
+        bad = "weight_decay must be >= 0", value = c->weight_decay;
+    else if (!(c->momentum >= 0))
+        bad = "momentum must be >= 0", value = c->momentum;
+    else if (!(c->eps >= 0))
+        bad = "eps must be >= 0", value = c->eps;
+    else if (!(c->alpha >= 0))
+        bad = "alpha must be >= 0", value = c->alpha;
+    else if (!(c->beta1 >= 0 && c->beta1 < 1))
+        bad = "betas[1] must be in [0, 1)", value = c->beta1;
+    else if (!(c->beta2 >= 0 && c->beta2 < 1))
+        bad = "betas[2] must be in [0, 1)", value = c->beta2;
     if (bad) {
         char num[32];
         gc_set_error("%s: %s, got %s", who, bad, gc_format_number(value, 17, num, sizeof num));
@@ -82,10 +89,11 @@ Optimizer *gc_optim_new(const OptimConfig *c, int n, Tensor **params, const char
                          who, k + 1, name);
             return NULL;
         }
-        for (int j = 0; j < k; j++) {   /* listed twice, it would take two steps per step */
+        for (int j = 0; j < k; j++) { /* listed twice, it would take two steps per step */
             if (params[j] == params[k]) {
                 gc_set_error("%s: parameter %d%s is the same tensor as parameter %d; list each "
-                             "parameter once", who, k + 1, name, j + 1);
+                             "parameter once",
+                             who, k + 1, name, j + 1);
                 return NULL;
             }
         }
@@ -146,8 +154,10 @@ static const char *arg(double v)
     static char ring[16][44];
     static int next = 0;
     char *buf = ring[next++ % 16];
-    if (v < 0) snprintf(buf, sizeof ring[0], "(%s)", num(v));
-    else snprintf(buf, sizeof ring[0], "%s", num(v));
+    if (v < 0)
+        snprintf(buf, sizeof ring[0], "(%s)", num(v));
+    else
+        snprintf(buf, sizeof ring[0], "%s", num(v));
     return buf;
 }
 
@@ -167,7 +177,8 @@ static void element_label(const Tensor *t, const char *name, int64_t i, char *bu
     int64_t stride = t->numel;
     for (int d = 0; d < t->ndim && len < size; d++) {
         stride /= t->shape[d];
-        len += (size_t)snprintf(buf + len, size - len, "[%lld]", (long long)(i / stride % t->shape[d] + 1));
+        len += (size_t)snprintf(buf + len, size - len, "[%lld]",
+                                (long long)(i / stride % t->shape[d] + 1));
     }
 }
 
@@ -184,19 +195,21 @@ static void sgd_element(Optimizer *o, int k, int64_t i, FILE *out, const char *e
     say(out, "  %s: g = %s\n", el, num(g));
     if (c->weight_decay != 0) {
         double g2 = g + c->weight_decay * *w;
-        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w), num(g2));
+        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
+            num(g2));
         g = g2;
     }
     const char *step = "g";
     if (c->momentum != 0) {
         double *v = &o->buf[k]->data[i];
-        if (o->steps[k] == 1) {   /* PyTorch starts the buffer at g, undamped */
+        if (o->steps[k] == 1) { /* PyTorch starts the buffer at g, undamped */
             *v = g;
             say(out, "    v = g = %s   (the first step starts v at g)\n", num(*v));
         } else {
             double v2 = c->momentum * *v + (1 - c->dampening) * g;
             if (c->dampening == 0)
-                say(out, "    v = μ·v + g = %s·%s + %s = %s\n", arg(c->momentum), arg(*v), arg(g), num(v2));
+                say(out, "    v = μ·v + g = %s·%s + %s = %s\n", arg(c->momentum), arg(*v), arg(g),
+                    num(v2));
             else
                 say(out, "    v = μ·v + (1−dampening)·g = %s·%s + %s·%s = %s\n", arg(c->momentum),
                     arg(*v), arg(1 - c->dampening), arg(g), num(v2));
@@ -213,7 +226,8 @@ static void sgd_element(Optimizer *o, int k, int64_t i, FILE *out, const char *e
         }
     }
     double w2 = *w - c->lr * g;
-    say(out, "    %s ← %s − lr·%s = %s − %s·%s = %s\n", el, el, step, num(*w), arg(c->lr), arg(g), num(w2));
+    say(out, "    %s ← %s − lr·%s = %s − %s·%s = %s\n", el, el, step, num(*w), arg(c->lr), arg(g),
+        num(w2));
     *w = w2;
 }
 
@@ -225,7 +239,8 @@ static void rmsprop_element(Optimizer *o, int k, int64_t i, FILE *out, const cha
     say(out, "  %s: g = %s\n", el, num(g));
     if (c->weight_decay != 0) {
         double g2 = g + c->weight_decay * *w;
-        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w), num(g2));
+        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
+            num(g2));
         g = g2;
     }
     double v2 = c->alpha * *v + (1 - c->alpha) * (g * g);
@@ -240,7 +255,8 @@ static void rmsprop_element(Optimizer *o, int k, int64_t i, FILE *out, const cha
             arg(*b), arg(g), arg(*v), arg(c->eps), num(b2));
         *b = b2;
         w2 = *w - c->lr * b2;
-        say(out, "    %s ← %s − lr·buf = %s − %s·%s = %s\n", el, el, num(*w), arg(c->lr), arg(b2), num(w2));
+        say(out, "    %s ← %s − lr·buf = %s − %s·%s = %s\n", el, el, num(*w), arg(c->lr), arg(b2),
+            num(w2));
     } else {
         w2 = *w - c->lr * (g / denom);
         say(out, "    %s ← %s − lr·g/(√v + ε) = %s − %s·%s/(√%s + %s) = %s\n", el, el, num(*w),
@@ -256,9 +272,10 @@ static void adam_element(Optimizer *o, int k, int64_t i, FILE *out, const char *
     double *m = &o->buf[k]->data[i], *v = &o->sq[k]->data[i];
     double t = (double)o->steps[k];
     say(out, "  %s: g = %s\n", el, num(g));
-    if (c->weight_decay != 0) {   /* L2 in the gradient, as torch.optim.Adam (not AdamW) */
+    if (c->weight_decay != 0) { /* L2 in the gradient, as torch.optim.Adam (not AdamW) */
         double g2 = g + c->weight_decay * *w;
-        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w), num(g2));
+        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
+            num(g2));
         g = g2;
     }
     double m2 = c->beta1 * *m + (1 - c->beta1) * g;
@@ -295,7 +312,9 @@ int gc_optim_step(Optimizer *o, FILE *out)
 {
     const OptimConfig *c = &o->c;
     void (*update)(Optimizer *, int, int64_t, FILE *, const char *) =
-        c->kind == GC_SGD ? sgd_element : c->kind == GC_RMSPROP ? rmsprop_element : adam_element;
+        c->kind == GC_SGD       ? sgd_element
+        : c->kind == GC_RMSPROP ? rmsprop_element
+                                : adam_element;
     say(out, "%s step: lr = %s", gc_optim_name(c->kind), num(c->lr));
     if (c->kind != GC_ADAM && c->momentum != 0) say(out, ", μ = %s", num(c->momentum));
     if (c->kind == GC_SGD && c->dampening != 0) say(out, ", dampening = %s", num(c->dampening));
@@ -309,9 +328,11 @@ int gc_optim_step(Optimizer *o, FILE *out)
     for (int k = 0; k < o->n; k++) {
         Tensor *p = o->params[k];
         char name[64], el[160];
-        if (p->name) snprintf(name, sizeof name, "%s", p->name);
-        else snprintf(name, sizeof name, "p%d", k + 1);
-        if (!p->grad) {   /* as PyTorch: no gradient, no update, no state change */
+        if (p->name)
+            snprintf(name, sizeof name, "%s", p->name);
+        else
+            snprintf(name, sizeof name, "p%d", k + 1);
+        if (!p->grad) { /* as PyTorch: no gradient, no update, no state change */
             say(out, "%s: no gradient, skipped\n", name);
             continue;
         }
@@ -326,7 +347,7 @@ int gc_optim_step(Optimizer *o, FILE *out)
         if (p->numel > TRACE_FULL)
             say(out, "  … and %lld more elements of %s, updated the same way\n",
                 (long long)(p->numel - TRACE_SHOWN), name);
-        p->version++;   /* as sub_ does: a graph that used the old values is stale */
+        p->version++; /* as sub_ does: a graph that used the old values is stale */
     }
     if (out) fflush(out);
     return 0;

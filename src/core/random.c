@@ -6,7 +6,7 @@
 
 #include "core/tensor.h"
 
-static uint64_t state[4] = {0x9E3779B97F4A7C15u, 0xBF58476D1CE4E5B9u, 0x94D049BB133111EBu, 1};
+static uint64_t state[4] = { 0x9E3779B97F4A7C15u, 0xBF58476D1CE4E5B9u, 0x94D049BB133111EBu, 1 };
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -40,7 +40,7 @@ double gc_uniform(void) { return (double)(next() >> 11) * 0x1.0p-53; }
 
 double gc_normal(void)
 {
-    double u = 1.0 - gc_uniform();     /* (0, 1]: log(u) stays finite */
+    double u = 1.0 - gc_uniform(); /* (0, 1]: log(u) stays finite */
     double v = gc_uniform();
     return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }

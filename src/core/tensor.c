@@ -43,8 +43,8 @@ int64_t gc_shape_numel(int ndim, const int64_t *shape, const char *who)
     }
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0) {
-            gc_set_error("%s: size %lld of dimension %d is negative", who,
-                         (long long)shape[i], i + 1);
+            gc_set_error("%s: size %lld of dimension %d is negative", who, (long long)shape[i],
+                         i + 1);
             return -1;
         }
         /* multiply with an overflow check before anything is allocated */
@@ -72,8 +72,8 @@ const char *gc_shape_str(int ndim, const int64_t *shape, char *buf, size_t size)
 {
     size_t used = (size_t)snprintf(buf, size, "[");
     for (int i = 0; i < ndim && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, i ? ", %lld" : "%lld",
-                                 (long long)shape[i]);
+        used +=
+            (size_t)snprintf(buf + used, size - used, i ? ", %lld" : "%lld", (long long)shape[i]);
     if (used < size) snprintf(buf + used, size - used, "]");
     return buf;
 }
@@ -86,8 +86,8 @@ int gc_norm_dim(int dim, int ndim, const char *who)
             gc_set_error("%s: a 0-d tensor has no dimension %d", who, dim < 0 ? dim : dim + 1);
         else
             gc_set_error("%s: dimension %d is out of range for a %d-d tensor "
-                         "(expected 1..%d or -%d..-1)", who, dim < 0 ? dim : dim + 1, ndim,
-                         ndim, ndim);
+                         "(expected 1..%d or -%d..-1)",
+                         who, dim < 0 ? dim : dim + 1, ndim, ndim, ndim);
         return -1;
     }
     return d;
@@ -111,8 +111,8 @@ int64_t gc_tensor_bytes(const Tensor *t)
  * tensors of a few hundred bytes, and malloc would otherwise be most of its
  * cost. Freed blocks wait in a list per size class (multiples of 64 bytes).
  */
-#define CLASS_BYTES 64
-#define CLASSES 16          /* blocks up to 1 KiB are recycled */
+#define CLASS_BYTES    64
+#define CLASSES        16 /* blocks up to 1 KiB are recycled */
 #define KEEP_PER_CLASS 4096
 static void *spare[CLASSES];
 static int nspare[CLASSES];
@@ -129,7 +129,7 @@ static void *block_alloc(size_t size, size_t clear)
         return block;
     }
     if (cls < CLASSES) size = (cls + 1) * CLASS_BYTES;
-    if (clear == size) return calloc(1, size);   /* fresh pages come zeroed */
+    if (clear == size) return calloc(1, size); /* fresh pages come zeroed */
     void *block = malloc(size);
     if (block) memset(block, 0, clear);
     return block;
@@ -154,7 +154,7 @@ Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs, int zeroed)
     int64_t n = gc_shape_numel(ndim, shape, "tensor");
     if (n < 0) return NULL;
     size_t header = sizeof(Tensor) + (size_t)ninputs * (sizeof(Tensor *) + sizeof(unsigned));
-    header = (header + 15) & ~(size_t)15;      /* values start aligned */
+    header = (header + 15) & ~(size_t)15; /* values start aligned */
     size_t size = header + (size_t)n * sizeof(double);
     Tensor *t = block_alloc(size, zeroed ? size : header);
     if (!t) {
@@ -195,8 +195,14 @@ void gc_retain(Tensor *t) { t->refcount++; }
 void gc_release(Tensor *t)
 {
     Tensor *dying = NULL;
-#define DIES(x) do { Tensor *x_ = (x); if (x_ && --x_->refcount == 0) { \
-                         x_->next_dead = dying; dying = x_; } } while (0)
+#define DIES(x)                          \
+    do {                                 \
+        Tensor *x_ = (x);                \
+        if (x_ && --x_->refcount == 0) { \
+            x_->next_dead = dying;       \
+            dying = x_;                  \
+        }                                \
+    } while (0)
     DIES(t);
     while (dying) {
         Tensor *d = dying;
@@ -217,7 +223,10 @@ int gc_set_name(Tensor *t, const char *name)
     char *copy = NULL;
     if (name) {
         copy = strdup(name);
-        if (!copy) { gc_set_error("out of memory"); return -1; }
+        if (!copy) {
+            gc_set_error("out of memory");
+            return -1;
+        }
     }
     free(t->name);
     t->name = copy;
@@ -259,7 +268,7 @@ static int inplace_broadcast(Tensor *dst, const Tensor *src, const char *who, in
     dst->version++;
     Broadcast bc;
     gc_broadcast_init(&bc, dst, dst, src);
-    int64_t idx[GC_MAXDIM] = {0}, os = 0;
+    int64_t idx[GC_MAXDIM] = { 0 }, os = 0;
     for (int64_t i = 0; i < dst->numel; i++) {
         double s = src->data[os];
         switch (mode) {

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GC_MAXDIM 8
+#define GC_MAXDIM    8
 #define GC_MAX_BYTES ((int64_t)8 << 30) /* one tensor may hold 8 GiB */
 
 typedef struct OpDef OpDef;
@@ -25,12 +25,12 @@ typedef struct Tensor Tensor;
 
 /* Scalar arguments an op was called with, kept for backward and traces. */
 typedef struct OpArgs {
-    double scalar;   /* leaky_relu slope, ... */
-    int dim, dim2;   /* 0-based dims */
+    double scalar; /* leaky_relu slope, ... */
+    int dim, dim2; /* 0-based dims */
     int keepdim;
     int64_t start, length;
-    int ndim;                   /* reshape's target shape, read only while */
-    const int64_t *shape;       /* the op is applied (NULL afterwards) */
+    int ndim;             /* reshape's target shape, read only while */
+    const int64_t *shape; /* the op is applied (NULL afterwards) */
 } OpArgs;
 
 struct Tensor {
@@ -39,11 +39,11 @@ struct Tensor {
     int64_t shape[GC_MAXDIM];
     int64_t numel;
     double *data;
-    Tensor *grad;          /* NULL until a backward reaches this tensor */
-    char *name;            /* NULL when unnamed */
+    Tensor *grad; /* NULL until a backward reaches this tensor */
+    char *name;   /* NULL when unnamed */
     int requires_grad;
-    unsigned version;      /* bumped by every in-place change */
-    uint64_t id;           /* creation order, for traces */
+    unsigned version; /* bumped by every in-place change */
+    uint64_t id;      /* creation order, for traces */
 
     /* The op that made this tensor; NULL for leaves. */
     const OpDef *op;
@@ -52,9 +52,9 @@ struct Tensor {
     unsigned *input_versions;
     unsigned saved_version; /* own version when made, for ops that reuse their output */
     OpArgs args;
-    Tensor *saved;         /* extra values an op keeps for backward (indices, ...) */
-    Tensor *next_dead;     /* worklist link while being freed */
-    uint64_t visit;        /* graph walks mark what they have seen */
+    Tensor *saved;     /* extra values an op keeps for backward (indices, ...) */
+    Tensor *next_dead; /* worklist link while being freed */
+    uint64_t visit;    /* graph walks mark what they have seen */
 };
 
 /* ---- errors and interruption ------------------------------------------ */
@@ -67,16 +67,16 @@ int gc_interrupted(void);
 
 /* ---- life cycle ---------------------------------------------------------- */
 
-Tensor *gc_new(int ndim, const int64_t *shape);          /* zero filled */
+Tensor *gc_new(int ndim, const int64_t *shape); /* zero filled */
 /* With room for ninputs inputs; values zeroed or left for the caller to write. */
 Tensor *gc_new_node(int ndim, const int64_t *shape, int ninputs, int zeroed);
 Tensor *gc_new_like(const Tensor *t);
-Tensor *gc_scalar(double v);                             /* 0-d tensor */
+Tensor *gc_scalar(double v); /* 0-d tensor */
 void gc_retain(Tensor *t);
-void gc_release(Tensor *t);   /* frees iteratively: a million-node chain is fine */
+void gc_release(Tensor *t); /* frees iteratively: a million-node chain is fine */
 int gc_set_name(Tensor *t, const char *name);
-Tensor *gc_copy(const Tensor *t);      /* values only: a new leaf */
-Tensor *gc_detach(Tensor *t);          /* same as gc_copy, named "detach" for the API */
+Tensor *gc_copy(const Tensor *t); /* values only: a new leaf */
+Tensor *gc_detach(Tensor *t);     /* same as gc_copy, named "detach" for the API */
 
 /* Live tensors and the bytes they take (values and header). */
 int64_t gc_live_tensors(void);
@@ -96,13 +96,13 @@ int gc_norm_dim(int dim, int ndim, const char *who);
 /* ---- random numbers (same sequence on every machine) -------------------- */
 
 void gc_seed(uint64_t seed);
-double gc_uniform(void);   /* [0, 1) */
+double gc_uniform(void); /* [0, 1) */
 double gc_normal(void);
 
 /* ---- in-place updates: never recorded ----------------------------------- */
 
 int gc_fill_(Tensor *t, double v);
-int gc_copy_(Tensor *dst, const Tensor *src);           /* src broadcasts to dst */
+int gc_copy_(Tensor *dst, const Tensor *src); /* src broadcasts to dst */
 /* dst += alpha*src; who names the caller (add_, sub_) in errors */
 int gc_add_(Tensor *dst, const Tensor *src, double alpha, const char *who);
 int gc_mul_(Tensor *dst, const Tensor *src);
@@ -120,8 +120,7 @@ extern int gc_no_grad_depth;
  * is not NULL it receives a malloc'd list of the leaves that already held a
  * gradient (the caller frees it), so the user can be told.
  */
-int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated,
-                int64_t *naccumulated);
+int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t *naccumulated);
 
 /*
  * The nodes of root's graph in the order they ran (inputs before users).

@@ -24,8 +24,8 @@
 #include "explain/print.h"
 #include "explain/trace.h"
 
-#define ROW_WIDTH 100     /* boxes wrap to a new row past this many columns */
-#define BOX_TEXT 28       /* longest text line inside a box */
+#define ROW_WIDTH 100 /* boxes wrap to a new row past this many columns */
+#define BOX_TEXT  28  /* longest text line inside a box */
 
 static const char *num(const TraceOptions *o, double v, char *buf, size_t size)
 {
@@ -96,22 +96,27 @@ static void clip(char *out, size_t size, const char *s, int max)
 
 static void name_of(const Tensor *t, const TraceOptions *o, char *buf, size_t size)
 {
-    if (t->name || !t->op) gc_trace_label(t, o, buf, size);
-    else snprintf(buf, size, "(%s)", t->op->name);
+    if (t->name || !t->op)
+        gc_trace_label(t, o, buf, size);
+    else
+        snprintf(buf, size, "(%s)", t->op->name);
 }
 
 /* The text of a tensor's values, clipped to a box line. */
-static void values_line(char *out, size_t size, const char *prefix, const Tensor *t, const double *data,
-                        const TraceOptions *o)
+static void values_line(char *out, size_t size, const char *prefix, const Tensor *t,
+                        const double *data, const TraceOptions *o)
 {
-    Text v = {0};
+    Text v = { 0 };
     gc_text_add(&v, "%s", prefix);
     gc_text_values(&v, t, data, o);
     clip(out, size, v.failed ? "?" : v.s, BOX_TEXT);
     free(v.s);
 }
 
-typedef struct Box { char line[5][160]; int nlines, width; } Box;
+typedef struct Box {
+    char line[5][160];
+    int nlines, width;
+} Box;
 
 static void draw_row(Text *out, Box *boxes, int nb, const int *feeds)
 {
@@ -141,7 +146,8 @@ static void draw_row(Text *out, Box *boxes, int nb, const int *feeds)
     if (!any) return;
     for (int i = 0; i < nb; i++) {
         int w = boxes[i].width + 4, left = (w - 1) / 2;
-        gc_text_add(out, "%s%*s%s%*s", i ? " " : "", left, "", feeds[i] ? "↓" : " ", w - left - 1, "");
+        gc_text_add(out, "%s%*s%s%*s", i ? " " : "", left, "", feeds[i] ? "↓" : " ", w - left - 1,
+                    "");
     }
     gc_text_add(out, "\n");
 }
@@ -151,7 +157,7 @@ char *gc_graph_boxes(Tensor *root, const TraceOptions *o, int max_nodes)
     int64_t n;
     Tensor **order = gc_trace_order(root, &n);
     if (!order) return NULL;
-    Text out = {0};
+    Text out = { 0 };
     int *layer = calloc((size_t)n, sizeof *layer);
     Box *boxes = malloc((size_t)(n ? n : 1) * sizeof *boxes);
     int *feeds = calloc((size_t)n + 1, sizeof *feeds);
@@ -177,12 +183,13 @@ char *gc_graph_boxes(Tensor *root, const TraceOptions *o, int max_nodes)
     for (int64_t k = first; k < n; k++) {
         Tensor *t = order[k];
         for (int i = 0; i < t->ninputs; i++)
-            for (int64_t j = first; j < k; j++)   /* graphs drawn here are small */
+            for (int64_t j = first; j < k; j++) /* graphs drawn here are small */
                 if (order[j] == t->inputs[i] && layer[j] + 1 > layer[k]) layer[k] = layer[j] + 1;
         if (layer[k] > maxlayer) maxlayer = layer[k];
     }
-    if (hidden) gc_text_add(&out, "(%lld earlier nodes hidden; graph(E, {max=n}) draws more)\n",
-                            (long long)hidden);
+    if (hidden)
+        gc_text_add(&out, "(%lld earlier nodes hidden; graph(E, {max=n}) draws more)\n",
+                    (long long)hidden);
     for (int L = 0; L <= maxlayer; L++) {
         int nb = 0, width = 0;
         for (int64_t k = first; k < n; k++) {
@@ -193,7 +200,7 @@ char *gc_graph_boxes(Tensor *root, const TraceOptions *o, int max_nodes)
             name_of(t, o, name, sizeof name);
             clip(b->line[0], sizeof b->line[0], name, BOX_TEXT);
             if (t->op) {
-                Text f = {0};
+                Text f = { 0 };
                 gc_text_add(&f, "%s(", t->op->name);
                 for (int i = 0; i < t->ninputs; i++) {
                     name_of(t->inputs[i], o, name, sizeof name);
@@ -203,12 +210,14 @@ char *gc_graph_boxes(Tensor *root, const TraceOptions *o, int max_nodes)
                 clip(b->line[1], sizeof b->line[1], f.failed ? "?" : f.s, BOX_TEXT);
                 free(f.s);
             } else {
-                snprintf(b->line[1], sizeof b->line[1], "%s", t->requires_grad ? "input" : "constant");
+                snprintf(b->line[1], sizeof b->line[1], "%s",
+                         t->requires_grad ? "input" : "constant");
             }
             values_line(b->line[2], sizeof b->line[2], "value ", t, NULL, o);
             b->nlines = 3;
-            if (t->grad) values_line(b->line[b->nlines++], sizeof b->line[0], "grad ", t, t->grad->data, o);
-            Text users = {0};
+            if (t->grad)
+                values_line(b->line[b->nlines++], sizeof b->line[0], "grad ", t, t->grad->data, o);
+            Text users = { 0 };
             int nu = 0;
             for (int64_t j = k + 1; j < n; j++)
                 for (int i = 0; i < order[j]->ninputs; i++)
@@ -218,12 +227,14 @@ char *gc_graph_boxes(Tensor *root, const TraceOptions *o, int max_nodes)
                         break;
                     }
             feeds[nb] = nu > 0;
-            if (nu) clip(b->line[b->nlines++], sizeof b->line[0], users.failed ? "?" : users.s, BOX_TEXT);
+            if (nu)
+                clip(b->line[b->nlines++], sizeof b->line[0], users.failed ? "?" : users.s,
+                     BOX_TEXT);
             free(users.s);
             b->width = 0;
             for (int l = 0; l < b->nlines; l++)
                 if (columns(b->line[l]) > b->width) b->width = columns(b->line[l]);
-            if (nb && width + b->width + 5 > ROW_WIDTH) {   /* wrap: draw what fits */
+            if (nb && width + b->width + 5 > ROW_WIDTH) { /* wrap: draw what fits */
                 Box keep = *b;
                 int keepfeeds = feeds[nb];
                 draw_row(&out, boxes, nb, feeds);
@@ -245,8 +256,10 @@ char *gc_graph_boxes(Tensor *root, const TraceOptions *o, int max_nodes)
 static void record_text(Text *out, const char *s)
 {
     for (; *s; s++) {
-        if (strchr("{}|<>\"\\", *s)) gc_text_add(out, "\\%c", *s);
-        else gc_text_add(out, "%c", *s);
+        if (strchr("{}|<>\"\\", *s))
+            gc_text_add(out, "\\%c", *s);
+        else
+            gc_text_add(out, "%c", *s);
     }
 }
 
@@ -255,13 +268,13 @@ char *gc_graph_dot(Tensor *root, const TraceOptions *o)
     int64_t n;
     Tensor **order = gc_trace_order(root, &n);
     if (!order) return NULL;
-    Text out = {0};
+    Text out = { 0 };
     char name[128];
     gc_text_add(&out, "digraph gradcalc {\n  rankdir=LR;\n"
-                "  node [shape=record, fontname=\"Helvetica\"];\n");
+                      "  node [shape=record, fontname=\"Helvetica\"];\n");
     for (int64_t k = 0; k < n; k++) {
         Tensor *t = order[k];
-        Text v = {0};
+        Text v = { 0 };
         gc_text_add(&out, "  n%llu [label=\"{ ", (unsigned long long)t->id);
         name_of(t, o, name, sizeof name);
         record_text(&out, name);
@@ -292,12 +305,15 @@ char *gc_graph_dot(Tensor *root, const TraceOptions *o)
 
 /* ---- Markdown with LaTeX ------------------------------------------------------------ */
 
-static const struct { const char *from, *to; } latex[] = {
-    {"∂", "\\partial "}, {"×", "\\times "}, {"·", "\\cdot "}, {"σ", "\\sigma"}, {"Σ", "\\Sigma"},
-    {"−", "-"}, {"√", "\\sqrt"}, {"ᵀ", "^{T}"}, {"²", "^{2}"}, {"→", "\\to "}, {"…", "\\ldots "},
-    {"ᵢ", "_i"}, {"ⱼ", "_j"}, {"ₖ", "_k"}, {"ₙ", "_n"}, {"{", "\\{"}, {"}", "\\}"},
-    {"%", "\\%"}, {"&", "\\&"}, {"#", "\\#"}, {"|", "\\vert "}, {"$", "\\$"}, {"~", "\\sim "},
-    {NULL, NULL},
+static const struct {
+    const char *from, *to;
+} latex[] = {
+    { "∂", "\\partial " }, { "×", "\\times " }, { "·", "\\cdot " },  { "σ", "\\sigma" },
+    { "Σ", "\\Sigma" },    { "−", "-" },        { "√", "\\sqrt" },   { "ᵀ", "^{T}" },
+    { "²", "^{2}" },       { "→", "\\to " },    { "…", "\\ldots " }, { "ᵢ", "_i" },
+    { "ⱼ", "_j" },         { "ₖ", "_k" },       { "ₙ", "_n" },       { "{", "\\{" },
+    { "}", "\\}" },        { "%", "\\%" },      { "&", "\\&" },      { "#", "\\#" },
+    { "|", "\\vert " },    { "$", "\\$" },      { "~", "\\sim " },   { NULL, NULL },
 };
 
 static void math_line(Text *out, const char *s, size_t len)
@@ -310,9 +326,13 @@ static void math_line(Text *out, const char *s, size_t len)
             int words = 0;
             while (r < end) {
                 const char *w = r;
-                while (r < end && ((*r >= 'a' && *r <= 'z') || (*r >= 'A' && *r <= 'Z') || *r == '\''))
+                while (r < end &&
+                       ((*r >= 'a' && *r <= 'z') || (*r >= 'A' && *r <= 'Z') || *r == '\''))
                     r++;
-                if (r == w || (r < end && ((*r >= '0' && *r <= '9') || *r == '_'))) { r = w; break; }
+                if (r == w || (r < end && ((*r >= '0' && *r <= '9') || *r == '_'))) {
+                    r = w;
+                    break;
+                }
                 words++;
                 while (r < end && (*r == ' ' || *r == ',')) r++;
             }
@@ -326,13 +346,16 @@ static void math_line(Text *out, const char *s, size_t len)
             while (s < end && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
                                (*s >= '0' && *s <= '9') || *s == '_'))
                 s++;
-            if (s - w == 1) { gc_text_add(out, "%c", *w); continue; }
+            if (s - w == 1) {
+                gc_text_add(out, "%c", *w);
+                continue;
+            }
             gc_text_add(out, "\\mathrm{");
             for (; w < s; w++) gc_text_add(out, *w == '_' ? "\\_" : "%c", *w);
             gc_text_add(out, "}");
             continue;
         }
-        if (*s >= '0' && *s <= '9') {   /* a number, 1.5e-05 included */
+        if (*s >= '0' && *s <= '9') { /* a number, 1.5e-05 included */
             const char *w = s;
             while (s < end && ((*s >= '0' && *s <= '9') || *s == '.')) s++;
             if (s < end && *s == 'e' && s + 1 < end && (s[1] == '-' || s[1] == '+')) s += 2;
@@ -349,7 +372,7 @@ static void math_line(Text *out, const char *s, size_t len)
             }
         }
         if (done) continue;
-        if ((unsigned char)*s >= 0x80) {   /* any other character, as text */
+        if ((unsigned char)*s >= 0x80) { /* any other character, as text */
             const char *w = s++;
             while (s < end && ((unsigned char)*s & 0xC0) == 0x80) s++;
             gc_text_add(out, "\\text{%.*s}", (int)(s - w), w);
@@ -361,7 +384,7 @@ static void math_line(Text *out, const char *s, size_t len)
 
 char *gc_trace_markdown(const char *text, const char *title)
 {
-    Text out = {0};
+    Text out = { 0 };
     gc_text_add(&out, "## %s\n\n", title);
     while (*text) {
         const char *nl = strchr(text, '\n');
@@ -369,7 +392,8 @@ char *gc_trace_markdown(const char *text, const char *title)
         const char *s = text;
         while (s < text + len && *s == ' ') s++;
         size_t rest = len - (size_t)(s - text);
-        if (rest == 0) gc_text_add(&out, "\n");
+        if (rest == 0)
+            gc_text_add(&out, "\n");
         else if (!strncmp(s, "note:", 5) || !strncmp(s, "(", 1) || !memchr(s, '=', rest))
             gc_text_add(&out, s == text ? "**%.*s**\n\n" : "%.*s\n\n", (int)rest, s);
         else {
@@ -388,7 +412,10 @@ int gc_write_atomic(const char *path, const char *text, const char *who)
 {
     size_t n = strlen(path) + 5;
     char *tmp = malloc(n);
-    if (!tmp) { gc_set_error("%s: out of memory", who); return -1; }
+    if (!tmp) {
+        gc_set_error("%s: out of memory", who);
+        return -1;
+    }
     snprintf(tmp, n, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {

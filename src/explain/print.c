@@ -16,19 +16,24 @@
 
 int gc_print_precision = 6;
 
-#define SUMMARY_THRESHOLD 1000  /* more elements than this: summarise */
-#define EDGE 3                  /* entries kept at each end when summarising */
+#define SUMMARY_THRESHOLD 1000 /* more elements than this: summarise */
+#define EDGE              3    /* entries kept at each end when summarising */
 
 const char *gc_format_number(double v, int precision, char *buf, size_t size)
 {
-    if (isnan(v)) snprintf(buf, size, "nan");
-    else if (isinf(v)) snprintf(buf, size, v > 0 ? "inf" : "-inf");
-    else snprintf(buf, size, "%.*g", precision, v == 0 ? 0.0 : v);  /* no "-0" */
+    if (isnan(v))
+        snprintf(buf, size, "nan");
+    else if (isinf(v))
+        snprintf(buf, size, v > 0 ? "inf" : "-inf");
+    else
+        snprintf(buf, size, "%.*g", precision, v == 0 ? 0.0 : v); /* no "-0" */
     return buf;
 }
 
-
-typedef struct Layout { const Tensor *t; int summarise, width, precision, indent; } Layout;
+typedef struct Layout {
+    const Tensor *t;
+    int summarise, width, precision, indent;
+} Layout;
 
 static int shown(const Layout *l, int dim, int64_t k)
 {
@@ -65,7 +70,8 @@ static void emit(Text *out, Layout *l, int dim, int64_t offset, int64_t stride)
 {
     char buf[64];
     if (dim == l->t->ndim) {
-        gc_text_add(out, "%*s", l->width, gc_format_number(l->t->data[offset], l->precision, buf, sizeof buf));
+        gc_text_add(out, "%*s", l->width,
+                    gc_format_number(l->t->data[offset], l->precision, buf, sizeof buf));
         return;
     }
     int64_t n = l->t->shape[dim], inner = n ? stride / n : 0;
@@ -86,8 +92,8 @@ static void emit(Text *out, Layout *l, int dim, int64_t offset, int64_t stride)
 
 char *gc_format(const Tensor *t, int precision)
 {
-    Text out = {0};
-    Layout l = {t, t->numel > SUMMARY_THRESHOLD, 1, precision, (int)strlen("tensor(")};
+    Text out = { 0 };
+    Layout l = { t, t->numel > SUMMARY_THRESHOLD, 1, precision, (int)strlen("tensor(") };
     char buf[64];
     gc_text_add(&out, "tensor(");
     if (t->ndim == 0) {
@@ -99,11 +105,14 @@ char *gc_format(const Tensor *t, int precision)
     if (t->name) gc_text_add(&out, ", name=\"%s\"", t->name);
     if (t->ndim > 0) {
         gc_text_add(&out, ", shape={");
-        for (int d = 0; d < t->ndim; d++) gc_text_add(&out, d ? ", %lld" : "%lld", (long long)t->shape[d]);
+        for (int d = 0; d < t->ndim; d++)
+            gc_text_add(&out, d ? ", %lld" : "%lld", (long long)t->shape[d]);
         gc_text_add(&out, "}");
     }
-    if (t->op) gc_text_add(&out, ", grad_fn=%s", t->op->name);
-    else if (t->requires_grad) gc_text_add(&out, ", requires_grad=true");
+    if (t->op)
+        gc_text_add(&out, ", grad_fn=%s", t->op->name);
+    else if (t->requires_grad)
+        gc_text_add(&out, ", requires_grad=true");
     gc_text_add(&out, ")");
     return gc_text_finish(&out, "tostring");
 }

@@ -20,7 +20,10 @@ void gc_text_add(Text *t, const char *fmt, ...)
     if (t->len + (size_t)n + 1 > t->cap) {
         size_t cap = (t->len + (size_t)n + 1) * 2;
         char *s = realloc(t->s, cap);
-        if (!s) { t->failed = 1; return; }
+        if (!s) {
+            t->failed = 1;
+            return;
+        }
         t->s = s, t->cap = cap;
     }
     va_start(ap, fmt);
@@ -32,7 +35,7 @@ void gc_text_add(Text *t, const char *fmt, ...)
 char *gc_text_finish(Text *t, const char *who)
 {
     if (t->failed || !t->s) {
-        if (!t->failed && !t->s) {          /* nothing was written: an empty string */
+        if (!t->failed && !t->s) { /* nothing was written: an empty string */
             t->s = calloc(1, 1);
             if (t->s) return t->s;
         }

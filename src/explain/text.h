@@ -7,7 +7,11 @@
 
 #include <stddef.h>
 
-typedef struct Text { char *s; size_t len, cap; int failed; } Text;
+typedef struct Text {
+    char *s;
+    size_t len, cap;
+    int failed;
+} Text;
 
 void gc_text_add(Text *t, const char *fmt, ...)
 #ifdef __GNUC__

@@ -23,7 +23,7 @@
 #include "explain/print.h"
 #include "explain/trace.h"
 
-#define MAX_PATHS 16     /* explain writes out at most this many paths */
+#define MAX_PATHS 16 /* explain writes out at most this many paths */
 
 /* ---- numbers -------------------------------------------------------------- */
 
@@ -36,7 +36,7 @@ double gc_trace_round(const TraceOptions *o, double v)
     return strtod(buf, NULL);
 }
 
-#define rnd gc_trace_round   /* short, as it appears in every formula below */
+#define rnd gc_trace_round /* short, as it appears in every formula below */
 
 static const char *num(const TraceOptions *o, double v, char *buf, size_t size)
 {
@@ -50,12 +50,14 @@ static void term(Text *out, const TraceOptions *o, double v)
     gc_text_add(out, v < 0 ? "(%s)" : "%s", num(o, v, b, sizeof b));
 }
 
-
 const char *gc_trace_label(const Tensor *t, const TraceOptions *o, char *buf, size_t size)
 {
-    if (t->name) snprintf(buf, size, "%s", t->name);
-    else if (!t->op && !t->requires_grad && t->numel == 1) num(o, t->data[0], buf, size);
-    else snprintf(buf, size, "?");
+    if (t->name)
+        snprintf(buf, size, "%s", t->name);
+    else if (!t->op && !t->requires_grad && t->numel == 1)
+        num(o, t->data[0], buf, size);
+    else
+        snprintf(buf, size, "?");
     return buf;
 }
 
@@ -105,17 +107,20 @@ Tensor **gc_trace_order(Tensor *root, int64_t *count)
     return order;
 }
 
-typedef struct Pair { const Tensor *t; int64_t i; } Pair;
+typedef struct Pair {
+    const Tensor *t;
+    int64_t i;
+} Pair;
 
 typedef struct View {
-    Tensor **order;          /* inputs before users */
+    Tensor **order; /* inputs before users */
     int64_t n;
-    Pair *sorted;            /* for finding a tensor's index */
-    int64_t *ustart;         /* users of node k: user[ustart[k] .. ustart[k+1]) */
+    Pair *sorted;    /* for finding a tensor's index */
+    int64_t *ustart; /* users of node k: user[ustart[k] .. ustart[k+1]) */
     int64_t *user;
-    int *uslot;              /* which input of the user node k is */
-    unsigned char *inl;      /* written inside its user's formula */
-    double *hand, *hgrad;    /* scalar values and gradients as printed */
+    int *uslot;           /* which input of the user node k is */
+    unsigned char *inl;   /* written inside its user's formula */
+    double *hand, *hgrad; /* scalar values and gradients as printed */
     TraceOptions o;
 } View;
 
@@ -127,7 +132,7 @@ static int pair_cmp(const void *a, const void *b)
 
 static int64_t find(const View *v, const Tensor *t)
 {
-    Pair key = {t, 0};
+    Pair key = { t, 0 };
     Pair *p = bsearch(&key, v->sorted, (size_t)v->n, sizeof *p, pair_cmp);
     return p ? p->i : -1;
 }
@@ -171,14 +176,19 @@ static int view_open(View *v, Tensor *root, const TraceOptions *o, const char *w
         gc_set_error("%s: out of memory", who);
         return -1;
     }
-    for (int64_t k = 0; k < n; k++) v->sorted[k] = (Pair){v->order[k], k};
+    for (int64_t k = 0; k < n; k++) v->sorted[k] = (Pair){ v->order[k], k };
     qsort(v->sorted, (size_t)n, sizeof *v->sorted, pair_cmp);
     /* Edges grouped by the input they lead to (counting sort). */
     for (int64_t k = 0; k < n; k++)
-        for (int i = 0; i < v->order[k]->ninputs; i++) v->ustart[find(v, v->order[k]->inputs[i]) + 1]++;
+        for (int i = 0; i < v->order[k]->ninputs; i++)
+            v->ustart[find(v, v->order[k]->inputs[i]) + 1]++;
     for (int64_t k = 0; k < n; k++) v->ustart[k + 1] += v->ustart[k];
     int64_t *fill = malloc((size_t)n * sizeof *fill);
-    if (!fill) { view_close(v); gc_set_error("%s: out of memory", who); return -1; }
+    if (!fill) {
+        view_close(v);
+        gc_set_error("%s: out of memory", who);
+        return -1;
+    }
     memcpy(fill, v->ustart, (size_t)n * sizeof *fill);
     for (int64_t k = 0; k < n; k++)
         for (int i = 0; i < v->order[k]->ninputs; i++) {
@@ -194,7 +204,8 @@ static int view_open(View *v, Tensor *root, const TraceOptions *o, const char *w
         v->hand[k] = NAN;
         if (t->numel != 1) continue;
         double x = t->data[0];
-        if (is_elementwise(t) && t->inputs[0]->numel == 1 && (t->ninputs < 2 || t->inputs[1]->numel == 1)) {
+        if (is_elementwise(t) && t->inputs[0]->numel == 1 &&
+            (t->ninputs < 2 || t->inputs[1]->numel == 1)) {
             double a = v->hand[find(v, t->inputs[0])];
             double b = t->ninputs > 1 ? v->hand[find(v, t->inputs[1])] : 0;
             x = t->op->f(a, b, t->args.scalar);
@@ -207,10 +218,10 @@ static int view_open(View *v, Tensor *root, const TraceOptions *o, const char *w
 int gc_trace_name_nodes(Tensor *root)
 {
     View v;
-    TraceOptions o = {6, 0};
+    TraceOptions o = { 6, 0 };
     if (view_open(&v, root, &o, "trace")) return -1;
     long next = 1;
-    for (int64_t k = 0; k < v.n; k++) {     /* continue after the largest t<k> */
+    for (int64_t k = 0; k < v.n; k++) { /* continue after the largest t<k> */
         const char *name = v.order[k]->name;
         char *end;
         if (name && name[0] == 't' && name[1] >= '0' && name[1] <= '9') {
@@ -272,9 +283,13 @@ static void formula(const View *v, Text *out, int64_t k, int numbers)
     const OpDef *op = t->op;
     Tensor *a = t->inputs[0], *b = t->ninputs > 1 ? t->inputs[1] : NULL;
     int p = precedence(t);
-    const char *infix = op == &gc_ops[OP_ADD] ? " + " : op == &gc_ops[OP_SUB] ? " − "
-                      : op == &gc_ops[OP_MUL] ? (numbers ? "×" : "·") : op == &gc_ops[OP_DIV] ? " / "
-                      : op == &gc_ops[OP_POW] ? "^" : op == &gc_ops[OP_MATMUL] ? " @ " : NULL;
+    const char *infix = op == &gc_ops[OP_ADD]      ? " + "
+                        : op == &gc_ops[OP_SUB]    ? " − "
+                        : op == &gc_ops[OP_MUL]    ? (numbers ? "×" : "·")
+                        : op == &gc_ops[OP_DIV]    ? " / "
+                        : op == &gc_ops[OP_POW]    ? "^"
+                        : op == &gc_ops[OP_MATMUL] ? " @ "
+                                                   : NULL;
     if (infix && b) {
         operand(v, out, a, numbers, p, 0);
         gc_text_add(out, "%s", infix);
@@ -291,24 +306,29 @@ static void formula(const View *v, Text *out, int64_t k, int numbers)
         gc_text_add(out, "ᵀ");
         return;
     }
-    const char *fn = op == &gc_ops[OP_LOG] ? "ln" : op == &gc_ops[OP_SIGMOID] ? "σ"
-                   : op == &gc_ops[OP_SQRT] ? "√" : op == &gc_ops[OP_LEAKY_RELU] ? "leaky_relu"
-                   : op->name;
+    const char *fn = op == &gc_ops[OP_LOG]          ? "ln"
+                     : op == &gc_ops[OP_SIGMOID]    ? "σ"
+                     : op == &gc_ops[OP_SQRT]       ? "√"
+                     : op == &gc_ops[OP_LEAKY_RELU] ? "leaky_relu"
+                                                    : op->name;
     gc_text_add(out, "%s(", fn);
     for (int i = 0; i < t->ninputs; i++) {
         if (i) gc_text_add(out, ", ");
         operand(v, out, t->inputs[i], numbers, 9, 0);
     }
     const OpArgs *g = &t->args;
-    if (op == &gc_ops[OP_SELECT]) gc_text_add(out, ", dim=%d, i=%lld", g->dim + 1, (long long)g->start + 1);
+    if (op == &gc_ops[OP_SELECT])
+        gc_text_add(out, ", dim=%d, i=%lld", g->dim + 1, (long long)g->start + 1);
     else if (op == &gc_ops[OP_NARROW])
         gc_text_add(out, ", dim=%d, from %lld, %lld long", g->dim + 1, (long long)g->start + 1,
                     (long long)g->length);
     else if ((op == &gc_ops[OP_SUM] || op == &gc_ops[OP_MEAN] || op == &gc_ops[OP_MAX] ||
-              op == &gc_ops[OP_MIN] || op == &gc_ops[OP_SOFTMAX] || op == &gc_ops[OP_LOG_SOFTMAX]) &&
+              op == &gc_ops[OP_MIN] || op == &gc_ops[OP_SOFTMAX] ||
+              op == &gc_ops[OP_LOG_SOFTMAX]) &&
              g->dim != GC_ALL_DIMS && g->dim >= 0)
         gc_text_add(out, ", dim=%d", g->dim + 1);
-    else if (op == &gc_ops[OP_LEAKY_RELU]) gc_text_add(out, ", %g", g->scalar);
+    else if (op == &gc_ops[OP_LEAKY_RELU])
+        gc_text_add(out, ", %g", g->scalar);
     gc_text_add(out, ")");
 }
 
@@ -316,7 +336,7 @@ static void formula(const View *v, Text *out, int64_t k, int numbers)
 static const char *label(const View *v, int64_t k, char *buf, size_t size)
 {
     if (!v->inl[k]) return gc_trace_label(v->order[k], &v->o, buf, size);
-    Text t = {0};
+    Text t = { 0 };
     gc_text_add(&t, "(");
     formula(v, &t, k, 0);
     gc_text_add(&t, ")");
@@ -329,7 +349,7 @@ char *gc_trace_forward(Tensor *root, const TraceOptions *o)
 {
     View v;
     if (view_open(&v, root, o, "trace")) return NULL;
-    Text out = {0};
+    Text out = { 0 };
     char b[256];
     for (int64_t k = 0; k < v.n; k++) {
         Tensor *t = v.order[k];
@@ -347,8 +367,10 @@ char *gc_trace_forward(Tensor *root, const TraceOptions *o)
                 out.len = mid, out.s[mid] = 0;
             gc_text_add(&out, " = ");
         }
-        if (t->numel == 1) gc_text_add(&out, "%s", num(o, v.hand[k], b, sizeof b));
-        else gc_text_values(&out, t, NULL, o);
+        if (t->numel == 1)
+            gc_text_add(&out, "%s", num(o, v.hand[k], b, sizeof b));
+        else
+            gc_text_values(&out, t, NULL, o);
         gc_text_add(&out, "\n");
     }
     view_close(&v);
@@ -381,7 +403,7 @@ static Tensor *vjp(Tensor *u, int slot, Tensor *seed)
     Tensor *g = fake[slot].grad;
     for (int i = 0; i < u->ninputs; i++)
         if (i != slot && fake[i].grad) gc_release(fake[i].grad);
-    if (!rc && !g) g = gc_new_like(u->inputs[slot]);   /* the kernel had nothing to add */
+    if (!rc && !g) g = gc_new_like(u->inputs[slot]); /* the kernel had nothing to add */
     if (rc && g) gc_release(g), g = NULL;
     free(fake), free(in);
     return g;
@@ -390,7 +412,8 @@ static Tensor *vjp(Tensor *u, int slot, Tensor *seed)
 static Tensor *filled_like(const Tensor *t, double x)
 {
     Tensor *s = gc_new_like(t);
-    if (s) for (int64_t i = 0; i < s->numel; i++) s->data[i] = x;
+    if (s)
+        for (int64_t i = 0; i < s->numel; i++) s->data[i] = x;
     return s;
 }
 
@@ -421,7 +444,8 @@ static int backward_block(View *v, int64_t k, Text *out)
         gc_text_add(out, "%s\n  ∂%s/∂%s = ", me, root, me);
         if (t->numel == 1) {
             v->hgrad[k] = t->grad ? rnd(o, t->grad->data[0]) : 1;
-            gc_text_add(out, "%s   (the start of the backward pass)\n", num(o, v->hgrad[k], b1, sizeof b1));
+            gc_text_add(out, "%s   (the start of the backward pass)\n",
+                        num(o, v->hgrad[k], b1, sizeof b1));
         } else {
             gc_text_values(out, t, t->grad ? t->grad->data : NULL, o);
             gc_text_add(out, "   (the gradient given to backward)\n");
@@ -429,7 +453,8 @@ static int backward_block(View *v, int64_t k, Text *out)
         return 0;
     }
     int64_t first = v->ustart[k], last = v->ustart[k + 1], used = 0;
-    for (int64_t e = first; e < last; e++) if (v->order[v->user[e]]->grad) used++;
+    for (int64_t e = first; e < last; e++)
+        if (v->order[v->user[e]]->grad) used++;
     gc_text_add(out, "%s\n", me);
     double total = 0;
     Tensor *sum = NULL;
@@ -460,8 +485,10 @@ static int backward_block(View *v, int64_t k, Text *out)
             local = rnd(o, local);
             double c = rnd(o, v->hgrad[ku] * local);
             gc_text_add(out, " = %s\n  ", num(o, local, b1, sizeof b1));
-            if (many) gc_text_add(out, "via %s: ", un);
-            else gc_text_add(out, "∂%s/∂%s = ", root, me);
+            if (many)
+                gc_text_add(out, "via %s: ", un);
+            else
+                gc_text_add(out, "∂%s/∂%s = ", root, me);
             gc_text_add(out, "∂%s/∂%s × ∂%s/∂%s = %s × ", root, un, un, me,
                         num(o, v->hgrad[ku], b1, sizeof b1));
             term(out, o, local);
@@ -474,7 +501,10 @@ static int backward_block(View *v, int64_t k, Text *out)
         Tensor *seed = u->numel == 1 ? filled_like(u, v->hgrad[ku]) : u->grad;
         Tensor *g = seed ? vjp(u, slot, seed) : NULL;
         if (seed && seed != u->grad) gc_release(seed);
-        if (!g) { gc_release(sum); return -1; }
+        if (!g) {
+            gc_release(sum);
+            return -1;
+        }
         seed = u->grad;
         gc_text_add(out, "\n  %s%s%s", many ? "via " : "", many ? un : "", many ? ": " : "");
         if (is_elementwise(u) && u->numel != t->numel) {
@@ -484,20 +514,24 @@ static int backward_block(View *v, int64_t k, Text *out)
             if (prod && seed) {
                 ScalarGrad df = slot ? u->op->df_db : u->op->df_da;
                 const double *gu = u->numel == 1 ? NULL : u->grad->data;
-                GC_BROADCAST_LOOP(u, ta, tb, prod->data[i] = (gu ? gu[i] : v->hgrad[ku]) *
-                                  df(ta->data[ia], tb->data[ib], u->data[i], u->args.scalar));
+                GC_BROADCAST_LOOP(u, ta, tb,
+                                  prod->data[i] =
+                                      (gu ? gu[i] : v->hgrad[ku]) *
+                                      df(ta->data[ia], tb->data[ib], u->data[i], u->args.scalar));
             }
             gc_text_add(out, "∂%s/∂%s × ∂%s/∂%s = ", root, un, un, me);
             if (prod) gc_text_values(out, prod, NULL, o);
             gc_release(prod);
-            gc_text_add(out, " has %s's shape %s;\n    summed over the broadcast dims to %s's shape %s: ",
-                        un, gc_shape_str(u->ndim, u->shape, ushape, sizeof ushape), me,
-                        gc_shape_str(t->ndim, t->shape, shape, sizeof shape));
+            gc_text_add(
+                out,
+                " has %s's shape %s;\n    summed over the broadcast dims to %s's shape %s: ", un,
+                gc_shape_str(u->ndim, u->shape, ushape, sizeof ushape), me,
+                gc_shape_str(t->ndim, t->shape, shape, sizeof shape));
         }
         gc_text_add(out, "∂%s/∂%s %s ", root, me, many ? "gets" : "=");
         gc_text_values(out, t, g->data, o);
         gc_text_add(out, "\n");
-        if (t->numel == 1) {            /* a scalar fed a tensor op: one number */
+        if (t->numel == 1) { /* a scalar fed a tensor op: one number */
             double c = rnd(o, g->data[0]);
             total += c;
             if (nterms < 64) terms[nterms++] = c;
@@ -541,12 +575,19 @@ int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks
     if (view_open(&v, root, o, "trace")) return -1;
     char **list = calloc((size_t)v.n, sizeof *list);
     int64_t n = 0;
-    if (!list) { view_close(&v); gc_set_error("trace: out of memory"); return -1; }
+    if (!list) {
+        view_close(&v);
+        gc_set_error("trace: out of memory");
+        return -1;
+    }
     for (int64_t k = v.n - 1; k >= 0; k--) {
         Tensor *t = v.order[k];
         if (!t->requires_grad || is_constant(t)) continue;
-        Text out = {0};
-        if (backward_block(&v, k, &out)) { free(out.s); goto fail; }
+        Text out = { 0 };
+        if (backward_block(&v, k, &out)) {
+            free(out.s);
+            goto fail;
+        }
         if (!(list[n] = gc_text_finish(&out, "trace"))) goto fail;
         n++;
     }
@@ -570,7 +611,7 @@ char *gc_trace_backward(Tensor *root, const TraceOptions *o)
     char **blocks;
     int64_t n;
     if (gc_trace_backward_blocks(root, o, &blocks, &n)) return NULL;
-    Text out = {0};
+    Text out = { 0 };
     for (int64_t i = 0; i < n; i++) gc_text_add(&out, "%s", blocks[i]);
     gc_trace_free_blocks(blocks, n);
     return gc_text_finish(&out, "trace");
@@ -578,7 +619,10 @@ char *gc_trace_backward(Tensor *root, const TraceOptions *o)
 
 /* ---- explain: the chain rule from the root down to one variable ---------------------- */
 
-typedef struct Edge { int64_t user; int slot; } Edge;
+typedef struct Edge {
+    int64_t user;
+    int slot;
+} Edge;
 
 /* Named nodes mark the links of the chain; the trace's own t1, t2 do not. */
 static int is_link(const View *v, int64_t k, int64_t var)
@@ -613,7 +657,7 @@ static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *o
     int64_t links[256];
     int at[256], nl = 0, scalar_links = 1;
     links[nl] = v->n - 1, at[nl++] = 0;
-    int every = 0;            /* no named node between: every node is a link */
+    int every = 0; /* no named node between: every node is a link */
     for (int e = 0; e < len - 1; e++) every |= is_link(v, input_index(v, &path[e]), var);
     every = !every && len > 1;
     for (int e = 0; e < len && nl < 255; e++) {
@@ -626,19 +670,23 @@ static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *o
     label(v, v->n - 1, a, sizeof a);
     label(v, var, b, sizeof b);
     gc_text_add(out, "∂%s/∂%s = ", a, b);
-    for (int i = 1; i < nl && nl > 2; i++) {   /* one factor would just repeat the left side */
+    for (int i = 1; i < nl && nl > 2; i++) { /* one factor would just repeat the left side */
         label(v, links[i - 1], a, sizeof a);
         label(v, links[i], b, sizeof b);
         gc_text_add(out, "%s∂%s/∂%s", i > 1 ? (scalar_links ? " × " : " · ") : "", a, b);
     }
     Tensor *g = NULL;
-    if (scalar_links) {       /* a product of numbers (the last may be a tensor) */
+    if (scalar_links) { /* a product of numbers (the last may be a tensor) */
         double product = 1;
-        Text nums = {0};
+        Text nums = { 0 };
         for (int i = 1; i < nl; i++) {
             Tensor *one = filled_like(v->order[links[i - 1]], 1);
             Tensor *f = one ? push_down(v, path, at[i - 1], at[i], one) : NULL;
-            if (!f) { free(nums.s); gc_release(g); return -1; }
+            if (!f) {
+                free(nums.s);
+                gc_release(g);
+                return -1;
+            }
             if (i > 1) gc_text_add(&nums, " × ");
             if (f->numel == 1) {
                 double x = rnd(o, f->data[0]);
@@ -652,9 +700,11 @@ static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *o
         }
         if (nl > 2) gc_text_add(out, " = %s", nums.failed ? "?" : nums.s);
         free(nums.s);
-        if (g) for (int64_t i = 0; i < g->numel; i++) g->data[i] = rnd(o, product * g->data[i]);
-        else if (!(g = filled_like(v->order[var], product))) return -1;
-    } else {                  /* tensors between the links: gradients, link by link */
+        if (g)
+            for (int64_t i = 0; i < g->numel; i++) g->data[i] = rnd(o, product * g->data[i]);
+        else if (!(g = filled_like(v->order[var], product)))
+            return -1;
+    } else { /* tensors between the links: gradients, link by link */
         gc_text_add(out, "\n");
         Tensor *one = filled_like(v->order[v->n - 1], 1);
         g = one;
@@ -676,9 +726,11 @@ static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *o
     gc_text_values(out, g, NULL, o);
     gc_text_add(out, "\n");
     if (g->numel == 1) *pv = g->data[0];
-    if (!*ptotal) *ptotal = g;
+    if (!*ptotal)
+        *ptotal = g;
     else {
-        for (int64_t i = 0; i < g->numel; i++) (*ptotal)->data[i] = rnd(o, (*ptotal)->data[i] + g->data[i]);
+        for (int64_t i = 0; i < g->numel; i++)
+            (*ptotal)->data[i] = rnd(o, (*ptotal)->data[i] + g->data[i]);
         gc_release(g);
     }
     return 0;
@@ -693,7 +745,8 @@ char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
     }
     if (root->numel != 1) {
         gc_set_error("explain: the chain rule is explained for a one-element result; this one "
-                     "has %lld elements", (long long)root->numel);
+                     "has %lld elements",
+                     (long long)root->numel);
         return NULL;
     }
     View v;
@@ -703,8 +756,9 @@ char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
     if (kv < 0 || !var->requires_grad) {
         view_close(&v);
         gc_set_error("explain: %s is not in the graph of %s (or does not require grad), so %s does "
-                     "not depend on it", var->name ? var->name : "the variable",
-                     root->name ? root->name : "the result", root->name ? root->name : "the result");
+                     "not depend on it",
+                     var->name ? var->name : "the variable", root->name ? root->name : "the result",
+                     root->name ? root->name : "the result");
         return NULL;
     }
     /* paths[k]: how many paths lead from node k down to var (saturating). */
@@ -716,7 +770,7 @@ char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
             if (t->inputs[i]->requires_grad) paths[k] += paths[find(&v, t->inputs[i])];
     }
     double npaths = paths[v.n - 1];
-    Text out = {0};
+    Text out = { 0 };
     Tensor *total = NULL;
     double pv[MAX_PATHS];
     int written = 0, rc = 0;
@@ -724,7 +778,11 @@ char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
     Edge *path = malloc((size_t)(v.n + 1) * sizeof *path);
     int *next = calloc((size_t)v.n + 1, sizeof *next);
     int64_t *node = malloc((size_t)(v.n + 1) * sizeof *node);
-    if (!path || !next || !node) { rc = -1; gc_set_error("explain: out of memory"); goto done; }
+    if (!path || !next || !node) {
+        rc = -1;
+        gc_set_error("explain: out of memory");
+        goto done;
+    }
     int depth = 0;
     node[0] = v.n - 1;
     while (depth >= 0 && written < MAX_PATHS && !rc) {
@@ -738,10 +796,13 @@ char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
         }
         Tensor *t = v.order[k];
         int i = next[depth]++;
-        if (i >= t->ninputs) { depth--; continue; }
+        if (i >= t->ninputs) {
+            depth--;
+            continue;
+        }
         int64_t j = find(&v, t->inputs[i]);
         if (!t->inputs[i]->requires_grad || paths[j] == 0) continue;
-        path[depth] = (Edge){k, i};
+        path[depth] = (Edge){ k, i };
         node[++depth] = j;
         next[depth] = 0;
     }
@@ -766,19 +827,23 @@ char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
         gc_text_add(&out, "\n");
     }
     if (!rc && total && var->grad && o->round == 0 && written == npaths) {
-        int same = 1;      /* gradients accumulated over several backward calls differ */
+        int same = 1; /* gradients accumulated over several backward calls differ */
         for (int64_t i = 0; i < var->numel; i++)
             same &= fabs(var->grad->data[i] - total->data[i]) <= 1e-9 * (1 + fabs(total->data[i]));
         if (!same) {
             gc_text_add(&out, "note: %s.grad holds ", b);
             gc_text_values(&out, var, var->grad->data, o);
-            gc_text_add(&out, ", accumulated over several backward calls (zero_grad() clears it)\n");
+            gc_text_add(&out,
+                        ", accumulated over several backward calls (zero_grad() clears it)\n");
         }
     }
 done:
     gc_release(total);
     free(path), free(next), free(node);
     view_close(&v);
-    if (rc) { free(out.s); return NULL; }
+    if (rc) {
+        free(out.s);
+        return NULL;
+    }
     return gc_text_finish(&out, "explain");
 }

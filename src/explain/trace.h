@@ -24,8 +24,8 @@
 #include "explain/text.h"
 
 typedef struct TraceOptions {
-    int precision;   /* significant digits printed */
-    int round;       /* 0, or the significant digits every intermediate is rounded to */
+    int precision; /* significant digits printed */
+    int round;     /* 0, or the significant digits every intermediate is rounded to */
 } TraceOptions;
 
 /* The nodes of root's graph in the order they ran (creation order), as
@@ -41,8 +41,7 @@ char *gc_trace_forward(Tensor *root, const TraceOptions *opt);
 
 /* The backward trace as one string per node (the order step() walks):
  * *blocks is a malloc'd array of *count malloc'd strings. */
-int gc_trace_backward_blocks(Tensor *root, const TraceOptions *opt, char ***blocks,
-                             int64_t *count);
+int gc_trace_backward_blocks(Tensor *root, const TraceOptions *opt, char ***blocks, int64_t *count);
 char *gc_trace_backward(Tensor *root, const TraceOptions *opt);
 void gc_trace_free_blocks(char **blocks, int64_t count);
 

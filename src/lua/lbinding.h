@@ -21,8 +21,8 @@ void lgc_push(lua_State *L, Tensor *t);
 /* Raises gc_error() as a Lua error, at the caller's line. */
 int lgc_raise(lua_State *L);
 
-Tensor *lgc_check(lua_State *L, int idx);       /* a tensor, or an argument error */
-Tensor *lgc_test(lua_State *L, int idx);        /* a tensor, or NULL */
+Tensor *lgc_check(lua_State *L, int idx); /* a tensor, or an argument error */
+Tensor *lgc_test(lua_State *L, int idx);  /* a tensor, or NULL */
 /* A tensor from a tensor, number or nested table at idx; a new one takes
  * the argument's place on the stack (so it is collected) and is returned. */
 Tensor *lgc_totensor(lua_State *L, int idx, const char *who);

@@ -14,9 +14,9 @@
 /* The metatable is also kept under this address in the registry: looking
  * it up by pointer skips hashing its name on every op. */
 static const char metatable_key = 0;
-static const char grad_cache_key = 0;   /* weak table: Tensor * -> its userdata */
-static const void *last_metatable;      /* of the state opened last: a quick first test */
-static const char sentinel_key = 0;     /* forgets last_metatable when its state closes */
+static const char grad_cache_key = 0; /* weak table: Tensor * -> its userdata */
+static const void *last_metatable;    /* of the state opened last: a quick first test */
+static const char sentinel_key = 0;   /* forgets last_metatable when its state closes */
 
 Tensor **lgc_newslot(lua_State *L)
 {
@@ -34,7 +34,7 @@ Tensor **lgc_newslot(lua_State *L)
  * in cache, is cheap to free); once new tensors add up to more than what
  * was alive after the last full collection, it collects everything.
  */
-#define STEP_BYTES ((int64_t)256 << 10)
+#define STEP_BYTES     ((int64_t)256 << 10)
 #define MIN_FULL_BYTES ((int64_t)2 << 20)
 
 static void account(lua_State *L, const Tensor *t)
@@ -68,10 +68,7 @@ int lgc_result(lua_State *L, Tensor **slot)
     return 1;
 }
 
-void lgc_push(lua_State *L, Tensor *t)
-{
-    *lgc_newslot(L) = t;
-}
+void lgc_push(lua_State *L, Tensor *t) { *lgc_newslot(L) = t; }
 
 Tensor *lgc_test(lua_State *L, int idx)
 {
@@ -134,24 +131,29 @@ static void fill_nested(lua_State *L, const int64_t *shape, int ndim, int depth,
     if (depth == ndim) {
         if (lua_type(L, -1) != LUA_TNUMBER) {
             Tensor *t = lgc_test(L, -1);
-            if (t && t->numel == 1) {   /* a one-element tensor counts as its number */
+            if (t && t->numel == 1) { /* a one-element tensor counts as its number */
                 *(*data)++ = t->data[0];
                 return;
             }
             luaL_error(L, "%s: element %s is %s, expected a number", who, where,
-                       lua_type(L, -1) == LUA_TTABLE ? "a table nested too deep (ragged nested tables)"
-                                                     : luaL_typename(L, -1));
+                       lua_type(L, -1) == LUA_TTABLE
+                           ? "a table nested too deep (ragged nested tables)"
+                           : luaL_typename(L, -1));
         }
         *(*data)++ = lua_tonumber(L, -1);
         return;
     }
     if (lua_type(L, -1) != LUA_TTABLE || lgc_test(L, -1))
-        luaL_error(L, "%s: ragged nested tables: element %s is %s where a table of %I "
-                   "elements belongs", who, where, luaL_typename(L, -1), (lua_Integer)shape[depth]);
+        luaL_error(L,
+                   "%s: ragged nested tables: element %s is %s where a table of %I "
+                   "elements belongs",
+                   who, where, luaL_typename(L, -1), (lua_Integer)shape[depth]);
     if ((int64_t)lua_rawlen(L, -1) != shape[depth])
-        luaL_error(L, "%s: ragged nested tables: %s has %I elements but the first row at "
-                   "this depth has %I", who, depth ? where : "the table",
-                   (lua_Integer)lua_rawlen(L, -1), (lua_Integer)shape[depth]);
+        luaL_error(L,
+                   "%s: ragged nested tables: %s has %I elements but the first row at "
+                   "this depth has %I",
+                   who, depth ? where : "the table", (lua_Integer)lua_rawlen(L, -1),
+                   (lua_Integer)shape[depth]);
     luaL_checkstack(L, 2, "nested tables");
     for (int64_t k = 1; k <= shape[depth]; k++) {
         path[depth] = k;
@@ -192,8 +194,10 @@ int lgc_dim(lua_State *L, int idx, const char *who)
 {
     lua_Integer d = luaL_checkinteger(L, idx);
     if (d == 0)
-        luaL_error(L, "%s: dimensions are numbered from 1 (or from -1 at the end); 0 is not a "
-                   "dimension", who);
+        luaL_error(L,
+                   "%s: dimensions are numbered from 1 (or from -1 at the end); 0 is not a "
+                   "dimension",
+                   who);
     if (d > GC_MAXDIM || d < -GC_MAXDIM)
         luaL_error(L, "%s: dimension %d is out of range", who, (int)d);
     return d > 0 ? (int)d - 1 : (int)d;
@@ -205,7 +209,7 @@ static int64_t check_size(lua_State *L, int idx, const char *who)
         luaL_error(L, "%s: a size must be a number, got %s", who, luaL_typename(L, idx));
     lua_Number n = lua_tonumber(L, idx);
     if (n < 0) luaL_error(L, "%s: a size cannot be negative, got %f", who, n);
-    if (!(n < 0x1p62))          /* also NaN; checked before converting */
+    if (!(n < 0x1p62)) /* also NaN; checked before converting */
         luaL_error(L, "%s: size %f is too large", who, n);
     if (n != (lua_Number)(int64_t)n)
         luaL_error(L, "%s: a size must be a whole number, got %f", who, n);
@@ -225,11 +229,12 @@ int lgc_shape(lua_State *L, int idx, int64_t *shape, const char *who)
         }
     } else {
         for (int top = lua_gettop(L); idx <= top; idx++) {
-            if (ndim == GC_MAXDIM) luaL_error(L, "%s: at most %d dimensions are supported", who, GC_MAXDIM);
+            if (ndim == GC_MAXDIM)
+                luaL_error(L, "%s: at most %d dimensions are supported", who, GC_MAXDIM);
             shape[ndim++] = check_size(L, idx, who);
         }
     }
-    if (gc_shape_numel(ndim, shape, who) < 0) lgc_raise(L);   /* "zeros: ... too large" */
+    if (gc_shape_numel(ndim, shape, who) < 0) lgc_raise(L); /* "zeros: ... too large" */
     return ndim;
 }
 
@@ -262,24 +267,44 @@ static void push_cached(lua_State *L, Tensor *t)
 static int tensor_index(lua_State *L)
 {
     Tensor *t = lgc_check(L, 1);
-    if (lua_type(L, 2) == LUA_TNUMBER) {        /* x[i]: the i-th slice along dim 1 */
+    if (lua_type(L, 2) == LUA_TNUMBER) { /* x[i]: the i-th slice along dim 1 */
         lua_Integer i = luaL_checkinteger(L, 2);
-        if (t->ndim == 0) return luaL_error(L, "index: a 0-d tensor has no elements to index; use x:item()");
-        if (i == 0) return luaL_error(L, "index: indices are numbered from 1 (or from -1 at the end); x[0] does not exist");
+        if (t->ndim == 0)
+            return luaL_error(L, "index: a 0-d tensor has no elements to index; use x:item()");
+        if (i == 0)
+            return luaL_error(
+                L,
+                "index: indices are numbered from 1 (or from -1 at the end); x[0] does not exist");
         Tensor **slot = lgc_newslot(L);
         *slot = gc_select(t, 0, i > 0 ? (int64_t)i - 1 : (int64_t)i);
         return lgc_result(L, slot);
     }
-    lua_pushvalue(L, 2);                        /* methods first: the common case */
+    lua_pushvalue(L, 2); /* methods first: the common case */
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     const char *key = luaL_checkstring(L, 2);
-    if (!strcmp(key, "shape")) push_shape(L, t);
-    else if (!strcmp(key, "grad")) { if (t->grad) push_cached(L, t->grad); else lua_pushnil(L); }
-    else if (!strcmp(key, "name")) { if (t->name) lua_pushstring(L, t->name); else lua_pushnil(L); }
-    else if (!strcmp(key, "requires_grad")) lua_pushboolean(L, t->requires_grad);
-    else if (!strcmp(key, "is_leaf")) lua_pushboolean(L, t->op == NULL);
-    else if (!strcmp(key, "grad_fn")) { if (t->op) lua_pushstring(L, t->op->name); else lua_pushnil(L); }
-    else if (!strcmp(key, "ndim")) lua_pushinteger(L, t->ndim);
+    if (!strcmp(key, "shape"))
+        push_shape(L, t);
+    else if (!strcmp(key, "grad")) {
+        if (t->grad)
+            push_cached(L, t->grad);
+        else
+            lua_pushnil(L);
+    } else if (!strcmp(key, "name")) {
+        if (t->name)
+            lua_pushstring(L, t->name);
+        else
+            lua_pushnil(L);
+    } else if (!strcmp(key, "requires_grad"))
+        lua_pushboolean(L, t->requires_grad);
+    else if (!strcmp(key, "is_leaf"))
+        lua_pushboolean(L, t->op == NULL);
+    else if (!strcmp(key, "grad_fn")) {
+        if (t->op)
+            lua_pushstring(L, t->op->name);
+        else
+            lua_pushnil(L);
+    } else if (!strcmp(key, "ndim"))
+        lua_pushinteger(L, t->ndim);
     else if (!strcmp(key, "T")) {
         lua_getfield(L, lua_upvalueindex(1), "t");
         lua_pushvalue(L, 1);
@@ -302,16 +327,23 @@ static int tensor_newindex(lua_State *L)
         if (gc_set_name(t, name)) return lgc_raise(L);
     } else if (!strcmp(key, "requires_grad")) {
         if (!lua_isboolean(L, 3))
-            return luaL_error(L, "requires_grad: expected true or false, got %s", luaL_typename(L, 3));
+            return luaL_error(L, "requires_grad: expected true or false, got %s",
+                              luaL_typename(L, 3));
         if (t->op)
-            return luaL_error(L, "requires_grad: only leaf tensors can change it; this tensor "
-                              "is the result of %s (use x:detach() for a new leaf)", t->op->name);
+            return luaL_error(L,
+                              "requires_grad: only leaf tensors can change it; this tensor "
+                              "is the result of %s (use x:detach() for a new leaf)",
+                              t->op->name);
         t->requires_grad = lua_toboolean(L, 3);
     } else if (!strcmp(key, "grad")) {
-        if (!lua_isnil(L, 3)) return luaL_error(L, "grad: only nil can be assigned (to clear it); use x.grad:copy_(g) to change it");
+        if (!lua_isnil(L, 3))
+            return luaL_error(
+                L,
+                "grad: only nil can be assigned (to clear it); use x.grad:copy_(g) to change it");
         gc_zero_grad(t);
     } else {
-        return luaL_error(L, "tensor: cannot set field '%s' (settable: name, requires_grad, grad)", key);
+        return luaL_error(L, "tensor: cannot set field '%s' (settable: name, requires_grad, grad)",
+                          key);
     }
     return 0;
 }
@@ -343,9 +375,9 @@ static int tensor_len(lua_State *L)
 int lgc_arith(lua_State *L, OpCode op)
 {
     const char *who = gc_ops[op].name;
-    int is_number[2] = {lua_type(L, 1) == LUA_TNUMBER, lua_type(L, 2) == LUA_TNUMBER};
+    int is_number[2] = { lua_type(L, 1) == LUA_TNUMBER, lua_type(L, 2) == LUA_TNUMBER };
     Tensor *in[2];
-    for (int i = 0; i < 2; i++)         /* what can raise an error goes first */
+    for (int i = 0; i < 2; i++) /* what can raise an error goes first */
         if (!is_number[i]) in[i] = lgc_totensor(L, i + 1, who);
     Tensor **slot = lgc_newslot(L);
     for (int i = 0; i < 2; i++) {
@@ -357,7 +389,7 @@ int lgc_arith(lua_State *L, OpCode op)
     }
     *slot = gc_binary(op, in[0], in[1]);
     for (int i = 0; i < 2; i++)
-        if (is_number[i]) gc_release(in[i]);   /* the graph keeps its own reference */
+        if (is_number[i]) gc_release(in[i]); /* the graph keeps its own reference */
     return lgc_result(L, slot);
 }
 
@@ -375,17 +407,12 @@ static int tensor_unm(lua_State *L)
 }
 
 static const luaL_Reg metamethods[] = {
-    {"__gc", tensor_gc},
-    {"__tostring", tensor_tostring},
-    {"__len", tensor_len},
-    {"__newindex", tensor_newindex},
-    {"__add", tensor_add},
-    {"__sub", tensor_sub},
-    {"__mul", tensor_mul},
-    {"__div", tensor_div},
-    {"__pow", tensor_pow},
-    {"__unm", tensor_unm},
-    {NULL, NULL},
+    { "__gc", tensor_gc },   { "__tostring", tensor_tostring },
+    { "__len", tensor_len }, { "__newindex", tensor_newindex },
+    { "__add", tensor_add }, { "__sub", tensor_sub },
+    { "__mul", tensor_mul }, { "__div", tensor_div },
+    { "__pow", tensor_pow }, { "__unm", tensor_unm },
+    { NULL, NULL },
 };
 
 /* Finalizer of a sentinel the state's registry holds: when the state
@@ -415,14 +442,15 @@ void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
         lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
     }
     luaL_setfuncs(L, metamethods, 0);
-    lua_newtable(L);                     /* the methods table */
+    lua_newtable(L); /* the methods table */
     luaL_setfuncs(L, methods, 0);
     lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "methods");      /* for completion and help */
+    lua_setfield(L, -3, "methods"); /* for completion and help */
     lua_pushcclosure(L, tensor_index, 1);
     lua_setfield(L, -2, "__index");
-    static const char *const fields[] = {"shape", "grad", "name", "requires_grad", "is_leaf",
-                                         "grad_fn", "ndim", "T"};   /* read by completion */
+    static const char *const fields[] = {
+        "shape", "grad", "name", "requires_grad", "is_leaf", "grad_fn", "ndim", "T"
+    }; /* read by completion */
     lua_createtable(L, (int)(sizeof fields / sizeof *fields), 0);
     for (int i = 0; i < (int)(sizeof fields / sizeof *fields); i++) {
         lua_pushstring(L, fields[i]);
@@ -431,7 +459,7 @@ void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
     lua_setfield(L, -2, "fields");
     lua_pop(L, 1);
 
-    lua_newtable(L);                     /* cache of x.grad values, weak */
+    lua_newtable(L); /* cache of x.grad values, weak */
     lua_pushstring(L, "v");
     lua_setfield(L, -2, "__mode");
     lua_pushvalue(L, -1);

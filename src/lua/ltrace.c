@@ -26,11 +26,15 @@ typedef struct Options {
     const char *file;
 } Options;
 
-static const char *const known[] = {"print", "format", "file", "precision", "round", "max", NULL};
+static const char *const known[] = { "print", "format", "file", "precision", "round", "max", NULL };
 
-static int int_option(lua_State *L, int idx, const char *key, int lo, int hi, int dflt, const char *who)
+static int int_option(lua_State *L, int idx, const char *key, int lo, int hi, int dflt,
+                      const char *who)
 {
-    if (lua_getfield(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return dflt; }
+    if (lua_getfield(L, idx, key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return dflt;
+    }
     if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < lo || lua_tointeger(L, -1) > hi)
         luaL_error(L, "%s: option %s must be a whole number from %d to %d", who, key, lo, hi);
     int v = (int)lua_tointeger(L, -1);
@@ -41,10 +45,11 @@ static int int_option(lua_State *L, int idx, const char *key, int lo, int hi, in
 /* Reads the options table at idx (absent: the defaults). */
 static Options options(lua_State *L, int idx, const char *who)
 {
-    Options o = {{gc_print_precision, 0}, 1, 0, 30, NULL};
+    Options o = { { gc_print_precision, 0 }, 1, 0, 30, NULL };
     if (lua_isnoneornil(L, idx)) return o;
     if (!lua_istable(L, idx) || lgc_test(L, idx))
-        luaL_error(L, "%s: expected an options table, e.g. {print=false, format=\"markdown\"}, got %s",
+        luaL_error(L,
+                   "%s: expected an options table, e.g. {print=false, format=\"markdown\"}, got %s",
                    who, luaL_typename(L, idx));
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -52,8 +57,10 @@ static Options options(lua_State *L, int idx, const char *who)
         const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
         int ok = 0;
         for (int i = 0; known[i]; i++) ok |= !strcmp(key, known[i]);
-        if (!ok) luaL_error(L, "%s: unknown option '%s' (valid: print, format, file, precision, round, max)",
-                            who, key);
+        if (!ok)
+            luaL_error(
+                L, "%s: unknown option '%s' (valid: print, format, file, precision, round, max)",
+                who, key);
     }
     o.trace.precision = int_option(L, idx, "precision", 1, 17, o.trace.precision, who);
     o.trace.round = int_option(L, idx, "round", 1, 17, 0, who);
@@ -61,10 +68,13 @@ static Options options(lua_State *L, int idx, const char *who)
     if (lua_getfield(L, idx, "print") != LUA_TNIL) o.print = lua_toboolean(L, -1);
     if (lua_getfield(L, idx, "format") != LUA_TNIL) {
         const char *f = luaL_checkstring(L, -1);
-        if (!strcmp(f, "markdown") || !strcmp(f, "md")) o.markdown = 1;
-        else if (strcmp(f, "text")) luaL_error(L, "%s: format is \"text\" or \"markdown\", got \"%s\"", who, f);
+        if (!strcmp(f, "markdown") || !strcmp(f, "md"))
+            o.markdown = 1;
+        else if (strcmp(f, "text"))
+            luaL_error(L, "%s: format is \"text\" or \"markdown\", got \"%s\"", who, f);
     }
-    if (lua_getfield(L, idx, "file") != LUA_TNIL) o.file = luaL_checkstring(L, -1);  /* kept alive by the table */
+    if (lua_getfield(L, idx, "file") != LUA_TNIL)
+        o.file = luaL_checkstring(L, -1); /* kept alive by the table */
     lua_pop(L, 3);
     return o;
 }
@@ -107,8 +117,10 @@ static void push_names(lua_State *L, int root_idx, Tensor *root)
     lua_newtable(L);
     for (int64_t k = 0; k < n; k++) {
         if (!order[k]->name) continue;
-        if (order[k] == root) lua_pushvalue(L, root_idx);
-        else gc_retain(order[k]), lgc_push(L, order[k]);
+        if (order[k] == root)
+            lua_pushvalue(L, root_idx);
+        else
+            gc_retain(order[k]), lgc_push(L, order[k]);
         lua_setfield(L, -2, order[k]->name);
     }
     free(order);
@@ -137,10 +149,13 @@ static int l_explain(lua_State *L)
 {
     Tensor *root = lgc_check(L, 1), *var = lgc_test(L, 2);
     Options o = options(L, var ? 3 : 2, "explain");
-    if (!var) return deliver(L, backward_text(L, root, &o, "explain"), &o, "explain", "Backward pass");
+    if (!var)
+        return deliver(L, backward_text(L, root, &o, "explain"), &o, "explain", "Backward pass");
     if (!root->grad)
-        return luaL_error(L, "explain: %s has no gradient yet: call backward() on it first, e.g. "
-                          "E:backward(); explain(E, w)", root->name ? root->name : "the tensor");
+        return luaL_error(L,
+                          "explain: %s has no gradient yet: call backward() on it first, e.g. "
+                          "E:backward(); explain(E, w)",
+                          root->name ? root->name : "the tensor");
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     return deliver(L, gc_explain(root, var, &o.trace), &o, "explain", "The chain rule");
 }
@@ -152,7 +167,7 @@ int lgc_backward_trace(lua_State *L, int root_idx, int opts)
     int wanted = lua_toboolean(L, -1);
     lua_pop(L, 1);
     if (!wanted) return 0;
-    lua_pushvalue(L, opts);              /* the same table, without the backward-only keys */
+    lua_pushvalue(L, opts); /* the same table, without the backward-only keys */
     lua_newtable(L);
     lua_pushnil(L);
     while (lua_next(L, -3)) {
@@ -174,7 +189,10 @@ int lgc_backward_trace(lua_State *L, int root_idx, int opts)
 /* ---- step: the backward pass one node at a time ------------------------------ */
 
 /* Frees the blocks when the stepping ends, even by an error. */
-typedef struct Steps { char **blocks; int64_t n; } Steps;
+typedef struct Steps {
+    char **blocks;
+    int64_t n;
+} Steps;
 
 static int steps_gc(lua_State *L)
 {
@@ -193,9 +211,14 @@ static void print_node(lua_State *L, Tensor *root, const char *name)
     for (int64_t k = 0; k < n && !t; k++)
         if (order[k]->name && !strcmp(order[k]->name, name)) t = order[k];
     free(order);
-    if (!t) { printf("no node named '%s' in this graph\n", name); return; }
-    char *value = gc_format(t, gc_print_precision), *grad = t->grad ? gc_format(t->grad, gc_print_precision) : NULL;
-    printf("%s = %s\n%s.grad = %s\n", name, value ? value : "?", name, t->grad ? (grad ? grad : "?") : "nil");
+    if (!t) {
+        printf("no node named '%s' in this graph\n", name);
+        return;
+    }
+    char *value = gc_format(t, gc_print_precision),
+         *grad = t->grad ? gc_format(t->grad, gc_print_precision) : NULL;
+    printf("%s = %s\n%s.grad = %s\n", name, value ? value : "?", name,
+           t->grad ? (grad ? grad : "?") : "nil");
     free(value), free(grad);
 }
 
@@ -203,8 +226,9 @@ static int l_step(lua_State *L)
 {
     Tensor *root = lgc_check(L, 1);
     Options o = options(L, 2, "step");
-    if (!root->grad) return luaL_error(L, "step: %s has no gradient yet: call backward() on it first",
-                                       root->name ? root->name : "the tensor");
+    if (!root->grad)
+        return luaL_error(L, "step: %s has no gradient yet: call backward() on it first",
+                          root->name ? root->name : "the tensor");
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     Steps *s = lua_newuserdatauv(L, sizeof *s, 0);
     s->blocks = NULL, s->n = 0;
@@ -214,8 +238,9 @@ static int l_step(lua_State *L)
     lua_setmetatable(L, -2);
     if (gc_trace_backward_blocks(root, &o.trace, &s->blocks, &s->n)) return lgc_raise(L);
     int prompt = isatty(0) && isatty(1), go = 0;
-    if (prompt) printf("step through the backward pass: Enter or n = next node, c = continue, "
-                       "q = quit, p name = print a node\n");
+    if (prompt)
+        printf("step through the backward pass: Enter or n = next node, c = continue, "
+               "q = quit, p name = print a node\n");
     for (int64_t k = 0; k < s->n; k++) {
         printf("[%lld/%lld] %s", (long long)k + 1, (long long)s->n, s->blocks[k]);
         fflush(stdout);
@@ -225,11 +250,18 @@ static int l_step(lua_State *L)
             lua_getfield(L, -1, "read");
             lua_pushstring(L, "l");
             lua_call(L, 1, 1);
-            if (lua_isnil(L, -1)) { lua_pop(L, 2); return 0; }     /* end of input: quit */
+            if (lua_isnil(L, -1)) {
+                lua_pop(L, 2);
+                return 0;
+            } /* end of input: quit */
             const char *line = lua_tostring(L, -1);
             while (*line == ' ') line++;
-            if (*line == 'q') { lua_pop(L, 2); return 0; }
-            if (*line == 'c') go = 1;
+            if (*line == 'q') {
+                lua_pop(L, 2);
+                return 0;
+            }
+            if (*line == 'c')
+                go = 1;
             else if (*line == 'p') {
                 const char *name = line + 1;
                 while (*name == ' ') name++;
@@ -274,10 +306,12 @@ static int l_dot(lua_State *L)
     lua_settop(L, 3);
     Tensor *root = lgc_check(L, 1);
     Options o = options(L, lua_istable(L, 2) ? 2 : 3, "dot");
-    if (lua_type(L, 2) == LUA_TSTRING) o.file = lua_tostring(L, 2);
+    if (lua_type(L, 2) == LUA_TSTRING)
+        o.file = lua_tostring(L, 2);
     else if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2))
         return luaL_error(L, "dot: expected a file name, got %s", luaL_typename(L, 2));
-    else if (!o.file) o.print = 0;       /* dot(E) returns the text */
+    else if (!o.file)
+        o.print = 0; /* dot(E) returns the text */
     o.markdown = 0;
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     return deliver(L, gc_graph_dot(root, &o.trace), &o, "dot", "Graph");
@@ -288,8 +322,10 @@ static void shell_quote(luaL_Buffer *b, const char *s)
 {
     luaL_addchar(b, '\'');
     for (; *s; s++) {
-        if (*s == '\'') luaL_addstring(b, "'\\''");
-        else luaL_addchar(b, *s);
+        if (*s == '\'')
+            luaL_addstring(b, "'\\''");
+        else
+            luaL_addchar(b, *s);
     }
     luaL_addchar(b, '\'');
 }
@@ -300,9 +336,10 @@ static int l_svg(lua_State *L)
     const char *file = luaL_checkstring(L, 2);
     Options o = options(L, 3, "svg");
     if (system("command -v dot >/dev/null 2>&1") != 0)
-        return luaL_error(L, "svg: Graphviz is not installed (the 'dot' program was not found); "
-                          "install it with: sudo apt-get install graphviz (or brew install graphviz), "
-                          "or write the DOT text with dot(E, \"graph.dot\")");
+        return luaL_error(
+            L, "svg: Graphviz is not installed (the 'dot' program was not found); "
+               "install it with: sudo apt-get install graphviz (or brew install graphviz), "
+               "or write the DOT text with dot(E, \"graph.dot\")");
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     char *text = gc_graph_dot(root, &o.trace);
     if (!text) return lgc_raise(L);
@@ -324,7 +361,9 @@ static int l_svg(lua_State *L)
     luaL_pushresult(&b);
     rc = system(lua_tostring(L, -1));
     remove(dotfile);
-    if (rc != 0) return luaL_error(L, "svg: Graphviz could not write '%s' (dot exited with status %d)", file, rc);
+    if (rc != 0)
+        return luaL_error(L, "svg: Graphviz could not write '%s' (dot exited with status %d)", file,
+                          rc);
     return 0;
 }
 
@@ -337,60 +376,68 @@ typedef struct Doc {
 } Doc;
 
 static const Doc docs[] = {
-    {"trace", l_trace, "trace(E [, {print=false, round=n, format=\"markdown\", file=\"x.md\"}])",
-     "Prints how E was computed, one line per node in the order they ran: the formula in symbols, "
-     "then with the numbers put in, then the result. Unnamed results get the names t1, t2, ... (set "
-     "as their .name, so later prints agree); small unnamed sums and products are written inside the "
-     "formula that uses them. Returns a table name -> tensor of the graph's nodes (with print=false, "
-     "the text first). round=n rounds every intermediate to n significant digits as hand arithmetic "
-     "does; big tensors show their shape and min/mean/max.",
-     "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
-     "  --> net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775"},
-    {"explain", l_explain, "explain(E [, x] [, options])",
-     "After E:backward(): without x, prints the backward pass node by node, last node first (the "
-     "local derivative from the op table, its value, the incoming gradient, their product, and the "
-     "sum when a node feeds several others). With x, prints the chain rule from E down to x: one "
-     "product of factors per path (the factors run between named nodes) and their sum. Options as "
-     "for trace; E:backward{trace=true} runs the backward pass and prints the same as explain(E).",
-     "E:backward(); explain(E, w5)\n"
-     "  --> ∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
-     "0.593269992 = 0.082167041"},
-    {"step", l_step, "step(E [, options])",
-     "After E:backward(), walks the backward pass one node at a time, like a debugger: Enter or n "
-     "shows the next node, c shows the rest, q stops, p name prints a node's value and gradient. "
-     "Commands are read with io.read, so they can come from a pipe (end of input stops).",
-     "E:backward(); step(E)"},
-    {"graph", l_graph, "graph(E [, {max=30, print=false}])",
-     "Draws E's computation graph with box characters, one box per node with its name, op, value "
-     "and gradient, in layers from the inputs at the top to E at the bottom; each box says which "
-     "nodes it feeds. Beyond max nodes (default 30) only the nodes nearest E are drawn and the "
-     "number hidden is stated.",
-     "graph(E)"},
-    {"dot", l_dot, "dot(E [, file])",
-     "The computation graph in Graphviz DOT: a record per tensor with its name, value and gradient, "
-     "and an op node between each result and its inputs. With a file name, writes it (atomically); "
-     "without, returns the text. Render it with: dot -Tsvg file.dot -o file.svg",
-     "dot(E, \"E.dot\")"},
-    {"svg", l_svg, "svg(E, file)",
-     "Draws the computation graph into an SVG file with Graphviz's dot program (install Graphviz "
-     "with apt-get install graphviz if it is missing).",
-     "svg(E, \"E.svg\")"},
-    {NULL, NULL, NULL, NULL, NULL},
+    { "trace", l_trace, "trace(E [, {print=false, round=n, format=\"markdown\", file=\"x.md\"}])",
+      "Prints how E was computed, one line per node in the order they ran: the formula in symbols, "
+      "then with the numbers put in, then the result. Unnamed results get the names t1, t2, ... "
+      "(set "
+      "as their .name, so later prints agree); small unnamed sums and products are written inside "
+      "the "
+      "formula that uses them. Returns a table name -> tensor of the graph's nodes (with "
+      "print=false, "
+      "the text first). round=n rounds every intermediate to n significant digits as hand "
+      "arithmetic "
+      "does; big tensors show their shape and min/mean/max.",
+      "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
+      "  --> net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },
+    { "explain", l_explain, "explain(E [, x] [, options])",
+      "After E:backward(): without x, prints the backward pass node by node, last node first (the "
+      "local derivative from the op table, its value, the incoming gradient, their product, and "
+      "the "
+      "sum when a node feeds several others). With x, prints the chain rule from E down to x: one "
+      "product of factors per path (the factors run between named nodes) and their sum. Options as "
+      "for trace; E:backward{trace=true} runs the backward pass and prints the same as explain(E).",
+      "E:backward(); explain(E, w5)\n"
+      "  --> ∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
+      "0.593269992 = 0.082167041" },
+    { "step", l_step, "step(E [, options])",
+      "After E:backward(), walks the backward pass one node at a time, like a debugger: Enter or n "
+      "shows the next node, c shows the rest, q stops, p name prints a node's value and gradient. "
+      "Commands are read with io.read, so they can come from a pipe (end of input stops).",
+      "E:backward(); step(E)" },
+    { "graph", l_graph, "graph(E [, {max=30, print=false}])",
+      "Draws E's computation graph with box characters, one box per node with its name, op, value "
+      "and gradient, in layers from the inputs at the top to E at the bottom; each box says which "
+      "nodes it feeds. Beyond max nodes (default 30) only the nodes nearest E are drawn and the "
+      "number hidden is stated.",
+      "graph(E)" },
+    { "dot", l_dot, "dot(E [, file])",
+      "The computation graph in Graphviz DOT: a record per tensor with its name, value and "
+      "gradient, "
+      "and an op node between each result and its inputs. With a file name, writes it "
+      "(atomically); "
+      "without, returns the text. Render it with: dot -Tsvg file.dot -o file.svg",
+      "dot(E, \"E.dot\")" },
+    { "svg", l_svg, "svg(E, file)",
+      "Draws the computation graph into an SVG file with Graphviz's dot program (install Graphviz "
+      "with apt-get install graphviz if it is missing).",
+      "svg(E, \"E.svg\")" },
+    { NULL, NULL, NULL, NULL, NULL },
 };
 
 void lgc_open_trace(lua_State *L)
 {
     lua_getfield(L, -1, "_docs");
     for (const Doc *d = docs; d->name; d++) {
-        if (d->fn == l_dot) {           /* shares its name with the dot product */
+        if (d->fn == l_dot) { /* shares its name with the dot product */
             lua_getfield(L, -2, "dot");
             lua_pushcclosure(L, l_dot, 1);
             lua_setfield(L, -3, "dot");
             lua_getfield(L, -1, "dot");
-            if (lua_istable(L, -1)) {   /* one help entry telling both */
-                static const char *const fields[] = {"signature", "summary", "example"};
-                const char *ours[] = {d->signature, d->summary, d->example};
-                const char *joins[] = {"  or  ", " With a tensor and a file name (or nothing): ", "\n"};
+            if (lua_istable(L, -1)) { /* one help entry telling both */
+                static const char *const fields[] = { "signature", "summary", "example" };
+                const char *ours[] = { d->signature, d->summary, d->example };
+                const char *joins[] = { "  or  ",
+                                        " With a tensor and a file name (or nothing): ", "\n" };
                 for (int i = 0; i < 3; i++) {
                     lua_getfield(L, -1, fields[i]);
                     const char *theirs = lua_tostring(L, -1);

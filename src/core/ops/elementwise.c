@@ -11,8 +11,7 @@
 
 /* Shapes line up from the right; a dim of size 1 (or a missing one)
  * stretches to match the other. */
-int gc_broadcast_shape(const Tensor *a, const Tensor *b, int *ndim, int64_t *shape,
-                       const char *who)
+int gc_broadcast_shape(const Tensor *a, const Tensor *b, int *ndim, int64_t *shape, const char *who)
 {
     int n = a->ndim > b->ndim ? a->ndim : b->ndim;
     for (int k = 0; k < n; k++) {
@@ -22,7 +21,8 @@ int gc_broadcast_shape(const Tensor *a, const Tensor *b, int *ndim, int64_t *sha
             char b1[96], b2[96];
             gc_set_error("%s: shapes %s and %s do not broadcast: at dimension %d (counted from "
                          "the end) the sizes are %lld and %lld; they must be equal, or one of "
-                         "them 1", who, gc_shape_str(a->ndim, a->shape, b1, sizeof b1),
+                         "them 1",
+                         who, gc_shape_str(a->ndim, a->shape, b1, sizeof b1),
                          gc_shape_str(b->ndim, b->shape, b2, sizeof b2), k - n, (long long)sa,
                          (long long)sb);
             return -1;
@@ -59,7 +59,7 @@ void gc_broadcast_init(Broadcast *bc, const Tensor *out, const Tensor *a, const 
 
 /* Every million elements, see whether Ctrl-C asked to stop (gc_apply then
  * reports "interrupted"). */
-#define POLL(i) (((i) & 0xFFFFF) == 0xFFFFF && gc_interrupt)
+#define POLL(i) (((i)&0xFFFFF) == 0xFFFFF && gc_interrupt)
 
 int gc_elementwise_shape(Tensor *out)
 {
@@ -86,7 +86,7 @@ int gc_elementwise_forward(Tensor *out)
     }
     const double *b = out->inputs[1]->data;
     Tensor *ta = out->inputs[0], *tb = out->inputs[1];
-    if (gc_same_shape(ta, tb)) {        /* the common case, without index arithmetic */
+    if (gc_same_shape(ta, tb)) { /* the common case, without index arithmetic */
         for (int64_t i = 0; i < out->numel; i++) {
             y[i] = op->f(a[i], b[i], arg);
             if (POLL(i)) break;
@@ -132,7 +132,7 @@ int gc_elementwise_backward(Tensor *out)
 
 Tensor *gc_binary(OpCode op, Tensor *a, Tensor *b)
 {
-    Tensor *in[2] = {a, b};
+    Tensor *in[2] = { a, b };
     return gc_apply(op, 2, in, NULL);
 }
 
@@ -140,6 +140,6 @@ Tensor *gc_unary(OpCode op, Tensor *a) { return gc_apply(op, 1, &a, NULL); }
 
 Tensor *gc_leaky_relu(Tensor *a, double slope)
 {
-    OpArgs args = {.scalar = slope};
+    OpArgs args = { .scalar = slope };
     return gc_apply(OP_LEAKY_RELU, 1, &a, &args);
 }

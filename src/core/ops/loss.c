@@ -18,7 +18,8 @@ static int same_shapes(Tensor *out)
     if (!gc_same_shape(p, t)) {
         char b1[96], b2[96];
         gc_set_error("%s: the prediction has shape %s but the target has shape %s; they must be "
-                     "equal", out->op->name, gc_shape_str(p->ndim, p->shape, b1, sizeof b1),
+                     "equal",
+                     out->op->name, gc_shape_str(p->ndim, p->shape, b1, sizeof b1),
                      gc_shape_str(t->ndim, t->shape, b2, sizeof b2));
         return -1;
     }
@@ -59,7 +60,11 @@ int gc_mse_backward(Tensor *out)
 /* ---- bce = −(1/n) Σ t ln p + (1 − t) ln(1 − p) ------------------------------ */
 
 /* Logs are floored at −100, as PyTorch does, so p = 0 or 1 stays finite. */
-static double floored_log(double x) { double v = log(x); return v < -100 ? -100 : v; }
+static double floored_log(double x)
+{
+    double v = log(x);
+    return v < -100 ? -100 : v;
+}
 
 int gc_bce_shape(Tensor *out)
 {
@@ -68,7 +73,8 @@ int gc_bce_shape(Tensor *out)
     for (int64_t i = 0; i < p->numel; i++) {
         if (!(p->data[i] >= 0 && p->data[i] <= 1)) {
             gc_set_error("bce: the prediction must hold probabilities between 0 and 1, but "
-                         "element %lld is %g (apply sigmoid first?)", (long long)i + 1, p->data[i]);
+                         "element %lld is %g (apply sigmoid first?)",
+                         (long long)i + 1, p->data[i]);
             return -1;
         }
     }
@@ -80,7 +86,8 @@ int gc_bce_forward(Tensor *out)
     const Tensor *p = out->inputs[0], *t = out->inputs[1];
     double total = 0;
     for (int64_t i = 0; i < p->numel; i++)
-        total += t->data[i] * floored_log(p->data[i]) + (1 - t->data[i]) * floored_log(1 - p->data[i]);
+        total +=
+            t->data[i] * floored_log(p->data[i]) + (1 - t->data[i]) * floored_log(1 - p->data[i]);
     out->data[0] = -total / (double)p->numel;
     return 0;
 }
@@ -95,7 +102,7 @@ int gc_bce_backward(Tensor *out)
     for (int64_t i = 0; i < p->numel; i++) {
         double pi = p->data[i], ti = t->data[i];
         double denom = pi * (1 - pi);
-        if (denom < 1e-12) denom = 1e-12;   /* as PyTorch clamps it */
+        if (denom < 1e-12) denom = 1e-12; /* as PyTorch clamps it */
         if (need_p) p->grad->data[i] += g * (pi - ti) / denom;
         if (need_t) t->grad->data[i] += g * (floored_log(1 - pi) - floored_log(pi));
     }
@@ -124,7 +131,8 @@ static int check_labels(Tensor *out, int64_t *n, int64_t *classes)
         double label = y->data[i];
         if (!(label >= 1 && label <= (double)*classes) || label != floor(label)) {
             gc_set_error("%s: label %g of sample %lld is not a class number: expected a whole "
-                         "number from 1 to %lld", who, label, (long long)i + 1, (long long)*classes);
+                         "number from 1 to %lld",
+                         who, label, (long long)i + 1, (long long)*classes);
             return -1;
         }
     }
@@ -147,13 +155,14 @@ int gc_cross_entropy_forward(Tensor *out)
     const Tensor *z = out->inputs[0], *y = out->inputs[1];
     int64_t n, c;
     check_labels(out, &n, &c);
-    out->saved = gc_new_like(z);     /* softmax(z), which backward needs */
+    out->saved = gc_new_like(z); /* softmax(z), which backward needs */
     if (!out->saved) return -1;
     double total = 0;
     for (int64_t r = 0; r < n; r++) {
         const double *row = z->data + r * c;
         double *p = out->saved->data + r * c, top = -INFINITY, sum = 0;
-        for (int64_t j = 0; j < c; j++) if (row[j] > top) top = row[j];
+        for (int64_t j = 0; j < c; j++)
+            if (row[j] > top) top = row[j];
         for (int64_t j = 0; j < c; j++) sum += (p[j] = exp(row[j] - top));
         for (int64_t j = 0; j < c; j++) p[j] /= sum;
         int64_t label = (int64_t)y->data[r] - 1;
@@ -207,6 +216,6 @@ int gc_nll_backward(Tensor *out)
 
 Tensor *gc_loss(OpCode op, Tensor *pred, Tensor *target)
 {
-    Tensor *in[2] = {pred, target};
+    Tensor *in[2] = { pred, target };
     return gc_apply(op, 2, in, NULL);
 }

@@ -14,8 +14,8 @@
 /* The product seen as batches of [m, k] @ [k, n]. */
 typedef struct Product {
     int64_t m, k, n;
-    int bdim;                       /* number of batch dims */
-    int64_t batch[GC_MAXDIM];       /* broadcast batch shape */
+    int bdim;                 /* number of batch dims */
+    int64_t batch[GC_MAXDIM]; /* broadcast batch shape */
     int64_t nbatch;
 } Product;
 
@@ -108,9 +108,9 @@ int gc_matmul_forward(Tensor *out)
         double *C = out->data + t * p.m * p.n;
         for (int64_t r = 0; r < p.m; r += rows) {
             int64_t mr = p.m - r < rows ? p.m - r : rows;
-            if (gc_interrupt) return 0;     /* gc_apply reports it */
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mr, (int)p.n, (int)p.k,
-                        1.0, A + r * p.k, (int)p.k, B, (int)p.n, 0.0, C + r * p.n, (int)p.n);
+            if (gc_interrupt) return 0; /* gc_apply reports it */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mr, (int)p.n, (int)p.k, 1.0,
+                        A + r * p.k, (int)p.k, B, (int)p.n, 0.0, C + r * p.n, (int)p.n);
         }
     }
     return 0;
@@ -130,13 +130,11 @@ int gc_matmul_backward(Tensor *out)
         int64_t oa = batch_offset(a, &p, t), ob = batch_offset(b, &p, t);
         const double *G = out->grad->data + t * p.m * p.n;
         if (need_a)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p.m, (int)p.k, (int)p.n,
-                        1.0, G, (int)p.n, b->data + ob, (int)p.n, 1.0, a->grad->data + oa,
-                        (int)p.k);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p.m, (int)p.k, (int)p.n, 1.0,
+                        G, (int)p.n, b->data + ob, (int)p.n, 1.0, a->grad->data + oa, (int)p.k);
         if (need_b)
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p.k, (int)p.n, (int)p.m,
-                        1.0, a->data + oa, (int)p.k, G, (int)p.n, 1.0, b->grad->data + ob,
-                        (int)p.n);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p.k, (int)p.n, (int)p.m, 1.0,
+                        a->data + oa, (int)p.k, G, (int)p.n, 1.0, b->grad->data + ob, (int)p.n);
         if (gc_interrupted()) return -1;
     }
     return 0;
@@ -144,6 +142,6 @@ int gc_matmul_backward(Tensor *out)
 
 Tensor *gc_matmul(Tensor *a, Tensor *b)
 {
-    Tensor *in[2] = {a, b};
+    Tensor *in[2] = { a, b };
     return gc_apply(OP_MATMUL, 2, in, NULL);
 }

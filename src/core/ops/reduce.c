@@ -43,8 +43,10 @@ int gc_reduce_shape(Tensor *out)
     }
     out->ndim = 0;
     for (int d = 0; d < a->ndim; d++) {
-        if (d != dim) out->shape[out->ndim++] = a->shape[d];
-        else if (out->args.keepdim) out->shape[out->ndim++] = 1;
+        if (d != dim)
+            out->shape[out->ndim++] = a->shape[d];
+        else if (out->args.keepdim)
+            out->shape[out->ndim++] = 1;
     }
     return 0;
 }
@@ -74,7 +76,7 @@ int gc_reduce_forward(Tensor *out)
                 if (op == OP_SUM || op == OP_MEAN) {
                     acc += v;
                 } else if ((op == OP_MAX ? v > acc : v < acc) || (isnan(v) && !isnan(acc))) {
-                    acc = v;    /* a NaN wins and stays, as IEEE arithmetic would have it */
+                    acc = v; /* a NaN wins and stays, as IEEE arithmetic would have it */
                     best = k;
                 }
             }
@@ -115,7 +117,7 @@ int gc_reduce_backward(Tensor *out)
 
 Tensor *gc_reduce(OpCode op, Tensor *a, int dim, int keepdim)
 {
-    OpArgs args = {.dim = GC_ALL_DIMS, .keepdim = keepdim};
+    OpArgs args = { .dim = GC_ALL_DIMS, .keepdim = keepdim };
     if (dim != GC_ALL_DIMS && (args.dim = gc_norm_dim(dim, a->ndim, gc_ops[op].name)) < 0)
         return NULL;
     return gc_apply(op, 1, &a, &args);
@@ -142,11 +144,12 @@ int gc_softmax_forward(Tensor *out)
             const double *x = a->data + o * n * inner + i;
             double *y = out->data + o * n * inner + i;
             double top = -INFINITY, total = 0;
-            for (int64_t k = 0; k < n; k++) if (x[k * inner] > top) top = x[k * inner];
+            for (int64_t k = 0; k < n; k++)
+                if (x[k * inner] > top) top = x[k * inner];
             for (int64_t k = 0; k < n; k++) total += exp(x[k * inner] - top);
             for (int64_t k = 0; k < n; k++)
-                y[k * inner] = log_form ? x[k * inner] - top - log(total)
-                                        : exp(x[k * inner] - top) / total;
+                y[k * inner] =
+                    log_form ? x[k * inner] - top - log(total) : exp(x[k * inner] - top) / total;
         }
     }
     return 0;
@@ -179,7 +182,7 @@ int gc_softmax_backward(Tensor *out)
 
 Tensor *gc_softmax(OpCode op, Tensor *a, int dim)
 {
-    OpArgs args = {0};
+    OpArgs args = { 0 };
     if ((args.dim = gc_norm_dim(dim, a->ndim, gc_ops[op].name)) < 0) return NULL;
     return gc_apply(op, 1, &a, &args);
 }
@@ -191,8 +194,10 @@ Tensor *gc_argmax(Tensor *a, int dim)
     int64_t outer, n, inner;
     int d = dim == GC_ALL_DIMS ? dim : gc_norm_dim(dim, a->ndim, "argmax");
     if (d == -1 && dim != GC_ALL_DIMS) return NULL;
-    if (d == GC_ALL_DIMS) outer = 1, n = a->numel, inner = 1;
-    else gc_split_at(a, d, &outer, &n, &inner);
+    if (d == GC_ALL_DIMS)
+        outer = 1, n = a->numel, inner = 1;
+    else
+        gc_split_at(a, d, &outer, &n, &inner);
     if (n == 0) {
         gc_set_error("argmax: the tensor is empty");
         return NULL;
@@ -207,8 +212,9 @@ Tensor *gc_argmax(Tensor *a, int dim)
         for (int64_t i = 0; i < inner; i++) {
             const double *x = a->data + o * n * inner + i;
             int64_t best = 0;
-            for (int64_t k = 1; k < n; k++)   /* a nan wins, as in max */
-                if (x[k * inner] > x[best * inner] || (isnan(x[k * inner]) && !isnan(x[best * inner])))
+            for (int64_t k = 1; k < n; k++) /* a nan wins, as in max */
+                if (x[k * inner] > x[best * inner] ||
+                    (isnan(x[k * inner]) && !isnan(x[best * inner])))
                     best = k;
             where->data[o * inner + i] = (double)(best + 1);
         }

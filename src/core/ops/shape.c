@@ -22,24 +22,24 @@ int gc_transpose_shape(Tensor *out)
 }
 
 /* Calls visit(i, j) for out element i and the input element j it copies. */
-#define TRANSPOSE_LOOP(out, BODY)                                              \
-    do {                                                                       \
-        const Tensor *in_ = (out)->inputs[0];                                  \
-        int64_t stride_[GC_MAXDIM], step_[GC_MAXDIM], idx_[GC_MAXDIM] = {0};   \
-        int64_t s_ = 1, j = 0;                                                 \
+#define TRANSPOSE_LOOP(out, BODY)                                                           \
+    do {                                                                                    \
+        const Tensor *in_ = (out)->inputs[0];                                               \
+        int64_t stride_[GC_MAXDIM], step_[GC_MAXDIM], idx_[GC_MAXDIM] = { 0 };              \
+        int64_t s_ = 1, j = 0;                                                              \
         for (int d_ = in_->ndim - 1; d_ >= 0; d_--) stride_[d_] = s_, s_ *= in_->shape[d_]; \
-        for (int d_ = 0; d_ < in_->ndim; d_++) step_[d_] = stride_[d_];        \
-        step_[(out)->args.dim] = stride_[(out)->args.dim2];                    \
-        step_[(out)->args.dim2] = stride_[(out)->args.dim];                    \
-        for (int64_t i = 0; i < (out)->numel; i++) {                           \
-            BODY;                                                              \
-            for (int d_ = (out)->ndim - 1; d_ >= 0; d_--) {                    \
-                j += step_[d_];                                                \
-                if (++idx_[d_] < (out)->shape[d_]) break;                      \
-                j -= step_[d_] * (out)->shape[d_];                             \
-                idx_[d_] = 0;                                                  \
-            }                                                                  \
-        }                                                                      \
+        for (int d_ = 0; d_ < in_->ndim; d_++) step_[d_] = stride_[d_];                     \
+        step_[(out)->args.dim] = stride_[(out)->args.dim2];                                 \
+        step_[(out)->args.dim2] = stride_[(out)->args.dim];                                 \
+        for (int64_t i = 0; i < (out)->numel; i++) {                                        \
+            BODY;                                                                           \
+            for (int d_ = (out)->ndim - 1; d_ >= 0; d_--) {                                 \
+                j += step_[d_];                                                             \
+                if (++idx_[d_] < (out)->shape[d_]) break;                                   \
+                j -= step_[d_] * (out)->shape[d_];                                          \
+                idx_[d_] = 0;                                                               \
+            }                                                                               \
+        }                                                                                   \
     } while (0)
 
 int gc_transpose_forward(Tensor *out)
@@ -62,7 +62,7 @@ int gc_transpose_backward(Tensor *out)
 
 Tensor *gc_transpose(Tensor *a, int d1, int d2)
 {
-    OpArgs args = {0};
+    OpArgs args = { 0 };
     if ((args.dim = gc_norm_dim(d1, a->ndim, "transpose")) < 0 ||
         (args.dim2 = gc_norm_dim(d2, a->ndim, "transpose")) < 0)
         return NULL;
@@ -81,9 +81,9 @@ int gc_reshape_shape(Tensor *out)
     if (n != a->numel) {
         char b1[96], b2[96];
         gc_set_error("reshape: cannot reshape a tensor of shape %s (%lld elements) into shape "
-                     "%s (%lld elements)", gc_shape_str(a->ndim, a->shape, b1, sizeof b1),
-                     (long long)a->numel, gc_shape_str(out->ndim, out->shape, b2, sizeof b2),
-                     (long long)n);
+                     "%s (%lld elements)",
+                     gc_shape_str(a->ndim, a->shape, b1, sizeof b1), (long long)a->numel,
+                     gc_shape_str(out->ndim, out->shape, b2, sizeof b2), (long long)n);
         return -1;
     }
     return 0;
@@ -108,7 +108,7 @@ int gc_reshape_backward(Tensor *out)
 Tensor *gc_reshape(Tensor *a, int ndim, const int64_t *shape)
 {
     int64_t target[GC_MAXDIM];
-    OpArgs args = {.ndim = ndim, .shape = target};
+    OpArgs args = { .ndim = ndim, .shape = target };
     int64_t known = 1;
     int unknown = -1;
     if (ndim > GC_MAXDIM) {
@@ -117,7 +117,8 @@ Tensor *gc_reshape(Tensor *a, int ndim, const int64_t *shape)
     }
     for (int i = 0; i < ndim; i++) {
         target[i] = shape[i];
-        if (shape[i] == -1 && unknown < 0) unknown = i;
+        if (shape[i] == -1 && unknown < 0)
+            unknown = i;
         else if (shape[i] < 0) {
             gc_set_error("reshape: size %lld is not allowed (sizes are >= 0, and one may be -1)",
                          (long long)shape[i]);
@@ -126,14 +127,16 @@ Tensor *gc_reshape(Tensor *a, int ndim, const int64_t *shape)
             /* saturate instead of overflowing int64: the shape check in
              * gc_reshape_shape then reports it as too large */
             known = GC_MAX_BYTES / (int64_t)sizeof(double) + 1;
-        } else known *= shape[i] ? shape[i] : 1;
+        } else
+            known *= shape[i] ? shape[i] : 1;
     }
     if (unknown >= 0 && known <= GC_MAX_BYTES / (int64_t)sizeof(double) && a->numel % known) {
-        char b1[96], b2[96];    /* the shape as given, with its -1 */
+        char b1[96], b2[96]; /* the shape as given, with its -1 */
         gc_set_error("reshape: cannot reshape a tensor of shape %s (%lld elements) into shape %s: "
                      "%lld is not a multiple of %lld, the product of the other sizes",
                      gc_shape_str(a->ndim, a->shape, b1, sizeof b1), (long long)a->numel,
-                     gc_shape_str(ndim, shape, b2, sizeof b2), (long long)a->numel, (long long)known);
+                     gc_shape_str(ndim, shape, b2, sizeof b2), (long long)a->numel,
+                     (long long)known);
         return NULL;
     }
     if (unknown >= 0) target[unknown] = known ? a->numel / known : 0;
@@ -167,8 +170,8 @@ static void slice_error(int is_select, int dim, int64_t n, int64_t index, int64_
     long long shown = index < 0 ? (long long)index : (long long)index + 1;
     if (is_select)
         gc_set_error("select: index %lld is out of range for dimension %d of size %lld "
-                     "(expected 1..%lld, or -%lld..-1)", shown, dim + 1, (long long)n,
-                     (long long)n, (long long)n);
+                     "(expected 1..%lld, or -%lld..-1)",
+                     shown, dim + 1, (long long)n, (long long)n, (long long)n);
     else
         gc_set_error("narrow: start %lld and length %lld do not fit dimension %d of size %lld",
                      shown, (long long)length, dim + 1, (long long)n);
@@ -208,8 +211,16 @@ int gc_narrow_shape(Tensor *out)
     return 0;
 }
 
-int gc_select_forward(Tensor *out) { slice_copy(out, 0); return 0; }
-int gc_narrow_forward(Tensor *out) { slice_copy(out, 0); return 0; }
+int gc_select_forward(Tensor *out)
+{
+    slice_copy(out, 0);
+    return 0;
+}
+int gc_narrow_forward(Tensor *out)
+{
+    slice_copy(out, 0);
+    return 0;
+}
 
 static int slice_backward(Tensor *out)
 {
@@ -225,20 +236,26 @@ int gc_narrow_backward(Tensor *out) { return slice_backward(out); }
  * here, while the message can still show the index as it was given. */
 Tensor *gc_select(Tensor *a, int dim, int64_t index)
 {
-    OpArgs args = {.length = 1};
+    OpArgs args = { .length = 1 };
     if ((args.dim = gc_norm_dim(dim, a->ndim, "select")) < 0) return NULL;
     int64_t n = a->shape[args.dim];
-    if (index < -n) { slice_error(1, args.dim, n, index, 1); return NULL; }
+    if (index < -n) {
+        slice_error(1, args.dim, n, index, 1);
+        return NULL;
+    }
     args.start = index < 0 ? index + n : index;
     return gc_apply(OP_SELECT, 1, &a, &args);
 }
 
 Tensor *gc_narrow(Tensor *a, int dim, int64_t start, int64_t length)
 {
-    OpArgs args = {.length = length};
+    OpArgs args = { .length = length };
     if ((args.dim = gc_norm_dim(dim, a->ndim, "narrow")) < 0) return NULL;
     int64_t n = a->shape[args.dim];
-    if (start < -n) { slice_error(0, args.dim, n, start, length); return NULL; }
+    if (start < -n) {
+        slice_error(0, args.dim, n, start, length);
+        return NULL;
+    }
     args.start = start < 0 ? start + n : start;
     return gc_apply(OP_NARROW, 1, &a, &args);
 }
@@ -258,8 +275,8 @@ int gc_cat_shape(Tensor *out)
             if (t->ndim != first->ndim || (d != dim && t->shape[d] != first->shape[d])) {
                 char b1[96], b2[96];
                 gc_set_error("cat: tensor %d has shape %s but tensor 1 has shape %s; they must "
-                             "match in every dimension but %d", i + 1,
-                             gc_shape_str(t->ndim, t->shape, b1, sizeof b1),
+                             "match in every dimension but %d",
+                             i + 1, gc_shape_str(t->ndim, t->shape, b1, sizeof b1),
                              gc_shape_str(first->ndim, first->shape, b2, sizeof b2), dim + 1);
                 return -1;
             }
@@ -277,12 +294,16 @@ static int cat_move(Tensor *out, int backward)
     for (int i = 0; i < out->ninputs; i++) {
         Tensor *t = out->inputs[i];
         int64_t n = t->shape[out->args.dim];
-        if (backward && !gc_needs_grad(t)) { offset += n; continue; }
+        if (backward && !gc_needs_grad(t)) {
+            offset += n;
+            continue;
+        }
         if (backward && !gc_grad_of(t)) return -1;
         for (int64_t o = 0; o < outer; o++) {
             int64_t block = n * inner, at = (o * total + offset) * inner;
             if (backward)
-                for (int64_t k = 0; k < block; k++) t->grad->data[o * block + k] += out->grad->data[at + k];
+                for (int64_t k = 0; k < block; k++)
+                    t->grad->data[o * block + k] += out->grad->data[at + k];
             else
                 memcpy(out->data + at, t->data + o * block, (size_t)block * sizeof(double));
         }
@@ -296,7 +317,7 @@ int gc_cat_backward(Tensor *out) { return cat_move(out, 1); }
 
 Tensor *gc_cat(int n, Tensor **list, int dim)
 {
-    OpArgs args = {0};
+    OpArgs args = { 0 };
     if (n < 1) {
         gc_set_error("cat: expected a non-empty list of tensors");
         return NULL;
@@ -320,13 +341,17 @@ Tensor *gc_stack(int n, Tensor **list, int dim)
         return NULL;
     }
     Tensor **grown = calloc((size_t)n, sizeof *grown);
-    if (!grown) { gc_set_error("stack: out of memory"); return NULL; }
+    if (!grown) {
+        gc_set_error("stack: out of memory");
+        return NULL;
+    }
     Tensor *result = NULL;
     for (int i = 0; i < n; i++) {
         if (!gc_same_shape(list[i], list[0])) {
             char b1[96], b2[96];
             gc_set_error("stack: tensor %d has shape %s but tensor 1 has shape %s; stack needs "
-                         "equal shapes", i + 1, gc_shape_str(list[i]->ndim, list[i]->shape, b1, sizeof b1),
+                         "equal shapes",
+                         i + 1, gc_shape_str(list[i]->ndim, list[i]->shape, b1, sizeof b1),
                          gc_shape_str(list[0]->ndim, list[0]->shape, b2, sizeof b2));
             goto done;
         }
