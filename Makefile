@@ -33,7 +33,8 @@ BINDING_SRC = $(wildcard src/lua/*.c)
 APP_SRC = $(wildcard src/app/*.c)
 
 CORE_OBJ = $(CORE_SRC:src/%.c=$(BUILD)/%.o) $(EXPLAIN_SRC:src/%.c=$(BUILD)/%.o)
-BINDING_OBJ = $(BINDING_SRC:src/%.c=$(BUILD)/%.o)
+BINDING_OBJ = $(BINDING_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/lua/lualib_files.o
+LUALIB = $(sort $(wildcard src/lua/lib/*.lua))
 APP_OBJ = $(APP_SRC:src/%.c=$(BUILD)/%.o)
 HEADERS = $(wildcard src/*/*.h src/*/*/*.h)
 
@@ -46,6 +47,14 @@ deps:
 
 $(BUILD)/%.o: src/%.c $(HEADERS) | deps
 	@mkdir -p $(dir $@)
+	$(CC) $(GC_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# The Lua half of the module, built in as strings.
+$(BUILD)/lua/lualib_files.c: $(LUALIB) scripts/embed-lua.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-lua.sh $(LUALIB) > $@
+
+$(BUILD)/lua/lualib_files.o: $(BUILD)/lua/lualib_files.c
 	$(CC) $(GC_CFLAGS) $(CFLAGS) -c $< -o $@
 
 # gradcalc looks for the lessons beside itself, then where install puts them.

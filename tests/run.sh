@@ -31,6 +31,11 @@ done
 if [ "$module" != none ]; then
     run module lua5.4 tests/lua/module.lua "$module"
 fi
+if [ "$label" = plain ]; then # the style checks read the source once
+    for f in tests/style/test_*.sh; do
+        run "$f" sh "$f"
+    done
+fi
 for f in tests/repl/test_*.sh; do
     [ -e "$f" ] && run "$f" sh "$f"
 done

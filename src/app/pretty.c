@@ -17,6 +17,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "lua/lgradcalc.h"
+#include "lua/ltensor.h"
 #include "app/repl.h"
 
 #define MAX_DEPTH 4   /* deeper tables print as {...} */

@@ -28,6 +28,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "lua/lgradcalc.h"
+#include "lua/ltensor.h"
 #include "app/repl.h"
 #include "core/tensor.h"
 

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ops.h"
+#include "core/autograd.h"
+#include "core/inplace.h"
 #include "core/tensor.h"
 
 int gc_no_grad_depth = 0;

@@ -15,7 +15,7 @@
  */
 #include <math.h>
 
-#include "core/ops.h"
+#include "core/op_table.h"
 
 #define KERNELS(op)                     \
     int gc_##op##_shape(Tensor *out);   \

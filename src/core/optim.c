@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ops.h"
+#include "core/autograd.h"
+#include "core/inplace.h"
 #include "core/optim.h"
-#include "explain/print.h"
+#include "core/number.h"
 
 /* Elements traced in full per parameter; the rest are counted. */
 #define TRACE_FULL  6 /* tensors up to this size are traced whole */

@@ -4,7 +4,7 @@
  */
 #include <math.h>
 
-#include "core/tensor.h"
+#include "core/random.h"
 
 static uint64_t state[4] = { 0x9E3779B97F4A7C15u, 0xBF58476D1CE4E5B9u, 0x94D049BB133111EBu, 1 };
 

@@ -93,39 +93,7 @@ const char *gc_shape_str(int ndim, const int64_t *shape, char *buf, size_t size)
 /* Normalise a 0-based dim that may be negative; -1 on error (message names who). */
 int gc_norm_dim(int dim, int ndim, const char *who);
 
-/* ---- random numbers (same sequence on every machine) -------------------- */
-
-void gc_seed(uint64_t seed);
-double gc_uniform(void); /* [0, 1) */
-double gc_normal(void);
-
-/* ---- in-place updates: never recorded ----------------------------------- */
-
-int gc_fill_(Tensor *t, double v);
-int gc_copy_(Tensor *dst, const Tensor *src); /* src broadcasts to dst */
-/* dst += alpha*src; who names the caller (add_, sub_) in errors */
-int gc_add_(Tensor *dst, const Tensor *src, double alpha, const char *who);
-int gc_mul_(Tensor *dst, const Tensor *src);
-void gc_zero_grad(Tensor *t);
-
-/* ---- autograd ----------------------------------------------------------- */
-
-/* Run with recording off (no_grad) while > 0. */
-extern int gc_no_grad_depth;
-
-/*
- * Backward from root. seed is the gradient of the final quantity with
- * respect to root (NULL: root must have one element, seed 1). Non-leaf
- * gradients are recomputed; leaf gradients accumulate. When accumulated
- * is not NULL it receives a malloc'd list of the leaves that already held a
- * gradient (the caller frees it), so the user can be told.
- */
-int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t *naccumulated);
-
-/*
- * The nodes of root's graph in the order they ran (inputs before users).
- * Returns a malloc'd array the caller frees (no references taken), or NULL.
- */
-Tensor **gc_topo_order(Tensor *root, int64_t *count);
+/* Views a tensor as [outer, size of dim, inner] around one dim. */
+void gc_split_at(const Tensor *t, int dim, int64_t *outer, int64_t *size, int64_t *inner);
 
 #endif

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ops.h"
+#include "core/op_table.h"
 #include "explain/print.h"
 #include "explain/trace.h"
 

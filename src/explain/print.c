@@ -10,25 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ops.h"
+#include "core/op_table.h"
 #include "explain/print.h"
 #include "explain/text.h"
 
-int gc_print_precision = 6;
-
 #define SUMMARY_THRESHOLD 1000 /* more elements than this: summarise */
 #define EDGE              3    /* entries kept at each end when summarising */
-
-const char *gc_format_number(double v, int precision, char *buf, size_t size)
-{
-    if (isnan(v))
-        snprintf(buf, size, "nan");
-    else if (isinf(v))
-        snprintf(buf, size, v > 0 ? "inf" : "-inf");
-    else
-        snprintf(buf, size, "%.*g", precision, v == 0 ? 0.0 : v); /* no "-0" */
-    return buf;
-}
 
 typedef struct Layout {
     const Tensor *t;

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ops.h"
+#include "core/autograd.h"
 #include "explain/print.h"
 #include "explain/trace.h"
 

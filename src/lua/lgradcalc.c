@@ -10,8 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "lua/lbinding.h"
+#include "lua/ltensor.h"
+#include "lua/ltrace.h"
+#include "lua/loptim.h"
+#include "lua/lgradcalc.h"
 #include "explain/print.h"
+#include "lua/llib.h"
 
 /* Runs an engine call whose result goes into a slot pushed first; read the
  * arguments before, as the slot takes the next stack index. */
@@ -824,6 +828,7 @@ int luaopen_gradcalc(lua_State *L)
     lua_setfield(L, -2, "Tensor");
     lgc_open_trace(L);
     lgc_open_optim(L);
+    lgc_open_lualib(L);
 
     static int seeded = 0; /* a fresh sequence per run until seed(n) */
     if (!seeded) gc_seed((uint64_t)time(NULL)), seeded = 1;

@@ -11,7 +11,6 @@
 #include <lua.h>
 
 #define GRADCALC_VERSION "0.1.0"
-#define GRADCALC_TENSOR  "gradcalc.Tensor"
 
 int luaopen_gradcalc(lua_State *L);
 void gradcalc_install_globals(lua_State *L);

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lua/lbinding.h"
+#include "lua/ltensor.h"
+#include "lua/loptim.h"
 #include "core/optim.h"
 #include "explain/plot.h"
 #include "explain/print.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lua/lbinding.h"
+#include "lua/ltensor.h"
 #include "explain/print.h"
 
 /* ---- userdata --------------------------------------------------------------- */

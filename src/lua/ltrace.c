@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lua/lbinding.h"
+#include "lua/ltensor.h"
+#include "lua/ltrace.h"
 #include "explain/print.h"
 #include "explain/trace.h"
 

@@ -10,7 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/ops.h"
+#include "core/autograd.h"
+#include "core/ops/loss.h"
 
 static int same_shapes(Tensor *out)
 {

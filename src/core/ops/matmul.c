@@ -9,7 +9,8 @@
 #include <cblas.h>
 #include <string.h>
 
-#include "core/ops.h"
+#include "core/autograd.h"
+#include "core/ops/matmul.h"
 
 /* The product seen as batches of [m, k] @ [k, n]. */
 typedef struct Product {

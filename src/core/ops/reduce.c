@@ -8,15 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/ops.h"
-
-void gc_split_at(const Tensor *t, int dim, int64_t *outer, int64_t *size, int64_t *inner)
-{
-    *outer = 1, *inner = 1;
-    for (int d = 0; d < dim; d++) *outer *= t->shape[d];
-    for (int d = dim + 1; d < t->ndim; d++) *inner *= t->shape[d];
-    *size = t->shape[dim];
-}
+#include "core/autograd.h"
+#include "core/ops/reduce.h"
 
 /* The layout of a reduction: every element (dim GC_ALL_DIMS) or one dim. */
 static void reduce_layout(const Tensor *out, int64_t *outer, int64_t *n, int64_t *inner)

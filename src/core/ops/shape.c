@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ops.h"
+#include "core/autograd.h"
+#include "core/ops/shape.h"
 
 /* ---- transpose: swap two dims ---------------------------------------------- */
 

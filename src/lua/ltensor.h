@@ -1,15 +1,17 @@
 /*
- * lbinding.h - what the two halves of the Lua binding share: tensor
- * userdata (ltensor.c) and the module's functions (lgradcalc.c).
+ * ltensor.h - tensor userdata (ltensor.c): how every file of the binding
+ * takes tensors from the Lua stack and pushes results onto it.
  */
-#ifndef GRADCALC_LBINDING_H
-#define GRADCALC_LBINDING_H
+#ifndef GRADCALC_LTENSOR_H
+#define GRADCALC_LTENSOR_H
 
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "lua/lgradcalc.h"
 #include "core/ops.h"
+
+/* The metatable's registry name, which argument errors show. */
+#define GRADCALC_TENSOR "gradcalc.Tensor"
 
 /* Pushes a new tensor userdata holding NULL: the caller stores the result in
  * the slot, so the garbage collector owns it before anything can fail. */
@@ -34,13 +36,5 @@ int lgc_dim(lua_State *L, int idx, const char *who);
 int lgc_shape(lua_State *L, int idx, int64_t *shape, const char *who);
 
 void lgc_open_tensor(lua_State *L, const luaL_Reg *methods);
-
-/* Add their functions (and their help, in _docs) to the module table on
- * top of the stack: traces (ltrace.c) and optimizers (loptim.c). */
-void lgc_open_trace(lua_State *L);
-void lgc_open_optim(lua_State *L);
-/* Prints the backward trace of the tensor at root_idx with the options
- * table at opts (backward{trace=true, ...}); 0 results. */
-int lgc_backward_trace(lua_State *L, int root_idx, int opts);
 
 #endif

@@ -1,0 +1,12 @@
+/*
+ * matmul.h - matrix products (with batches) (matmul.c). Each returns a new tensor (the caller
+ * owns one reference), or NULL with gc_error() set. dims are 0-based here.
+ */
+#ifndef GRADCALC_OPS_MATMUL_H
+#define GRADCALC_OPS_MATMUL_H
+
+#include "core/op_table.h"
+
+Tensor *gc_matmul(Tensor *a, Tensor *b);
+
+#endif
