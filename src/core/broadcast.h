@@ -19,13 +19,13 @@ void gc_broadcast_init(Broadcast *bc, const Tensor *out, const Tensor *a, const 
 
 /* Runs BODY for every element i of out, with ia and ib the matching
  * offsets in a and b (stride 0 along broadcast dims). */
-#define GC_BROADCAST_LOOP(out, a, b, BODY)                                    \
+#define GC_BROADCAST_LOOP(out, a, b, ...)                                     \
     do {                                                                      \
         Broadcast bc_;                                                        \
         gc_broadcast_init(&bc_, (out), (a), (b));                             \
         int64_t idx_[GC_MAXDIM] = { 0 }, ia = 0, ib = 0;                      \
         for (int64_t i = 0; i < (out)->numel; i++) {                          \
-            BODY;                                                             \
+            __VA_ARGS__;                                                      \
             for (int d_ = bc_.ndim - 1; d_ >= 0; d_--) {                      \
                 ia += bc_.stride_a[d_];                                       \
                 ib += bc_.stride_b[d_];                                       \

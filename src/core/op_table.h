@@ -1,13 +1,15 @@
 /*
  * op_table.h - the ops of gradcalc: one row each in gc_ops[] (op_table.c).
  *
- * Each op is one entry of gc_ops[] (op_table.c): its name, the symbol a
- * trace prints, the formula of its result and of its local derivatives as
- * text, and three functions side by side:
+ * Each op is one row of gc_ops[]: its name, the symbol a trace prints, the
+ * formula of its result and of its local derivatives as text, what help
+ * shows, how a formula writes it, and three functions side by side:
  *   shape    - checks the inputs and sets the output's shape,
  *   forward  - computes every element of out->data from the inputs,
  *   backward - adds d(loss)/d(input) into each input's grad, given out->grad.
- * Adding an op means adding one entry (and its tests).
+ * The elementwise ops are rows of core/ops/elementwise_table.h; the others
+ * are rows of op_table.c with kernels in a file of core/ops named after
+ * their family. Adding an op means adding one row (and its tests).
  */
 #ifndef GRADCALC_OP_TABLE_H
 #define GRADCALC_OP_TABLE_H
@@ -15,24 +17,13 @@
 #include "core/broadcast.h"
 #include "core/tensor.h"
 
-/* ORDER OP: the enum and gc_ops[] list the ops in the same order. */
+/* The elementwise ops first, from their table, then the others. */
 typedef enum OpCode {
-    OP_ADD,
-    OP_SUB,
-    OP_MUL,
-    OP_DIV,
-    OP_POW,
-    OP_MAXIMUM,
-    OP_MINIMUM,
-    OP_NEG,
-    OP_EXP,
-    OP_LOG,
-    OP_SQRT,
-    OP_ABS,
-    OP_SIGMOID,
-    OP_TANH,
-    OP_RELU,
-    OP_LEAKY_RELU,
+#define UNARY(CODE, ...)  OP_##CODE,
+#define BINARY(CODE, ...) OP_##CODE,
+#include "core/ops/elementwise_table.h"
+#undef UNARY
+#undef BINARY
     OP_SUM,
     OP_MEAN,
     OP_MAX,
@@ -52,11 +43,13 @@ typedef enum OpCode {
     OP_COUNT
 } OpCode;
 
-/* Scalar maths of the elementwise ops, which share one loop each way.
- * y is the result f(a, b), handy for derivatives like σ' = y(1 − y);
- * arg is the op's scalar argument (the slope of leaky_relu). */
+/* Scalar maths of an elementwise op, for traces that redo the arithmetic
+ * with rounded numbers. y is the result f(a, b), handy for derivatives
+ * like σ' = y(1 − y); arg is the op's scalar argument (leaky_relu's slope). */
 typedef double (*ScalarFn)(double a, double b, double arg);
 typedef double (*ScalarGrad)(double a, double b, double y, double arg);
+
+enum { OP_PREC_ADD = 1, OP_PREC_MUL = 2, OP_PREC_NEG = 3, OP_PREC_POW = 4, OP_PREC_CALL = 9 };
 
 struct OpDef {
     const char *name;             /* "mul" */
@@ -68,6 +61,15 @@ struct OpDef {
     int (*backward)(Tensor *out); /* 0, or -1 (out of memory, interrupted) */
     ScalarFn f;                   /* elementwise ops only */
     ScalarGrad df_da, df_db;
+    /* how traces write it: "a · b" with infix "·", else call(a, b) */
+    const char *infix, *call;
+    int precedence; /* OP_PREC_*: when an operand needs brackets */
+    int kink;       /* the derivative jumps somewhere: gradcheck warns */
+    int inlinable;  /* a trace may fold an unnamed result into its user */
+    int elementwise;
+    /* help: the signature, what it does, an example (elementwise ops; the
+     * binding gives the others their help) */
+    const char *signature, *summary, *example;
 };
 
 /* Reductions over every element use this as their dim. */

@@ -138,16 +138,14 @@ static int64_t find(const View *v, const Tensor *t)
 }
 
 static int is_constant(const Tensor *t) { return !t->op && !t->requires_grad && t->numel == 1; }
-static int is_elementwise(const Tensor *t) { return t->op && t->op->f; }
+static int is_elementwise(const Tensor *t) { return t->op && t->op->elementwise; }
 
 static int inlinable(const View *v, int64_t k)
 {
     const Tensor *t = v->order[k];
     if (!t->op || t->name || t->numel != 1 || k == v->n - 1) return 0;
     if (v->ustart[k + 1] - v->ustart[k] != 1) return 0;
-    const OpDef *op = t->op;
-    return op == &gc_ops[OP_ADD] || op == &gc_ops[OP_SUB] || op == &gc_ops[OP_MUL] ||
-           op == &gc_ops[OP_DIV] || op == &gc_ops[OP_NEG] || op == &gc_ops[OP_POW];
+    return t->op->inlinable;
 }
 
 static void view_close(View *v)
@@ -246,12 +244,7 @@ int gc_trace_name_nodes(Tensor *root)
 
 static int precedence(const Tensor *t)
 {
-    const OpDef *op = t->op;
-    if (op == &gc_ops[OP_ADD] || op == &gc_ops[OP_SUB]) return 1;
-    if (op == &gc_ops[OP_MUL] || op == &gc_ops[OP_DIV]) return 2;
-    if (op == &gc_ops[OP_NEG]) return 3;
-    if (op == &gc_ops[OP_POW]) return 4;
-    return 9;
+    return t->op->precedence ? t->op->precedence : OP_PREC_CALL;
 }
 
 static void formula(const View *v, Text *out, int64_t k, int numbers);
@@ -283,22 +276,17 @@ static void formula(const View *v, Text *out, int64_t k, int numbers)
     const OpDef *op = t->op;
     Tensor *a = t->inputs[0], *b = t->ninputs > 1 ? t->inputs[1] : NULL;
     int p = precedence(t);
-    const char *infix = op == &gc_ops[OP_ADD]      ? " + "
-                        : op == &gc_ops[OP_SUB]    ? " − "
-                        : op == &gc_ops[OP_MUL]    ? (numbers ? "×" : "·")
-                        : op == &gc_ops[OP_DIV]    ? " / "
-                        : op == &gc_ops[OP_POW]    ? "^"
-                        : op == &gc_ops[OP_MATMUL] ? " @ "
-                                                   : NULL;
+    /* a product of numbers reads better as 0.15×0.05, of names as w1·x1 */
+    const char *infix = op == &gc_ops[OP_MUL] && numbers ? "×" : op->infix;
     if (infix && b) {
         operand(v, out, a, numbers, p, 0);
         gc_text_add(out, "%s", infix);
-        operand(v, out, b, numbers, p == 4 ? 5 : p, 1);
+        operand(v, out, b, numbers, p == OP_PREC_POW ? OP_PREC_POW + 1 : p, 1);
         return;
     }
     if (op == &gc_ops[OP_NEG]) {
         gc_text_add(out, "−");
-        operand(v, out, a, numbers, 4, 0);
+        operand(v, out, a, numbers, OP_PREC_POW, 0);
         return;
     }
     if (op == &gc_ops[OP_TRANSPOSE] && t->ndim <= 2) {
@@ -306,11 +294,7 @@ static void formula(const View *v, Text *out, int64_t k, int numbers)
         gc_text_add(out, "ᵀ");
         return;
     }
-    const char *fn = op == &gc_ops[OP_LOG]          ? "ln"
-                     : op == &gc_ops[OP_SIGMOID]    ? "σ"
-                     : op == &gc_ops[OP_SQRT]       ? "√"
-                     : op == &gc_ops[OP_LEAKY_RELU] ? "leaky_relu"
-                                                    : op->name;
+    const char *fn = op->call ? op->call : op->name;
     gc_text_add(out, "%s(", fn);
     for (int i = 0; i < t->ninputs; i++) {
         if (i) gc_text_add(out, ", ");

@@ -269,14 +269,6 @@ static int binary(lua_State *L, OpCode op)
     return lgc_arith(L, op);
 }
 
-static int l_add(lua_State *L) { return binary(L, OP_ADD); }
-static int l_sub(lua_State *L) { return binary(L, OP_SUB); }
-static int l_mul(lua_State *L) { return binary(L, OP_MUL); }
-static int l_div(lua_State *L) { return binary(L, OP_DIV); }
-static int l_pow(lua_State *L) { return binary(L, OP_POW); }
-static int l_maximum(lua_State *L) { return binary(L, OP_MAXIMUM); }
-static int l_minimum(lua_State *L) { return binary(L, OP_MINIMUM); }
-
 static int l_matmul(lua_State *L)
 {
     Tensor *a = lgc_totensor(L, 1, "matmul"), *b = lgc_totensor(L, 2, "matmul");
@@ -376,22 +368,16 @@ static int l_stack(lua_State *L) { return joined(L, 1); }
 
 /* ---- functions ---------------------------------------------------------------------- */
 
-#define UNARY_FN(fn, op) \
-    static int l_##fn(lua_State *L) { RESULT(gc_unary(op, lgc_totensor(L, 1, #fn))); }
-UNARY_FN(neg, OP_NEG)
-UNARY_FN(exp, OP_EXP)
-UNARY_FN(log, OP_LOG)
-UNARY_FN(sqrt, OP_SQRT)
-UNARY_FN(abs, OP_ABS)
-UNARY_FN(sigmoid, OP_SIGMOID)
-UNARY_FN(tanh, OP_TANH)
-UNARY_FN(relu, OP_RELU)
-
-static int l_leaky_relu(lua_State *L)
+/* Every elementwise op of the table, as one function: the op is its upvalue.
+ * A second argument is the op's scalar (leaky_relu's slope) for unary ops. */
+static int l_elementwise(lua_State *L)
 {
-    double slope = luaL_optnumber(L, 2, 0.01);
-    Tensor *a = lgc_totensor(L, 1, "leaky_relu");
-    RESULT(gc_leaky_relu(a, slope));
+    OpCode op = (OpCode)lua_tointeger(L, lua_upvalueindex(1));
+    const OpDef *def = &gc_ops[op];
+    if (def->df_db) return binary(L, op);
+    double arg = op == OP_LEAKY_RELU ? luaL_optnumber(L, 2, 0.01) : 0;
+    Tensor *a = lgc_totensor(L, 1, def->name);
+    RESULT(gc_unary_arg(op, a, arg));
 }
 
 static int softmax_like(lua_State *L, OpCode op)
@@ -644,23 +630,6 @@ static const Function functions[] = {
       "The slice of x along dim from index start, length entries long.",
       "arange(10):narrow(1, 3, 4)  --> tensor([2, 3, 4, 5])" },
     /* arithmetic and shapes */
-    { "add", l_add, BOTH, OP_ADD, "add(a, b)  or  a + b",
-      "Elementwise sum, broadcasting shapes as NumPy does.", "var(2) + 3" },
-    { "sub", l_sub, BOTH, OP_SUB, "sub(a, b)  or  a - b", "Elementwise difference.", "var(2) - 3" },
-    { "mul", l_mul, BOTH, OP_MUL, "mul(a, b)  or  a * b",
-      "Elementwise product (not the matrix product: that is matmul).", "var(2) * 3" },
-    { "div", l_div, BOTH, OP_DIV, "div(a, b)  or  a / b", "Elementwise quotient.", "var(1) / 4" },
-    { "neg", l_neg, BOTH, OP_NEG, "neg(a)  or  -a", "Elementwise negation.", "-var(2)" },
-    { "pow", l_pow, BOTH, OP_POW, "pow(x, p)  or  x ^ p",
-      "x raised to the power p, elementwise; p may be a number or a tensor.",
-      "pow(var(3), 2)  --> 9" },
-    { "maximum", l_maximum, BOTH, OP_MAXIMUM, "maximum(a, b)  (also max(a, b))",
-      "Elementwise larger of a and b. The gradient goes to the larger input (split on a tie): "
-      "max routes.",
-      "maximum(var(2), var(5))" },
-    { "minimum", l_minimum, BOTH, OP_MINIMUM, "minimum(a, b)  (also min(a, b))",
-      "Elementwise smaller of a and b; the gradient goes to the smaller input.",
-      "minimum(var(2), var(5))" },
     { "matmul", l_matmul, BOTH, OP_MATMUL, "matmul(a, b) or a:matmul(b)",
       "Matrix product as in PyTorch: [m,k]@[k,n] -> [m,n]; a 1-d operand is a row on the left or "
       "a column on the right; leading dims are batches and broadcast.",
@@ -685,28 +654,6 @@ static const Function functions[] = {
       "Joins equal-shaped tensors along a new dimension (default 1).",
       "stack({ones(2), zeros(2)}).shape  --> {2, 2}" },
     /* functions */
-    { "exp", l_exp, BOTH, OP_EXP, "exp(x)", "e to the power x, elementwise.",
-      "exp(var(0))  --> 1" },
-    { "log", l_log, BOTH, OP_LOG, "log(x)", "Natural logarithm, elementwise.",
-      "log(var(1))  --> 0" },
-    { "sqrt", l_sqrt, BOTH, OP_SQRT, "sqrt(x)", "Square root, elementwise.",
-      "sqrt(var(9))  --> 3" },
-    { "abs", l_abs, BOTH, OP_ABS, "abs(x)",
-      "Absolute value, elementwise. Its kink at 0 gets derivative 0.", "abs(var(-2))  --> 2" },
-    { "sigmoid", l_sigmoid, BOTH, OP_SIGMOID, "sigmoid(x)",
-      "The logistic function, squashing any number into (0, 1); its derivative is largest (1/4) "
-      "at 0 and vanishes for large |x|.",
-      "h = sigmoid(var(0.3775))  --> 0.593269992..." },
-    { "tanh", l_tanh, BOTH, OP_TANH, "tanh(x)",
-      "Hyperbolic tangent, squashing into (−1, 1); tanh(x) = 2σ(2x) − 1.", "tanh(var(0))  --> 0" },
-    { "relu", l_relu, BOTH, OP_RELU, "relu(x)",
-      "Rectified linear unit: x where x > 0, else 0. Its derivative is 1 or 0, so gradients pass "
-      "or stop; at the kink x = 0 gradcalc uses 0, as PyTorch does.",
-      "relu(tensor({-1, 2}))  --> tensor([0, 2])" },
-    { "leaky_relu", l_leaky_relu, BOTH, OP_LEAKY_RELU, "leaky_relu(x [, slope])",
-      "Like relu but lets slope·x through for x < 0 (default slope 0.01), so no unit stops "
-      "learning entirely.",
-      "leaky_relu(tensor({-1, 2}), 0.1)  --> tensor([-0.1, 2])" },
     { "softmax", l_softmax, BOTH, OP_SOFTMAX, "softmax(x [, dim])",
       "Turns scores into probabilities along dim (default: the last): positive, summing to 1.",
       "softmax(tensor({1, 2, 3}))" },
@@ -784,18 +731,59 @@ static const Function functions[] = {
     { NULL, NULL, 0, NO_OP, NULL, NULL, NULL },
 };
 
-static void push_doc(lua_State *L, const Function *f)
+/* A help entry, as help() reads it from _docs. */
+static void push_doc(lua_State *L, const char *name, const char *signature, const char *summary,
+                     const char *example, int op, int method_only)
 {
-    lua_createtable(L, 0, 6);
-    lua_pushstring(L, f->name), lua_setfield(L, -2, "name");
-    lua_pushstring(L, f->signature), lua_setfield(L, -2, "signature");
-    lua_pushstring(L, f->summary), lua_setfield(L, -2, "summary");
-    lua_pushstring(L, f->example), lua_setfield(L, -2, "example");
-    if (f->op != NO_OP) {
-        lua_pushstring(L, gc_ops[f->op].formula), lua_setfield(L, -2, "formula");
-        lua_pushstring(L, gc_ops[f->op].derivative), lua_setfield(L, -2, "derivative");
+    lua_createtable(L, 0, 7);
+    lua_pushstring(L, name), lua_setfield(L, -2, "name");
+    lua_pushstring(L, signature), lua_setfield(L, -2, "signature");
+    lua_pushstring(L, summary), lua_setfield(L, -2, "summary");
+    lua_pushstring(L, example), lua_setfield(L, -2, "example");
+    if (op != NO_OP) {
+        lua_pushstring(L, gc_ops[op].formula), lua_setfield(L, -2, "formula");
+        lua_pushstring(L, gc_ops[op].derivative), lua_setfield(L, -2, "derivative");
     }
-    lua_pushboolean(L, f->where == METHOD), lua_setfield(L, -2, "method_only");
+    lua_pushboolean(L, method_only), lua_setfield(L, -2, "method_only");
+}
+
+/* The elementwise ops, made from their rows in the op table: a function in
+ * the module, a tensor method, and a help entry each. The module is at -2,
+ * its _docs at -1. */
+static void open_elementwise(lua_State *L)
+{
+    luaL_getmetatable(L, GRADCALC_TENSOR);
+    lua_getfield(L, -1, "methods");
+    for (int op = 0; op < OP_COUNT; op++) {
+        const OpDef *d = &gc_ops[op];
+        if (!d->elementwise) continue;
+        push_doc(L, d->name, d->signature, d->summary, d->example, op, 0);
+        lua_setfield(L, -4, d->name);
+        lua_pushinteger(L, op);
+        lua_pushcclosure(L, l_elementwise, 1);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, d->name); /* the method */
+        lua_setfield(L, -5, d->name); /* the module's function */
+    }
+    lua_pop(L, 2);
+}
+
+/* _ops: the op table as Lua sees it, for tests and tools that go over every
+ * op: {name=, formula=, derivative=, elementwise=, inputs=, kink=}. */
+static void push_op_list(lua_State *L)
+{
+    lua_createtable(L, OP_COUNT, 0);
+    for (int op = 0; op < OP_COUNT; op++) {
+        const OpDef *d = &gc_ops[op];
+        lua_createtable(L, 0, 6);
+        lua_pushstring(L, d->name), lua_setfield(L, -2, "name");
+        lua_pushstring(L, d->formula), lua_setfield(L, -2, "formula");
+        lua_pushstring(L, d->derivative), lua_setfield(L, -2, "derivative");
+        lua_pushboolean(L, d->elementwise), lua_setfield(L, -2, "elementwise");
+        if (d->elementwise) lua_pushinteger(L, d->df_db ? 2 : 1), lua_setfield(L, -2, "inputs");
+        lua_pushboolean(L, d->kink), lua_setfield(L, -2, "kink");
+        lua_rawseti(L, -2, op + 1);
+    }
 }
 
 int luaopen_gradcalc(lua_State *L)
@@ -810,7 +798,7 @@ int luaopen_gradcalc(lua_State *L)
     lua_newtable(L); /* the module */
     lua_newtable(L); /* its _docs */
     for (const Function *f = functions; f->name; f++) {
-        push_doc(L, f);
+        push_doc(L, f->name, f->signature, f->summary, f->example, f->op, f->where == METHOD);
         lua_setfield(L, -2, f->name);
         if (!(f->where & GLOBAL)) continue;
         if (f->fn == l_select) { /* keeps Lua's select for non-tensors */
@@ -821,7 +809,10 @@ int luaopen_gradcalc(lua_State *L)
         }
         lua_setfield(L, -3, f->name);
     }
+    open_elementwise(L);
     lua_setfield(L, -2, "_docs");
+    push_op_list(L);
+    lua_setfield(L, -2, "_ops");
     lua_pushstring(L, GRADCALC_VERSION);
     lua_setfield(L, -2, "version");
     luaL_getmetatable(L, GRADCALC_TENSOR);

@@ -274,22 +274,21 @@ static void restore(Probe *p)
     if (p->no_grad) gc_no_grad_depth--, p->no_grad = 0;
 }
 
-/* The ops whose derivative jumps somewhere: a gradient check near the jump
- * compares different slopes. Their names as they appear in out's graph. */
+/* The ops whose derivative jumps somewhere (a kink, in the op table): a
+ * gradient check near the jump compares different slopes. Their names, in
+ * the table's order, as they appear in out's graph. */
 static void push_kinked_ops(lua_State *L, Tensor *out)
 {
-    static const OpCode kinked[] = { OP_RELU, OP_LEAKY_RELU, OP_ABS,    OP_MAX,
-                                     OP_MIN,  OP_MAXIMUM,    OP_MINIMUM };
     int64_t n = 0;
     Tensor **order = out ? gc_topo_order(out, &n) : NULL;
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     int found = 0;
-    for (size_t j = 0; j < sizeof kinked / sizeof kinked[0]; j++)
-        for (int64_t i = 0; i < n; i++)
-            if (order[i]->op == &gc_ops[kinked[j]]) {
+    for (int op = 0; op < OP_COUNT; op++)
+        for (int64_t i = 0; gc_ops[op].kink && i < n; i++)
+            if (order[i]->op == &gc_ops[op]) {
                 luaL_addstring(&b, found++ ? ", " : "");
-                luaL_addstring(&b, gc_ops[kinked[j]].name);
+                luaL_addstring(&b, gc_ops[op].name);
                 break;
             }
     free(order);

@@ -238,7 +238,7 @@ static void test_forward(void)
     unary_case(OP_RELU, 2, 2);
 
     Tensor *x = vec(2, (double[]){ -2, 3 });
-    Tensor *y = gc_leaky_relu(x, 0.1);
+    Tensor *y = gc_unary_arg(OP_LEAKY_RELU, x, 0.1);
     check_values(y, (double[]){ -0.2, 3 }, 2, 1e-15, "forward leaky_relu([-2, 3], 0.1)");
     gc_release(x), gc_release(y);
 

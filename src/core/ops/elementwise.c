@@ -1,18 +1,22 @@
 /*
- * ops_elementwise.c - the loops shared by every elementwise op, with NumPy
- * broadcasting. The maths of each op is a pair of scalar functions in the
- * op table (op_table.c); here they are run over whole tensors.
+ * elementwise.c - the forward and backward loops of every elementwise op,
+ * with NumPy broadcasting. The maths of each op is one row of
+ * elementwise_table.h; the macros below turn each row into loops with that
+ * maths written inline, so the compiler can vectorise them:
+ *   forward   y[i] = f(a[i], b[i])
+ *   backward  ga[i] += g[i] · ∂y/∂a(a[i], b[i], y[i]),  and the same for b,
+ * summed over the elements a (or b) was broadcast to.
+ * Each shape case has its own loop: equal shapes, a single number on either
+ * side, b repeated along the leading dims (a bias), and the general walk.
  */
+#include <math.h>
 #include <string.h>
 
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
 
-/* ---- shape, forward and backward of every elementwise op ----------------- */
-
-/* Every million elements, see whether Ctrl-C asked to stop (gc_apply then
- * reports "interrupted"). */
-#define POLL(i) (((i)&0xFFFFF) == 0xFFFFF && gc_interrupt)
+/* Elements between two looks at Ctrl-C (gc_apply then reports "interrupted"). */
+#define CHUNK ((int64_t)1 << 20)
 
 int gc_elementwise_shape(Tensor *out)
 {
@@ -25,61 +29,262 @@ int gc_elementwise_shape(Tensor *out)
                               out->op->name);
 }
 
-int gc_elementwise_forward(Tensor *out)
+/* ---- unary ops: y = f(a) ---------------------------------------------------- */
+
+typedef void (*UnaryRun)(const double *a, double *y, int64_t n, double s);
+typedef void (*UnaryGradRun)(const double *a, const double *y, const double *g, double *ga,
+                             int64_t n, double s);
+
+static int unary_forward(Tensor *out, UnaryRun run)
 {
-    const OpDef *op = out->op;
-    double arg = out->args.scalar, *y = out->data;
     const double *a = out->inputs[0]->data;
-    if (out->ninputs == 1) {
-        for (int64_t i = 0; i < out->numel; i++) {
-            y[i] = op->f(a[i], 0, arg);
-            if (POLL(i)) break;
-        }
-        return 0;
-    }
-    const double *b = out->inputs[1]->data;
-    Tensor *ta = out->inputs[0], *tb = out->inputs[1];
-    if (gc_same_shape(ta, tb)) { /* the common case, without index arithmetic */
-        for (int64_t i = 0; i < out->numel; i++) {
-            y[i] = op->f(a[i], b[i], arg);
-            if (POLL(i)) break;
-        }
-    } else {
-        GC_BROADCAST_LOOP(out, ta, tb, y[i] = op->f(a[ia], b[ib], arg));
+    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += CHUNK)
+        run(a + i, out->data + i, out->numel - i < CHUNK ? out->numel - i : CHUNK,
+            out->args.scalar);
+    return 0;
+}
+
+static int unary_backward(Tensor *out, UnaryGradRun run)
+{
+    Tensor *ta = out->inputs[0];
+    if (!gc_needs_grad(ta)) return 0;
+    if (!gc_grad_of(ta)) return -1;
+    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += CHUNK)
+        run(ta->data + i, out->data + i, out->grad->data + i, ta->grad->data + i,
+            out->numel - i < CHUNK ? out->numel - i : CHUNK, out->args.scalar);
+    return 0;
+}
+
+#define UNARY(CODE, name, symbol, call, formula, derivative, kink, FWD, DA, ...)              \
+    static void name##_run(const double *restrict A, double *restrict Y, int64_t n, double s) \
+    {                                                                                         \
+        (void)s;                                                                              \
+        for (int64_t i = 0; i < n; i++) {                                                     \
+            double a = A[i];                                                                  \
+            Y[i] = (FWD);                                                                     \
+        }                                                                                     \
+    }                                                                                         \
+    static void name##_grad_run(const double *restrict A, const double *restrict Y,           \
+                                const double *restrict G, double *restrict GA, int64_t n,     \
+                                double s)                                                     \
+    {                                                                                         \
+        (void)s;                                                                              \
+        for (int64_t i = 0; i < n; i++) {                                                     \
+            double a = A[i], y = Y[i];                                                        \
+            (void)a, (void)y;                                                                 \
+            GA[i] += G[i] * (DA);                                                             \
+        }                                                                                     \
+    }                                                                                         \
+    int gc_##name##_forward(Tensor *out) { return unary_forward(out, name##_run); }           \
+    int gc_##name##_backward(Tensor *out) { return unary_backward(out, name##_grad_run); }
+#define BINARY(...)
+#include "core/ops/elementwise_table.h"
+#undef UNARY
+#undef BINARY
+
+/* ---- binary ops: y = f(a, b) ------------------------------------------------- */
+
+/* How a and b line up with the output, each case with its own loop. */
+enum { SAME, B_ONE, A_ONE, B_TRAILING, GENERAL };
+
+static int layout(const Tensor *out, const Tensor *a, const Tensor *b, int64_t *inner)
+{
+    if (gc_same_shape(a, b)) return SAME;
+    if (b->numel == 1 && a->numel == out->numel) return B_ONE;
+    if (a->numel == 1 && b->numel == out->numel) return A_ONE;
+    /* b's shape is the last dims of a's (after dropping leading 1s): a bias */
+    int lead = 0;
+    while (lead < b->ndim && b->shape[lead] == 1) lead++;
+    int nb = b->ndim - lead;
+    if (a->numel != out->numel || nb == 0 || nb > a->ndim) return GENERAL;
+    for (int k = 0; k < nb; k++)
+        if (b->shape[lead + k] != a->shape[a->ndim - nb + k]) return GENERAL;
+    *inner = b->numel;
+    return B_TRAILING;
+}
+
+/* The loops of one binary op: every case of layout(), forward and backward.
+ * The backward writes ga and gb in separate passes, so that x*x (where
+ * both are the same gradient) adds both contributions. */
+#define BINARY(CODE, name, symbol, infix, prec, formula, derivative, kink, FWD, DA, DB, ...)     \
+    static void name##_loop(int mode, const double *restrict A, const double *restrict B,        \
+                            double *restrict Y, int64_t n, int64_t inner)                        \
+    {                                                                                            \
+        switch (mode) {                                                                          \
+        case SAME:                                                                               \
+            for (int64_t i = 0; i < n; i++) {                                                    \
+                double a = A[i], b = B[i];                                                       \
+                Y[i] = (FWD);                                                                    \
+            }                                                                                    \
+            break;                                                                               \
+        case B_ONE:                                                                              \
+            for (int64_t i = 0; i < n; i++) {                                                    \
+                double a = A[i], b = B[0];                                                       \
+                Y[i] = (FWD);                                                                    \
+            }                                                                                    \
+            break;                                                                               \
+        case A_ONE:                                                                              \
+            for (int64_t i = 0; i < n; i++) {                                                    \
+                double a = A[0], b = B[i];                                                       \
+                Y[i] = (FWD);                                                                    \
+            }                                                                                    \
+            break;                                                                               \
+        default: /* B_TRAILING: n is a multiple of inner */                                      \
+            for (int64_t r = 0; r < n; r += inner)                                               \
+                for (int64_t j = 0; j < inner; j++) {                                            \
+                    double a = A[r + j], b = B[j];                                               \
+                    Y[r + j] = (FWD);                                                            \
+                }                                                                                \
+        }                                                                                        \
+    }                                                                                            \
+    static void name##_grad_a(int mode, const double *restrict A, const double *restrict B,      \
+                              const double *restrict Y, const double *restrict G,                \
+                              double *restrict GA, int64_t n, int64_t inner)                     \
+    {                                                                                            \
+        double acc = 0;                                                                          \
+        switch (mode) {                                                                          \
+        case SAME:                                                                               \
+            for (int64_t i = 0; i < n; i++) {                                                    \
+                double a = A[i], b = B[i], y = Y[i];                                             \
+                (void)a, (void)b, (void)y;                                                       \
+                GA[i] += G[i] * (DA);                                                            \
+            }                                                                                    \
+            break;                                                                               \
+        case B_ONE:                                                                              \
+            for (int64_t i = 0; i < n; i++) {                                                    \
+                double a = A[i], b = B[0], y = Y[i];                                             \
+                (void)a, (void)b, (void)y;                                                       \
+                GA[i] += G[i] * (DA);                                                            \
+            }                                                                                    \
+            break;                                                                               \
+        case A_ONE: /* a was repeated n times: its gradient is the sum */                        \
+            for (int64_t i = 0; i < n; i++) {                                                    \
+                double a = A[0], b = B[i], y = Y[i];                                             \
+                (void)a, (void)b, (void)y;                                                       \
+                acc += G[i] * (DA);                                                              \
+            }                                                                                    \
+            GA[0] += acc;                                                                        \
+            break;                                                                               \
+        default:                                                                                 \
+            for (int64_t r = 0; r < n; r += inner)                                               \
+                for (int64_t j = 0; j < inner; j++) {                                            \
+                    double a = A[r + j], b = B[j], y = Y[r + j];                                 \
+                    (void)a, (void)b, (void)y;                                                   \
+                    GA[r + j] += G[r + j] * (DA);                                                \
+                }                                                                                \
+        }                                                                                        \
+    }                                                                                            \
+    static void name##_grad_b(int mode, const double *restrict A, const double *restrict B,      \
+                              const double *restrict Y, const double *restrict G,                \
+                              double *restrict GB, int64_t n, int64_t inner)                     \
+    {                                                                                            \
+        if (mode == B_TRAILING) { /* a column sum over the rows the bias was repeated on */      \
+            for (int64_t r = 0; r < n; r += inner)                                               \
+                for (int64_t j = 0; j < inner; j++) {                                            \
+                    double a = A[r + j], b = B[j], y = Y[r + j];                                 \
+                    (void)a, (void)b, (void)y;                                                   \
+                    GB[j] += G[r + j] * (DB);                                                    \
+                }                                                                                \
+            return;                                                                              \
+        }                                                                                        \
+        double acc = 0;                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                        \
+            double a = A[mode == A_ONE ? 0 : i], b = B[mode == B_ONE ? 0 : i], y = Y[i];         \
+            (void)a, (void)b, (void)y;                                                           \
+            if (mode == B_ONE)                                                                   \
+                acc += G[i] * (DB);                                                              \
+            else                                                                                 \
+                GB[i] += G[i] * (DB);                                                            \
+        }                                                                                        \
+        if (mode == B_ONE) GB[0] += acc;                                                         \
+    }                                                                                            \
+    static int name##_general_forward(Tensor *out)                                               \
+    {                                                                                            \
+        const double *A = out->inputs[0]->data, *B = out->inputs[1]->data;                       \
+        GC_BROADCAST_LOOP(out, out->inputs[0], out->inputs[1], {                                 \
+            double a = A[ia], b = B[ib];                                                         \
+            out->data[i] = (FWD);                                                                \
+        });                                                                                      \
+        return 0;                                                                                \
+    }                                                                                            \
+    static void name##_general_backward(Tensor *out, double *GA, double *GB)                     \
+    {                                                                                            \
+        const double *A = out->inputs[0]->data, *B = out->inputs[1]->data, *G = out->grad->data; \
+        GC_BROADCAST_LOOP(out, out->inputs[0], out->inputs[1], {                                 \
+            double a = A[ia], b = B[ib], y = out->data[i];                                       \
+            (void)a, (void)b, (void)y;                                                           \
+            if (GA) GA[ia] += G[i] * (DA);                                                       \
+            if (GB) GB[ib] += G[i] * (DB);                                                       \
+        });                                                                                      \
+    }                                                                                            \
+    static const BinaryKernels name##_kernels = { name##_loop, name##_grad_a, name##_grad_b,     \
+                                                  name##_general_forward,                        \
+                                                  name##_general_backward };                     \
+    int gc_##name##_forward(Tensor *out) { return binary_forward(out, &name##_kernels); }        \
+    int gc_##name##_backward(Tensor *out) { return binary_backward(out, &name##_kernels); }
+
+typedef struct BinaryKernels {
+    void (*loop)(int mode, const double *a, const double *b, double *y, int64_t n, int64_t inner);
+    void (*grad_a)(int mode, const double *a, const double *b, const double *y, const double *g,
+                   double *ga, int64_t n, int64_t inner);
+    void (*grad_b)(int mode, const double *a, const double *b, const double *y, const double *g,
+                   double *gb, int64_t n, int64_t inner);
+    int (*general_forward)(Tensor *out);
+    void (*general_backward)(Tensor *out, double *ga, double *gb);
+} BinaryKernels;
+
+/* A chunk of about CHUNK elements that is a whole number of rows. */
+static int64_t chunk_of(int64_t inner) { return inner >= CHUNK ? inner : CHUNK / inner * inner; }
+
+static int binary_forward(Tensor *out, const BinaryKernels *k)
+{
+    const Tensor *ta = out->inputs[0], *tb = out->inputs[1];
+    int64_t inner = 1;
+    int mode = layout(out, ta, tb, &inner);
+    if (mode == GENERAL) return k->general_forward(out);
+    int64_t step = chunk_of(inner);
+    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += step) {
+        int64_t n = out->numel - i < step ? out->numel - i : step;
+        k->loop(mode, ta->data + (mode == A_ONE ? 0 : i),
+                tb->data + (mode == SAME || mode == A_ONE ? i : 0), out->data + i, n, inner);
     }
     return 0;
 }
 
-/* d loss/d a += d loss/d y · ∂y/∂a, summed over the elements a was
- * broadcast to (likewise for b). */
-int gc_elementwise_backward(Tensor *out)
+static int binary_backward(Tensor *out, const BinaryKernels *k)
 {
-    const OpDef *op = out->op;
-    double arg = out->args.scalar;
-    const double *g = out->grad->data, *y = out->data;
-    Tensor *ta = out->inputs[0], *tb = out->ninputs > 1 ? out->inputs[1] : NULL;
-    const double *a = ta->data;
+    Tensor *ta = out->inputs[0], *tb = out->inputs[1];
     double *ga = NULL, *gb = NULL;
     if (gc_needs_grad(ta)) {
         if (!gc_grad_of(ta)) return -1;
         ga = ta->grad->data;
     }
-    if (!tb) {
-        if (ga)
-            for (int64_t i = 0; i < out->numel; i++) ga[i] += g[i] * op->df_da(a[i], 0, y[i], arg);
-        return 0;
-    }
     if (gc_needs_grad(tb)) {
         if (!gc_grad_of(tb)) return -1;
         gb = tb->grad->data;
     }
-    const double *b = tb->data;
-    GC_BROADCAST_LOOP(out, ta, tb, {
-        if (ga) ga[ia] += g[i] * op->df_da(a[ia], b[ib], y[i], arg);
-        if (gb) gb[ib] += g[i] * op->df_db(a[ia], b[ib], y[i], arg);
-    });
+    int64_t inner = 1;
+    int mode = layout(out, ta, tb, &inner);
+    if (mode == GENERAL) {
+        k->general_backward(out, ga, gb);
+        return 0;
+    }
+    int64_t step = chunk_of(inner);
+    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += step) {
+        int64_t n = out->numel - i < step ? out->numel - i : step;
+        const double *a = ta->data + (mode == A_ONE ? 0 : i);
+        const double *b = tb->data + (mode == SAME || mode == A_ONE ? i : 0);
+        const double *y = out->data + i, *g = out->grad->data + i;
+        if (ga) k->grad_a(mode, a, b, y, g, ga + (mode == A_ONE ? 0 : i), n, inner);
+        if (gb) k->grad_b(mode, a, b, y, g, gb + (mode == SAME || mode == A_ONE ? i : 0), n, inner);
+    }
     return 0;
 }
+
+#define UNARY(...)
+#include "core/ops/elementwise_table.h"
+#undef UNARY
+#undef BINARY
 
 /* ---- constructors ---------------------------------------------------------- */
 
@@ -91,8 +296,8 @@ Tensor *gc_binary(OpCode op, Tensor *a, Tensor *b)
 
 Tensor *gc_unary(OpCode op, Tensor *a) { return gc_apply(op, 1, &a, NULL); }
 
-Tensor *gc_leaky_relu(Tensor *a, double slope)
+Tensor *gc_unary_arg(OpCode op, Tensor *a, double arg)
 {
-    OpArgs args = { .scalar = slope };
-    return gc_apply(OP_LEAKY_RELU, 1, &a, &args);
+    OpArgs args = { .scalar = arg };
+    return gc_apply(op, 1, &a, &args);
 }
