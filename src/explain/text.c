@@ -45,3 +45,11 @@ char *gc_text_finish(Text *t, const char *who)
     }
     return t->s;
 }
+
+size_t gc_text_columns(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80; /* not a continuation byte */
+    return n;
+}
