@@ -16,12 +16,8 @@ typedef struct Text {
 void gc_text_add(Text *t, const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 2, 3)))
-    /* Columns a UTF-8 string of len bytes takes on a terminal: one per
- * character (gradcalc's symbols are all one column wide). */
-    size_t gc_text_columns(const char *s, size_t len);
-
 #endif
-;
+    ;
 
 /* The finished string (the caller frees it), "" when nothing was added;
  * NULL with gc_error() "who: out of memory" when an addition failed. */
