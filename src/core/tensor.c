@@ -229,6 +229,7 @@ int gc_set_name(Tensor *t, const char *name)
     }
     free(t->name);
     t->name = copy;
+    t->name_from_trace = 0;
     return 0;
 }
 

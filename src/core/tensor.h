@@ -39,8 +39,9 @@ struct Tensor {
     int64_t shape[GC_MAXDIM];
     int64_t numel;
     double *data;
-    Tensor *grad; /* NULL until a backward reaches this tensor */
-    char *name;   /* NULL when unnamed */
+    Tensor *grad;        /* NULL until a backward reaches this tensor */
+    char *name;          /* NULL when unnamed */
+    int name_from_trace; /* the name is a trace's t1, t2, ..., not the learner's */
     int requires_grad;
     unsigned version; /* bumped by every in-place change */
     uint64_t id;      /* creation order, for traces */

@@ -17,7 +17,12 @@
 #include "lua/ltensor.h"
 #include "lua/ltrace.h"
 #include "explain/print.h"
-#include "explain/trace.h"
+#include "explain/atomic_file.h"
+#include "explain/explain.h"
+#include "explain/graph.h"
+#include "explain/markdown.h"
+#include "explain/trace_backward.h"
+#include "explain/trace_forward.h"
 
 /* ---- options and output ------------------------------------------------------ */
 

@@ -1,0 +1,259 @@
+/*
+ * trace_backward.c - the backward trace: node by node from the root down,
+ * each local derivative with its formula and numbers, and the sums over
+ * the paths a gradient arrives by.
+ *
+ * A local derivative is one link of the chain rule. For scalar elementwise
+ * ops it is the op table's df_da/df_db at the printed values; for any other
+ * op the trace runs the op's own backward kernel on a copy of the node
+ * whose inputs carry fresh gradients (a vector-Jacobian product), so every
+ * op the engine knows can be traced without a second copy of its maths.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/autograd.h"
+#include "explain/trace_backward.h"
+#include "explain/trace_view.h"
+
+/* ---- local derivatives ------------------------------------------------------------ */
+
+/* d(loss)/d(input slot of u) given d(loss)/d(u) = seed, computed by u's own
+ * backward kernel on a copy whose inputs carry fresh gradients. A new
+ * tensor of the input's shape, or NULL (gc_error set). */
+Tensor *tv_vjp(Tensor *u, int slot, Tensor *seed)
+{
+    Tensor probe = *u, *fake = calloc((size_t)u->ninputs, sizeof *fake);
+    Tensor **in = calloc((size_t)u->ninputs, sizeof *in);
+    if (!fake || !in) {
+        free(fake), free(in);
+        gc_set_error("trace: out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < u->ninputs; i++) {
+        fake[i] = *u->inputs[i];
+        fake[i].grad = NULL;
+        fake[i].requires_grad = i == slot;
+        in[i] = &fake[i];
+    }
+    probe.inputs = in;
+    probe.grad = seed;
+    int rc = u->op->backward(&probe);
+    Tensor *g = fake[slot].grad;
+    for (int i = 0; i < u->ninputs; i++)
+        if (i != slot && fake[i].grad) gc_release(fake[i].grad);
+    if (!rc && !g) g = gc_new_like(u->inputs[slot]); /* the kernel had nothing to add */
+    if (rc && g) gc_release(g), g = NULL;
+    free(fake), free(in);
+    return g;
+}
+
+Tensor *tv_filled_like(const Tensor *t, double x)
+{
+    Tensor *s = gc_new_like(t);
+    if (s)
+        for (int64_t i = 0; i < s->numel; i++) s->data[i] = x;
+    return s;
+}
+
+/* The op table's derivative for one input: "∂/∂b = a" out of "∂/∂a = b;  ∂/∂b = a". */
+static void derivative_text(Text *out, const OpDef *op, int slot)
+{
+    const char *d = op->derivative, *semi = strchr(d, ';');
+    if (semi && slot > 0) {
+        d = semi + 1;
+        while (*d == ' ') d++;
+        gc_text_add(out, "%s", d);
+    } else {
+        gc_text_add(out, "%.*s", semi ? (int)(semi - d) : (int)strlen(d), d);
+    }
+}
+
+/* ---- the backward trace -------------------------------------------------------------- */
+
+/* One block: how node k's gradient is made from the gradients of its users. */
+static int backward_block(View *v, int64_t k, Text *out)
+{
+    Tensor *t = v->order[k];
+    const TraceOptions *o = &v->o;
+    char root[256], me[256], un[256], b1[64], b3[64];
+    tv_label(v, v->n - 1, root, sizeof root);
+    tv_label(v, k, me, sizeof me);
+    if (k == v->n - 1) {
+        gc_text_add(out, "%s\n  ∂%s/∂%s = ", me, root, me);
+        if (t->numel == 1) {
+            v->hgrad[k] = t->grad ? rnd(o, t->grad->data[0]) : 1;
+            gc_text_add(out, "%s   (the start of the backward pass)\n",
+                        tv_num(o, v->hgrad[k], b1, sizeof b1));
+        } else {
+            gc_text_values(out, t, t->grad ? t->grad->data : NULL, o);
+            gc_text_add(out, "   (the gradient given to backward)\n");
+        }
+        return 0;
+    }
+    int64_t first = v->ustart[k], last = v->ustart[k + 1], used = 0;
+    for (int64_t e = first; e < last; e++)
+        if (v->order[v->user[e]]->grad) used++;
+    gc_text_add(out, "%s\n", me);
+    double total = 0;
+    Tensor *sum = NULL;
+    int many = used > 1;
+    double terms[64];
+    int nterms = 0;
+    for (int64_t e = last - 1; e >= first; e--) {
+        int64_t ku = v->user[e];
+        Tensor *u = v->order[ku];
+        int slot = v->uslot[e];
+        if (!u->grad || !u->requires_grad) continue;
+        tv_label(v, ku, un, sizeof un);
+        gc_text_add(out, "  ∂%s/∂%s: %s ", un, me, u->op->name);
+        derivative_text(out, u->op, slot);
+        if (t->numel == 1 && u->numel == 1) {
+            double local;
+            if (tv_is_elementwise(u)) {
+                double a = v->hand[tv_find(v, u->inputs[0])];
+                double b = u->ninputs > 1 ? v->hand[tv_find(v, u->inputs[1])] : 0;
+                local = (slot ? u->op->df_db : u->op->df_da)(a, b, v->hand[ku], u->args.scalar);
+            } else {
+                Tensor *one = tv_filled_like(u, 1), *g = one ? tv_vjp(u, slot, one) : NULL;
+                gc_release(one);
+                if (!g) return -1;
+                local = g->data[0];
+                gc_release(g);
+            }
+            local = rnd(o, local);
+            double c = rnd(o, v->hgrad[ku] * local);
+            gc_text_add(out, " = %s\n  ", tv_num(o, local, b1, sizeof b1));
+            if (many)
+                gc_text_add(out, "via %s: ", un);
+            else
+                gc_text_add(out, "∂%s/∂%s = ", root, me);
+            gc_text_add(out, "∂%s/∂%s × ∂%s/∂%s = %s × ", root, un, un, me,
+                        tv_num(o, v->hgrad[ku], b1, sizeof b1));
+            tv_term(out, o, local);
+            gc_text_add(out, " = %s\n", tv_num(o, c, b3, sizeof b3));
+            total += c;
+            if (nterms < 64) terms[nterms++] = c;
+            continue;
+        }
+        /* Tensors: the product is a vector-Jacobian product; show the result. */
+        Tensor *seed = u->numel == 1 ? tv_filled_like(u, v->hgrad[ku]) : u->grad;
+        Tensor *g = seed ? tv_vjp(u, slot, seed) : NULL;
+        if (seed && seed != u->grad) gc_release(seed);
+        if (!g) {
+            gc_release(sum);
+            return -1;
+        }
+        seed = u->grad;
+        gc_text_add(out, "\n  %s%s%s", many ? "via " : "", many ? un : "", many ? ": " : "");
+        if (tv_is_elementwise(u) && u->numel != t->numel) {
+            char shape[96], ushape[96];
+            /* The product before the sum, element by element of u. */
+            Tensor *prod = gc_new_like(u), *ta = u->inputs[0], *tb = u->inputs[1];
+            if (prod && seed) {
+                ScalarGrad df = slot ? u->op->df_db : u->op->df_da;
+                const double *gu = u->numel == 1 ? NULL : u->grad->data;
+                GC_BROADCAST_LOOP(u, ta, tb,
+                                  prod->data[i] =
+                                      (gu ? gu[i] : v->hgrad[ku]) *
+                                      df(ta->data[ia], tb->data[ib], u->data[i], u->args.scalar));
+            }
+            gc_text_add(out, "∂%s/∂%s × ∂%s/∂%s = ", root, un, un, me);
+            if (prod) gc_text_values(out, prod, NULL, o);
+            gc_release(prod);
+            gc_text_add(
+                out,
+                " has %s's shape %s;\n    summed over the broadcast dims to %s's shape %s: ", un,
+                gc_shape_str(u->ndim, u->shape, ushape, sizeof ushape), me,
+                gc_shape_str(t->ndim, t->shape, shape, sizeof shape));
+        }
+        gc_text_add(out, "∂%s/∂%s %s ", root, me, many ? "gets" : "=");
+        gc_text_values(out, t, g->data, o);
+        gc_text_add(out, "\n");
+        if (t->numel == 1) { /* a scalar fed a tensor op: one number */
+            double c = rnd(o, g->data[0]);
+            total += c;
+            if (nterms < 64) terms[nterms++] = c;
+            gc_release(g);
+        } else if (!sum) {
+            sum = g;
+        } else {
+            for (int64_t i = 0; i < sum->numel; i++) sum->data[i] += g->data[i];
+            gc_release(g);
+        }
+    }
+    if (t->numel == 1) {
+        v->hgrad[k] = rnd(o, total);
+        if (many) {
+            gc_text_add(out, "  ∂%s/∂%s = ", root, me);
+            for (int i = 0; i < nterms; i++) {
+                if (i) gc_text_add(out, " + ");
+                tv_term(out, o, terms[i]);
+            }
+            gc_text_add(out, " = %s\n", tv_num(o, v->hgrad[k], b1, sizeof b1));
+        }
+    } else if (sum) {
+        if (many) {
+            gc_text_add(out, "  ∂%s/∂%s = sum of the %lld parts = ", root, me, (long long)used);
+            gc_text_values(out, t, sum->data, o);
+            gc_text_add(out, "\n");
+        }
+        gc_release(sum);
+    }
+    return 0;
+}
+
+int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks, int64_t *count)
+{
+    *blocks = NULL, *count = 0;
+    if (!root->grad) {
+        gc_set_error("the tensor has no gradient yet: call backward() on it first");
+        return -1;
+    }
+    View v;
+    if (tv_view_open(&v, root, o, "trace")) return -1;
+    char **list = calloc((size_t)v.n, sizeof *list);
+    int64_t n = 0;
+    if (!list) {
+        tv_view_close(&v);
+        gc_set_error("trace: out of memory");
+        return -1;
+    }
+    for (int64_t k = v.n - 1; k >= 0; k--) {
+        Tensor *t = v.order[k];
+        if (!t->requires_grad || tv_is_constant(t)) continue;
+        Text out = { 0 };
+        if (backward_block(&v, k, &out)) {
+            free(out.s);
+            goto fail;
+        }
+        if (!(list[n] = gc_text_finish(&out, "trace"))) goto fail;
+        n++;
+    }
+    tv_view_close(&v);
+    *blocks = list, *count = n;
+    return 0;
+fail:
+    gc_trace_free_blocks(list, n);
+    tv_view_close(&v);
+    return -1;
+}
+
+void gc_trace_free_blocks(char **blocks, int64_t count)
+{
+    for (int64_t i = 0; i < count; i++) free(blocks[i]);
+    free(blocks);
+}
+
+char *gc_trace_backward(Tensor *root, const TraceOptions *o)
+{
+    char **blocks;
+    int64_t n;
+    if (gc_trace_backward_blocks(root, o, &blocks, &n)) return NULL;
+    Text out = { 0 };
+    for (int64_t i = 0; i < n; i++) gc_text_add(&out, "%s", blocks[i]);
+    gc_trace_free_blocks(blocks, n);
+    return gc_text_finish(&out, "trace");
+}

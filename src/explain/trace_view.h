@@ -1,0 +1,79 @@
+/*
+ * trace_view.h - trace options, and what the three printers (trace_forward.c, trace_backward.c,
+ * explain.c) share: one View of a graph and the formulas of its nodes
+ * (trace_view.c).
+ *
+ * A View holds the nodes in the order they ran (gc_topo_order), for each
+ * node the edges to the nodes that use it, and the scalar values as the
+ * trace computes them, so that with rounding on every printed number is
+ * exactly what hand arithmetic gives.
+ */
+#ifndef GRADCALC_TRACE_VIEW_H
+#define GRADCALC_TRACE_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/tensor.h"
+#include "explain/text.h"
+
+typedef struct TraceOptions {
+    int precision; /* significant digits printed */
+    int round;     /* 0, or the significant digits every intermediate is rounded to */
+} TraceOptions;
+
+/* The nodes of root's graph in the order they ran (creation order), as
+ * gc_topo_order returns them (a malloc'd array the caller frees). */
+Tensor **gc_trace_order(Tensor *root, int64_t *count);
+
+/* Tensors with more elements print as shape and min/mean/max. */
+#define GC_TRACE_SMALL 8
+
+/* v rounded to opt->round significant digits (unchanged when it is 0). */
+double gc_trace_round(const TraceOptions *opt, double v);
+
+/* Values as "0.15", "[0.1, 0.2]", or for big tensors "shape [100, 10]: min … mean … max …". */
+void gc_text_values(Text *out, const Tensor *t, const double *data, const TraceOptions *opt);
+
+/* A node's display name: its name, or its value for an unnamed scalar
+ * constant, or "?" */
+const char *gc_trace_label(const Tensor *t, const TraceOptions *opt, char *buf, size_t size);
+
+/* ---- for the printers only ---------------------------------------------- */
+
+/* v rounded as the options say: short, as it appears in every formula. */
+#define rnd gc_trace_round
+
+typedef struct Pair {
+    const Tensor *t;
+    int64_t i;
+} Pair;
+
+typedef struct View {
+    Tensor **order; /* inputs before users */
+    int64_t n;
+    Pair *sorted;    /* for finding a tensor's index */
+    int64_t *ustart; /* users of node k: user[ustart[k] .. ustart[k+1]) */
+    int64_t *user;
+    int *uslot;           /* which input of the user node k is */
+    unsigned char *inl;   /* written inside its user's formula */
+    double *hand, *hgrad; /* scalar values and gradients as printed */
+    TraceOptions o;
+} View;
+
+const char *tv_num(const TraceOptions *o, double v, char *buf, size_t size);
+void tv_term(Text *out, const TraceOptions *o, double v);
+int64_t tv_find(const View *v, const Tensor *t);
+int tv_inlinable(const View *v, int64_t k);
+void tv_view_close(View *v);
+int tv_view_open(View *v, Tensor *root, const TraceOptions *o, const char *who);
+int tv_is_constant(const Tensor *t);
+int tv_is_elementwise(const Tensor *t);
+/* d(loss)/d(input slot of u) given d(loss)/d(u) = seed (trace_backward.c). */
+Tensor *tv_vjp(Tensor *u, int slot, Tensor *seed);
+/* A tensor shaped like t, every element x (trace_backward.c). */
+Tensor *tv_filled_like(const Tensor *t, double x);
+void tv_formula(const View *v, Text *out, int64_t k, int numbers);
+const char *tv_label(const View *v, int64_t k, char *buf, size_t size);
+
+#endif
