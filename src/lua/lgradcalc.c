@@ -12,7 +12,9 @@
 
 #include "lua/ltensor.h"
 #include "lua/ltrace.h"
+#include "lua/lgradcheck.h"
 #include "lua/loptim.h"
+#include "lua/lplot.h"
 #include "lua/lgradcalc.h"
 #include "explain/print.h"
 #include "lua/llib.h"
@@ -819,6 +821,8 @@ int luaopen_gradcalc(lua_State *L)
     lua_setfield(L, -2, "Tensor");
     lgc_open_trace(L);
     lgc_open_optim(L);
+    lgc_open_gradcheck(L);
+    lgc_open_plot(L);
     lgc_open_lualib(L);
 
     static int seeded = 0; /* a fresh sequence per run until seed(n) */

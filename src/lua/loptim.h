@@ -1,12 +1,12 @@
 /*
- * loptim.h - optimizers, gradcheck and plot for Lua (loptim.c).
+ * loptim.h - optimizers for Lua (loptim.c).
  */
 #ifndef GRADCALC_LOPTIM_H
 #define GRADCALC_LOPTIM_H
 
 #include <lua.h>
 
-/* Adds optim, gradcheck and plot (and their help, in _docs) to the module
+/* Adds optim (and their help, in _docs) to the module
  * table on top of the stack. */
 void lgc_open_optim(lua_State *L);
 
