@@ -15,6 +15,7 @@
 #include "lua/lgradcheck.h"
 #include "lua/loptim.h"
 #include "lua/lplot.h"
+#include "lua/lregister.h"
 #include "lua/lgradcalc.h"
 #include "explain/print.h"
 #include "lua/llib.h"
@@ -561,191 +562,193 @@ static int l_is_tensor(lua_State *L)
 enum { GLOBAL = 1, METHOD = 2, BOTH = 3 };
 #define NO_OP (-1)
 
-typedef struct Function {
-    const char *name;
-    lua_CFunction fn;
-    int where; /* a global (and module field), a tensor method, or both */
-    int op;    /* the op whose formula and derivative help shows */
-    const char *signature;
-    const char *summary;
-    const char *example;
-} Function;
-
-static const Function functions[] = {
+static const LuaFunction functions[] = {
     /* creation */
-    { "tensor", l_tensor, GLOBAL, NO_OP, "tensor(data [, {requires_grad=bool, name=string}])",
+    { "tensor", NULL, "tensor", l_tensor, "tensor(data [, {requires_grad=bool, name=string}])",
       "A new tensor from a number (a 0-d tensor), a nested table of numbers (one nesting level per "
       "dimension), or another tensor (copied). requires_grad=true makes it a leaf of the graph "
       "whose "
       "gradient backward computes.",
-      "w = tensor({{0.15, 0.20}, {0.25, 0.30}}, {requires_grad=true, name=\"w\"})" },
-    { "var", l_var, GLOBAL, NO_OP, "var(data [, name])",
+      NULL, "w = tensor({{0.15, 0.20}, {0.25, 0.30}}, {requires_grad=true, name=\"w\"})", GLOBAL,
+      NO_OP },
+    { "var", NULL, "var", l_var, "var(data [, name])",
       "A leaf tensor that requires a gradient: the weights and inputs whose derivatives you want. "
       "Same data as tensor().",
-      "w1 = var(0.15, \"w1\")" },
-    { "zeros", l_zeros, GLOBAL, NO_OP, "zeros(d1, d2, ...) or zeros({d1, d2, ...})",
-      "A tensor of the given shape filled with 0.", "zeros(2, 3)" },
-    { "ones", l_ones, GLOBAL, NO_OP, "ones(d1, d2, ...) or ones({d1, d2, ...})",
-      "A tensor of the given shape filled with 1.", "ones(3)" },
-    { "full", l_full, GLOBAL, NO_OP, "full(shape, value)",
-      "A tensor of the given shape (a number or a table) filled with value.", "full({2, 2}, 0.5)" },
-    { "eye", l_eye, GLOBAL, NO_OP, "eye(n [, m])", "The n×n identity matrix (n×m when m is given).",
-      "eye(3)" },
-    { "arange", l_arange, GLOBAL, NO_OP, "arange(a, b [, step]) or arange(b)",
+      NULL, "w1 = var(0.15, \"w1\")", GLOBAL, NO_OP },
+    { "zeros", NULL, "zeros", l_zeros, "zeros(d1, d2, ...) or zeros({d1, d2, ...})",
+      "A tensor of the given shape filled with 0.", NULL, "zeros(2, 3)", GLOBAL, NO_OP },
+    { "ones", NULL, "ones", l_ones, "ones(d1, d2, ...) or ones({d1, d2, ...})",
+      "A tensor of the given shape filled with 1.", NULL, "ones(3)", GLOBAL, NO_OP },
+    { "full", NULL, "full", l_full, "full(shape, value)",
+      "A tensor of the given shape (a number or a table) filled with value.", NULL,
+      "full({2, 2}, 0.5)", GLOBAL, NO_OP },
+    { "eye", NULL, "eye", l_eye, "eye(n [, m])", "The n×n identity matrix (n×m when m is given).",
+      NULL, "eye(3)", GLOBAL, NO_OP },
+    { "arange", NULL, "arange", l_arange, "arange(a, b [, step]) or arange(b)",
       "Numbers from a up to but not including b, step apart (default 1); arange(b) starts at 0. "
       "As in PyTorch, the end is excluded.",
-      "arange(0, 1, 0.25)  --> 0, 0.25, 0.5, 0.75" },
-    { "linspace", l_linspace, GLOBAL, NO_OP, "linspace(a, b, n)",
-      "n evenly spaced numbers from a to b, both included.", "linspace(-1, 1, 5)" },
-    { "rand", l_rand, GLOBAL, NO_OP, "rand(d1, d2, ...) or rand({...})",
-      "Uniform random numbers in [0, 1). seed(n) makes them the same on every machine.",
-      "seed(1); rand(2, 2)" },
-    { "randn", l_randn, GLOBAL, NO_OP, "randn(d1, d2, ...) or randn({...})",
-      "Normally distributed random numbers (mean 0, standard deviation 1).", "seed(1); randn(3)" },
-    { "seed", l_seed, GLOBAL, NO_OP, "seed(n)",
+      NULL, "arange(0, 1, 0.25)  --> 0, 0.25, 0.5, 0.75", GLOBAL, NO_OP },
+    { "linspace", NULL, "linspace", l_linspace, "linspace(a, b, n)",
+      "n evenly spaced numbers from a to b, both included.", NULL, "linspace(-1, 1, 5)", GLOBAL,
+      NO_OP },
+    { "rand", NULL, "rand", l_rand, "rand(d1, d2, ...) or rand({...})",
+      "Uniform random numbers in [0, 1). seed(n) makes them the same on every machine.", NULL,
+      "seed(1); rand(2, 2)", GLOBAL, NO_OP },
+    { "randn", NULL, "randn", l_randn, "randn(d1, d2, ...) or randn({...})",
+      "Normally distributed random numbers (mean 0, standard deviation 1).", NULL,
+      "seed(1); randn(3)", GLOBAL, NO_OP },
+    { "seed", NULL, "seed", l_seed, "seed(n)",
       "Restarts the random number generator of rand and randn at seed n: the same seed gives the "
       "same numbers on every machine.",
-      "seed(42)" },
-    { "precision", l_precision, GLOBAL, NO_OP, "precision([n])",
+      NULL, "seed(42)", GLOBAL, NO_OP },
+    { "precision", NULL, "precision", l_precision, "precision([n])",
       "Sets how many significant digits tensors print with (1 to 17, default 6) and returns the "
       "previous setting; without n, returns the current one.",
-      "precision(9)" },
-    { "is_tensor", l_is_tensor, GLOBAL, NO_OP, "is_tensor(x)", "true when x is a tensor.",
-      "is_tensor(ones(2))  --> true" },
+      NULL, "precision(9)", GLOBAL, NO_OP },
+    { "is_tensor", NULL, "is_tensor", l_is_tensor, "is_tensor(x)", "true when x is a tensor.", NULL,
+      "is_tensor(ones(2))  --> true", GLOBAL, NO_OP },
     /* reading */
-    { "dim", l_dim, METHOD, NO_OP, "x:dim()", "The number of dimensions of x (0 for a scalar).",
-      "ones(2, 3):dim()  --> 2" },
-    { "numel", l_numel, METHOD, NO_OP, "x:numel()", "The number of elements of x.",
-      "ones(2, 3):numel()  --> 6" },
-    { "size", l_size, METHOD, NO_OP, "x:size([dim])",
-      "The shape of x as a table, or the size of one dimension.", "ones(2, 3):size(2)  --> 3" },
-    { "item", l_item, METHOD, NO_OP, "x:item()", "The number held by a one-element tensor.",
-      "sum(ones(3)):item()  --> 3" },
-    { "totable", l_totable, METHOD, NO_OP, "x:totable()",
-      "The values of x as nested Lua tables (a number for a 0-d tensor).",
-      "eye(2):totable()  --> {{1, 0}, {0, 1}}" },
-    { "select", l_select, BOTH, OP_SELECT, "select(x, dim, i) or x:select(dim, i)",
+    { "dim", NULL, "dim", l_dim, "x:dim()", "The number of dimensions of x (0 for a scalar).", NULL,
+      "ones(2, 3):dim()  --> 2", METHOD, NO_OP },
+    { "numel", NULL, "numel", l_numel, "x:numel()", "The number of elements of x.", NULL,
+      "ones(2, 3):numel()  --> 6", METHOD, NO_OP },
+    { "size", NULL, "size", l_size, "x:size([dim])",
+      "The shape of x as a table, or the size of one dimension.", NULL, "ones(2, 3):size(2)  --> 3",
+      METHOD, NO_OP },
+    { "item", NULL, "item", l_item, "x:item()", "The number held by a one-element tensor.", NULL,
+      "sum(ones(3)):item()  --> 3", METHOD, NO_OP },
+    { "totable", NULL, "totable", l_totable, "x:totable()",
+      "The values of x as nested Lua tables (a number for a 0-d tensor).", NULL,
+      "eye(2):totable()  --> {{1, 0}, {0, 1}}", METHOD, NO_OP },
+    { "select", NULL, "select", l_select, "select(x, dim, i) or x:select(dim, i)",
       "The i-th slice of x along dim, with that dimension removed; x[i] is x:select(1, i). With a "
       "first argument that is not a tensor, select is Lua's own select(n, ...).",
-      "eye(3):select(2, 1)  --> tensor([1, 0, 0])" },
-    { "narrow", l_narrow, BOTH, OP_NARROW, "narrow(x, dim, start, length)",
-      "The slice of x along dim from index start, length entries long.",
-      "arange(10):narrow(1, 3, 4)  --> tensor([2, 3, 4, 5])" },
+      NULL, "eye(3):select(2, 1)  --> tensor([1, 0, 0])", BOTH, OP_SELECT },
+    { "narrow", NULL, "narrow", l_narrow, "narrow(x, dim, start, length)",
+      "The slice of x along dim from index start, length entries long.", NULL,
+      "arange(10):narrow(1, 3, 4)  --> tensor([2, 3, 4, 5])", BOTH, OP_NARROW },
     /* arithmetic and shapes */
-    { "matmul", l_matmul, BOTH, OP_MATMUL, "matmul(a, b) or a:matmul(b)",
+    { "matmul", NULL, "matmul", l_matmul, "matmul(a, b) or a:matmul(b)",
       "Matrix product as in PyTorch: [m,k]@[k,n] -> [m,n]; a 1-d operand is a row on the left or "
       "a column on the right; leading dims are batches and broadcast.",
-      "matmul(tensor({{1, 2}, {3, 4}}), tensor({1, 1}))  --> tensor([3, 7])" },
-    { "dot", l_dot, BOTH, OP_MATMUL, "dot(a, b)",
-      "Dot product of two 1-d tensors of the same length: Σᵢ aᵢbᵢ.",
-      "dot(tensor({1, 2}), tensor({3, 4}))  --> 11" },
-    { "t", l_t, METHOD, OP_TRANSPOSE, "x:t()  or  x.T",
-      "Transpose of a matrix (a 0-d or 1-d tensor is returned as it is).", "ones(2, 3):t()" },
-    { "transpose", l_transpose, BOTH, OP_TRANSPOSE, "transpose(x, d1, d2)",
-      "x with dimensions d1 and d2 swapped.",
-      "ones(2, 3, 4):transpose(1, 3).shape  --> {4, 3, 2}" },
-    { "reshape", l_reshape, BOTH, OP_RESHAPE, "reshape(x, d1, d2, ...) or x:reshape({...})",
+      NULL, "matmul(tensor({{1, 2}, {3, 4}}), tensor({1, 1}))  --> tensor([3, 7])", BOTH,
+      OP_MATMUL },
+    { "dot", NULL, "dot", l_dot, "dot(a, b)",
+      "Dot product of two 1-d tensors of the same length: Σᵢ aᵢbᵢ. (Given a graph and a file name, "
+      "dot(E, file) writes the Graphviz file, as todot(E, file) does; todot is its own name.)",
+      "Σᵢ aᵢbᵢ", "dot(tensor({1, 2}), tensor({3, 4}))  --> 11", BOTH, NO_OP,
+      "∂/∂a = b;  ∂/∂b = a" },
+    { "t", NULL, "t", l_t, "x:t()  or  x.T",
+      "Transpose of a matrix (a 0-d or 1-d tensor is returned as it is).", NULL, "ones(2, 3):t()",
+      METHOD, OP_TRANSPOSE },
+    { "transpose", NULL, "transpose", l_transpose, "transpose(x, d1, d2)",
+      "x with dimensions d1 and d2 swapped.", NULL,
+      "ones(2, 3, 4):transpose(1, 3).shape  --> {4, 3, 2}", BOTH, OP_TRANSPOSE },
+    { "reshape", NULL, "reshape", l_reshape, "reshape(x, d1, d2, ...) or x:reshape({...})",
       "The same values in the same order with a new shape; one size may be -1 and is worked out.",
-      "arange(6):reshape(2, 3)" },
-    { "flatten", l_flatten, BOTH, OP_RESHAPE, "flatten(x)", "x as a 1-d tensor.",
-      "eye(2):flatten()  --> tensor([1, 0, 0, 1])" },
-    { "cat", l_cat, GLOBAL, OP_CAT, "cat({a, b, ...} [, dim])",
-      "Joins tensors along an existing dimension (default 1); the other sizes must match.",
-      "cat({ones(2), zeros(3)})" },
-    { "stack", l_stack, GLOBAL, OP_CAT, "stack({a, b, ...} [, dim])",
-      "Joins equal-shaped tensors along a new dimension (default 1).",
-      "stack({ones(2), zeros(2)}).shape  --> {2, 2}" },
+      NULL, "arange(6):reshape(2, 3)", BOTH, OP_RESHAPE },
+    { "flatten", NULL, "flatten", l_flatten, "flatten(x)", "x as a 1-d tensor.", NULL,
+      "eye(2):flatten()  --> tensor([1, 0, 0, 1])", BOTH, OP_RESHAPE },
+    { "cat", NULL, "cat", l_cat, "cat({a, b, ...} [, dim])",
+      "Joins tensors along an existing dimension (default 1); the other sizes must match.", NULL,
+      "cat({ones(2), zeros(3)})", GLOBAL, OP_CAT },
+    { "stack", NULL, "stack", l_stack, "stack({a, b, ...} [, dim])",
+      "Joins equal-shaped tensors along a new dimension (default 1).", NULL,
+      "stack({ones(2), zeros(2)}).shape  --> {2, 2}", GLOBAL, OP_CAT },
     /* functions */
-    { "softmax", l_softmax, BOTH, OP_SOFTMAX, "softmax(x [, dim])",
+    { "softmax", NULL, "softmax", l_softmax, "softmax(x [, dim])",
       "Turns scores into probabilities along dim (default: the last): positive, summing to 1.",
-      "softmax(tensor({1, 2, 3}))" },
-    { "log_softmax", l_log_softmax, BOTH, OP_LOG_SOFTMAX, "log_softmax(x [, dim])",
-      "log(softmax(x)), computed without overflow; pair it with nll.",
-      "log_softmax(tensor({1, 2, 3}))" },
-    { "sum", l_sum, BOTH, OP_SUM, "sum(x [, dim [, keepdim]])",
+      NULL, "softmax(tensor({1, 2, 3}))", BOTH, OP_SOFTMAX },
+    { "log_softmax", NULL, "log_softmax", l_log_softmax, "log_softmax(x [, dim])",
+      "log(softmax(x)), computed without overflow; pair it with nll.", NULL,
+      "log_softmax(tensor({1, 2, 3}))", BOTH, OP_LOG_SOFTMAX },
+    { "sum", NULL, "sum", l_sum, "sum(x [, dim [, keepdim]])",
       "Sum of all elements (a 0-d tensor), or along one dim (removed unless keepdim is true).",
-      "sum(tensor({{1, 2}, {3, 4}}), 1)  --> tensor([4, 6])" },
-    { "mean", l_mean, BOTH, OP_MEAN, "mean(x [, dim [, keepdim]])",
-      "Average of all elements, or along one dim.", "mean(tensor({1, 2, 3}))  --> 2" },
-    { "max", l_max, BOTH, OP_MAX, "max(x)  or  max(x, dim [, keepdim])  or  max(a, b)",
+      NULL, "sum(tensor({{1, 2}, {3, 4}}), 1)  --> tensor([4, 6])", BOTH, OP_SUM },
+    { "mean", NULL, "mean", l_mean, "mean(x [, dim [, keepdim]])",
+      "Average of all elements, or along one dim.", NULL, "mean(tensor({1, 2, 3}))  --> 2", BOTH,
+      OP_MEAN },
+    { "max", NULL, "max", l_max, "max(x)  or  max(x, dim [, keepdim])  or  max(a, b)",
       "Largest element; along a dim it returns the values and their positions (1-based), as "
       "PyTorch does; with two tensors it is maximum(a, b). The gradient goes to the winner only.",
-      "values, where = max(tensor({{1, 5}, {7, 2}}), 2)" },
-    { "min", l_min, BOTH, OP_MIN, "min(x)  or  min(x, dim [, keepdim])  or  min(a, b)",
-      "Smallest element; along a dim, the values and their positions (1-based).",
-      "min(tensor({3, 1, 2}))  --> 1" },
-    { "argmax", l_argmax, BOTH, NO_OP, "argmax(x [, dim])",
+      NULL, "values, where = max(tensor({{1, 5}, {7, 2}}), 2)", BOTH, OP_MAX },
+    { "min", NULL, "min", l_min, "min(x)  or  min(x, dim [, keepdim])  or  min(a, b)",
+      "Smallest element; along a dim, the values and their positions (1-based).", NULL,
+      "min(tensor({3, 1, 2}))  --> 1", BOTH, OP_MIN },
+    { "argmax", NULL, "argmax", l_argmax, "argmax(x [, dim])",
       "Position (1-based) of the largest element along dim, or in the flattened tensor. Ties go "
       "to the first. Not differentiable.",
-      "argmax(tensor({{1, 5}, {7, 2}}), 2)  --> tensor([2, 1])" },
+      NULL, "argmax(tensor({{1, 5}, {7, 2}}), 2)  --> tensor([2, 1])", BOTH, NO_OP },
     /* losses */
-    { "mse", l_mse, BOTH, OP_MSE, "mse(pred, target)",
+    { "mse", NULL, "mse", l_mse, "mse(pred, target)",
       "Mean squared error: the mean over all elements of (pred − target)². With two outputs it "
       "equals the ½Σ(target − out)² of many hand-worked examples.",
-      "mse(tensor({0.75, 0.77}), {0.01, 0.99})" },
-    { "bce", l_bce, BOTH, OP_BCE, "bce(p, target)",
+      NULL, "mse(tensor({0.75, 0.77}), {0.01, 0.99})", BOTH, OP_MSE },
+    { "bce", NULL, "bce", l_bce, "bce(p, target)",
       "Binary cross-entropy of probabilities p (after a sigmoid) against targets in [0, 1], "
       "averaged. Logs are floored at −100 as in PyTorch.",
-      "bce(sigmoid(var(0)), 1)" },
-    { "cross_entropy", l_cross_entropy, BOTH, OP_CROSS_ENTROPY, "cross_entropy(logits, labels)",
+      NULL, "bce(sigmoid(var(0)), 1)", BOTH, OP_BCE },
+    { "cross_entropy", NULL, "cross_entropy", l_cross_entropy, "cross_entropy(logits, labels)",
       "Softmax of the scores [N, C] then the negative log-probability of each sample's class "
       "(labels are class numbers 1..C), averaged over the batch. Its gradient is (softmax − "
       "onehot)/N.",
-      "cross_entropy(var({{2, 1, 0}}), {1})" },
-    { "nll", l_nll, BOTH, OP_NLL, "nll(logp, labels)",
+      NULL, "cross_entropy(var({{2, 1, 0}}), {1})", BOTH, OP_CROSS_ENTROPY },
+    { "nll", NULL, "nll", l_nll, "nll(logp, labels)",
       "Negative log-likelihood: minus the mean of logp[n][label n]; feed it log_softmax output.",
-      "nll(log_softmax(var({{2, 1, 0}})), {1})" },
+      NULL, "nll(log_softmax(var({{2, 1, 0}})), {1})", BOTH, OP_NLL },
     /* autograd */
-    { "backward", l_backward, BOTH, NO_OP, "y:backward([grad])",
+    { "backward", NULL, "backward", l_backward, "y:backward([grad])",
       "Computes the gradient of y with respect to every tensor it was computed from. Without an "
       "argument y must have one element. Every node keeps its gradient (read h.grad); leaves "
       "accumulate over calls, so call zero_grad() between steps.",
-      "x = var(3); y = x^2; y:backward(); x.grad  --> 6" },
-    { "zero_grad", l_zero_grad, BOTH, NO_OP, "x:zero_grad()",
-      "Clears x's gradient (x.grad becomes nil) so the next backward starts from zero.",
-      "w:zero_grad()" },
-    { "detach", l_detach, BOTH, NO_OP, "x:detach()",
-      "A new leaf with x's values and no history: gradients stop here.", "y = x:detach()" },
-    { "requires_grad_", l_requires_grad_, METHOD, NO_OP, "x:requires_grad_([bool])",
-      "Turns gradient tracking of a leaf on (default) or off and returns x.",
-      "w = ones(2):requires_grad_()" },
-    { "no_grad", l_no_grad, GLOBAL, NO_OP, "no_grad(fn, ...)",
+      NULL, "x = var(3); y = x^2; y:backward(); x.grad  --> 6", BOTH, NO_OP },
+    { "zero_grad", NULL, "zero_grad", l_zero_grad, "x:zero_grad()",
+      "Clears x's gradient (x.grad becomes nil) so the next backward starts from zero.", NULL,
+      "w:zero_grad()", BOTH, NO_OP },
+    { "detach", NULL, "detach", l_detach, "x:detach()",
+      "A new leaf with x's values and no history: gradients stop here.", NULL, "y = x:detach()",
+      BOTH, NO_OP },
+    { "requires_grad_", NULL, "requires_grad_", l_requires_grad_, "x:requires_grad_([bool])",
+      "Turns gradient tracking of a leaf on (default) or off and returns x.", NULL,
+      "w = ones(2):requires_grad_()", METHOD, NO_OP },
+    { "no_grad", NULL, "no_grad", l_no_grad, "no_grad(fn, ...)",
       "Runs fn without recording the graph and returns its results: use it for updates and "
       "evaluation.",
-      "no_grad(function() w:sub_(0.5 * w.grad) end)" },
-    { "clone", l_clone, METHOD, NO_OP, "x:clone()", "A copy of x's values, as a new leaf.",
-      "y = x:clone()" },
+      NULL, "no_grad(function() w:sub_(0.5 * w.grad) end)", GLOBAL, NO_OP },
+    { "clone", NULL, "clone", l_clone, "x:clone()", "A copy of x's values, as a new leaf.", NULL,
+      "y = x:clone()", METHOD, NO_OP },
     /* in-place updates */
-    { "add_", l_add_, METHOD, NO_OP, "x:add_(y [, alpha])",
-      "x = x + alpha·y in place (never recorded in the graph); returns x.",
-      "w:add_(w.grad, -0.5)" },
-    { "sub_", l_sub_, METHOD, NO_OP, "x:sub_(y [, alpha])",
+    { "add_", NULL, "add_", l_add_, "x:add_(y [, alpha])",
+      "x = x + alpha·y in place (never recorded in the graph); returns x.", NULL,
+      "w:add_(w.grad, -0.5)", METHOD, NO_OP },
+    { "sub_", NULL, "sub_", l_sub_, "x:sub_(y [, alpha])",
       "x = x − alpha·y in place (never recorded); a backward that still needs the old x fails "
       "with an error instead of a wrong gradient.",
-      "w:sub_(0.5 * w.grad)" },
-    { "mul_", l_mul_, METHOD, NO_OP, "x:mul_(y)", "x = x·y in place (never recorded).",
-      "v:mul_(0.9)" },
-    { "fill_", l_fill_, METHOD, NO_OP, "x:fill_(v)", "Sets every element of x to v.",
-      "x:fill_(0.5)" },
-    { "copy_", l_copy_, METHOD, NO_OP, "x:copy_(y)", "Copies y's values into x (y broadcasts).",
-      "x:copy_({1, 2})" },
-    { "zero_", l_zero_, METHOD, NO_OP, "x:zero_()", "Sets every element of x to 0.", "x:zero_()" },
-    { NULL, NULL, 0, NO_OP, NULL, NULL, NULL },
+      NULL, "w:sub_(0.5 * w.grad)", METHOD, NO_OP },
+    { "mul_", NULL, "mul_", l_mul_, "x:mul_(y)", "x = x·y in place (never recorded).", NULL,
+      "v:mul_(0.9)", METHOD, NO_OP },
+    { "fill_", NULL, "fill_", l_fill_, "x:fill_(v)", "Sets every element of x to v.", NULL,
+      "x:fill_(0.5)", METHOD, NO_OP },
+    { "copy_", NULL, "copy_", l_copy_, "x:copy_(y)", "Copies y's values into x (y broadcasts).",
+      NULL, "x:copy_({1, 2})", METHOD, NO_OP },
+    { "zero_", NULL, "zero_", l_zero_, "x:zero_()", "Sets every element of x to 0.", NULL,
+      "x:zero_()", METHOD, NO_OP },
+    { NULL },
 };
 
 /* A help entry, as help() reads it from _docs. */
 static void push_doc(lua_State *L, const char *name, const char *signature, const char *summary,
-                     const char *example, int op, int method_only)
+                     const char *example, int op, int method_only, const char *formula,
+                     const char *derivative)
 {
     lua_createtable(L, 0, 7);
     lua_pushstring(L, name), lua_setfield(L, -2, "name");
     lua_pushstring(L, signature), lua_setfield(L, -2, "signature");
     lua_pushstring(L, summary), lua_setfield(L, -2, "summary");
     lua_pushstring(L, example), lua_setfield(L, -2, "example");
-    if (op != NO_OP) {
-        lua_pushstring(L, gc_ops[op].formula), lua_setfield(L, -2, "formula");
-        lua_pushstring(L, gc_ops[op].derivative), lua_setfield(L, -2, "derivative");
-    }
+    if (op != NO_OP) formula = gc_ops[op].formula, derivative = gc_ops[op].derivative;
+    if (formula) lua_pushstring(L, formula), lua_setfield(L, -2, "formula");
+    if (derivative) lua_pushstring(L, derivative), lua_setfield(L, -2, "derivative");
     lua_pushboolean(L, method_only), lua_setfield(L, -2, "method_only");
 }
 
@@ -759,7 +762,7 @@ static void open_elementwise(lua_State *L)
     for (int op = 0; op < OP_COUNT; op++) {
         const OpDef *d = &gc_ops[op];
         if (!d->elementwise) continue;
-        push_doc(L, d->name, d->signature, d->summary, d->example, op, 0);
+        push_doc(L, d->name, d->signature, d->summary, d->example, op, 0, NULL, NULL);
         lua_setfield(L, -4, d->name);
         lua_pushinteger(L, op);
         lua_pushcclosure(L, l_elementwise, 1);
@@ -792,15 +795,16 @@ int luaopen_gradcalc(lua_State *L)
 {
     luaL_Reg methods[sizeof functions / sizeof functions[0]];
     int nm = 0;
-    for (const Function *f = functions; f->name; f++)
+    for (const LuaFunction *f = functions; f->name; f++)
         if (f->where & METHOD) methods[nm++] = (luaL_Reg){ f->name, f->fn };
     methods[nm] = (luaL_Reg){ NULL, NULL };
     lgc_open_tensor(L, methods);
 
     lua_newtable(L); /* the module */
     lua_newtable(L); /* its _docs */
-    for (const Function *f = functions; f->name; f++) {
-        push_doc(L, f->name, f->signature, f->summary, f->example, f->op, f->where == METHOD);
+    for (const LuaFunction *f = functions; f->name; f++) {
+        push_doc(L, f->name, f->signature, f->summary, f->example, f->op, f->where == METHOD,
+                 f->formula, f->derivative);
         lua_setfield(L, -2, f->name);
         if (!(f->where & GLOBAL)) continue;
         if (f->fn == l_select) { /* keeps Lua's select for non-tensors */

@@ -17,6 +17,11 @@ typedef struct LuaFunction {
     const char *field; /* its key there; NULL: help only (a method documented here) */
     lua_CFunction fn;
     const char *signature, *summary, *formula, *example;
+    /* the module's own table (lgradcalc.c) also says where a function goes
+     * (a global, a tensor method or both) and which op's formula and
+     * derivative its help shows */
+    int where, op;
+    const char *derivative; /* when no op gives it */
 } LuaFunction;
 
 /* Adds the n functions of list to the module table at index module, and

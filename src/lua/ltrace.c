@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lua/ltensor.h"
+#include "lua/lregister.h"
 #include "lua/ltrace.h"
 #include "explain/print.h"
 #include "explain/atomic_file.h"
@@ -298,29 +299,34 @@ static int l_graph(lua_State *L)
 
 /* dot(a, b) stays the dot product (the function saved as upvalue 1); a file
  * name, an options table or nothing after the tensor asks for DOT text. */
+/* todot(E [, file]): the graph in Graphviz DOT, written to file or returned. */
+static int l_todot(lua_State *L)
+{
+    lua_settop(L, 3);
+    Tensor *root = lgc_check(L, 1);
+    Options o = options(L, lua_istable(L, 2) ? 2 : 3, "todot");
+    if (lua_type(L, 2) == LUA_TSTRING)
+        o.file = lua_tostring(L, 2);
+    else if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2))
+        return luaL_error(L, "todot: expected a file name, got %s", luaL_typename(L, 2));
+    else if (!o.file)
+        o.print = 0; /* todot(E) returns the text */
+    o.markdown = 0;
+    if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    return deliver(L, gc_graph_dot(root, &o.trace), &o, "todot", "Graph");
+}
+
+/* dot(a, b) is the dot product (the upvalue); dot(E, file) or dot(E) is todot. */
 static int l_dot(lua_State *L)
 {
     int t2 = lua_type(L, 2);
     int graph = lgc_test(L, 1) && (t2 == LUA_TNONE || t2 == LUA_TNIL || t2 == LUA_TSTRING ||
                                    (t2 == LUA_TTABLE && !lgc_test(L, 2) && lua_rawlen(L, 2) == 0));
-    if (!graph) {
-        lua_pushvalue(L, lua_upvalueindex(1));
-        lua_insert(L, 1);
-        lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-        return lua_gettop(L);
-    }
-    lua_settop(L, 3);
-    Tensor *root = lgc_check(L, 1);
-    Options o = options(L, lua_istable(L, 2) ? 2 : 3, "dot");
-    if (lua_type(L, 2) == LUA_TSTRING)
-        o.file = lua_tostring(L, 2);
-    else if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2))
-        return luaL_error(L, "dot: expected a file name, got %s", luaL_typename(L, 2));
-    else if (!o.file)
-        o.print = 0; /* dot(E) returns the text */
-    o.markdown = 0;
-    if (gc_trace_name_nodes(root)) return lgc_raise(L);
-    return deliver(L, gc_graph_dot(root, &o.trace), &o, "dot", "Graph");
+    if (graph) return l_todot(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
 }
 
 /* Quotes s for the shell: 'it'\''s'. */
@@ -375,14 +381,9 @@ static int l_svg(lua_State *L)
 
 /* ---- registration, with the help of each function beside it -------------------- */
 
-typedef struct Doc {
-    const char *name;
-    lua_CFunction fn;
-    const char *signature, *summary, *example;
-} Doc;
-
-static const Doc docs[] = {
-    { "trace", l_trace, "trace(E [, {print=false, round=n, format=\"markdown\", file=\"x.md\"}])",
+static const LuaFunction functions[] = {
+    { "trace", NULL, "trace", l_trace,
+      "trace(E [, {print=false, round=n, format=\"markdown\", file=\"x.md\"}])",
       "Prints how E was computed, one line per node in the order they ran: the formula in symbols, "
       "then with the numbers put in, then the result. Unnamed results get the names t1, t2, ... "
       "(set "
@@ -393,78 +394,51 @@ static const Doc docs[] = {
       "the text first). round=n rounds every intermediate to n significant digits as hand "
       "arithmetic "
       "does; big tensors show their shape and min/mean/max.",
+      NULL,
       "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
       "  --> net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },
-    { "explain", l_explain, "explain(E [, x] [, options])",
+    { "explain", NULL, "explain", l_explain, "explain(E [, x] [, options])",
       "After E:backward(): without x, prints the backward pass node by node, last node first (the "
       "local derivative from the op table, its value, the incoming gradient, their product, and "
       "the "
       "sum when a node feeds several others). With x, prints the chain rule from E down to x: one "
       "product of factors per path (the factors run between named nodes) and their sum. Options as "
       "for trace; E:backward{trace=true} runs the backward pass and prints the same as explain(E).",
+      NULL,
       "E:backward(); explain(E, w5)\n"
       "  --> ∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
       "0.593269992 = 0.082167041" },
-    { "step", l_step, "step(E [, options])",
+    { "step", NULL, "step", l_step, "step(E [, options])",
       "After E:backward(), walks the backward pass one node at a time, like a debugger: Enter or n "
       "shows the next node, c shows the rest, q stops, p name prints a node's value and gradient. "
       "Commands are read with io.read, so they can come from a pipe (end of input stops).",
-      "E:backward(); step(E)" },
-    { "graph", l_graph, "graph(E [, {max=30, print=false}])",
+      NULL, "E:backward(); step(E)" },
+    { "graph", NULL, "graph", l_graph, "graph(E [, {max=30, print=false}])",
       "Draws E's computation graph with box characters, one box per node with its name, op, value "
       "and gradient, in layers from the inputs at the top to E at the bottom; each box says which "
       "nodes it feeds. Beyond max nodes (default 30) only the nodes nearest E are drawn and the "
       "number hidden is stated.",
-      "graph(E)" },
-    { "dot", l_dot, "dot(E [, file])",
+      NULL, "graph(E)" },
+    { "todot", NULL, "todot", l_todot, "todot(E [, file])",
       "The computation graph in Graphviz DOT: a record per tensor with its name, value and "
       "gradient, "
       "and an op node between each result and its inputs. With a file name, writes it "
       "(atomically); "
       "without, returns the text. Render it with: dot -Tsvg file.dot -o file.svg",
-      "dot(E, \"E.dot\")" },
-    { "svg", l_svg, "svg(E, file)",
+      NULL, "todot(E, \"E.dot\")" },
+    { "svg", NULL, "svg", l_svg, "svg(E, file)",
       "Draws the computation graph into an SVG file with Graphviz's dot program (install Graphviz "
       "with apt-get install graphviz if it is missing).",
-      "svg(E, \"E.svg\")" },
-    { NULL, NULL, NULL, NULL, NULL },
+      NULL, "svg(E, \"E.svg\")" },
 };
 
 void lgc_open_trace(lua_State *L)
 {
-    lua_getfield(L, -1, "_docs");
-    for (const Doc *d = docs; d->name; d++) {
-        if (d->fn == l_dot) { /* shares its name with the dot product */
-            lua_getfield(L, -2, "dot");
-            lua_pushcclosure(L, l_dot, 1);
-            lua_setfield(L, -3, "dot");
-            lua_getfield(L, -1, "dot");
-            if (lua_istable(L, -1)) { /* one help entry telling both */
-                static const char *const fields[] = { "signature", "summary", "example" };
-                const char *ours[] = { d->signature, d->summary, d->example };
-                const char *joins[] = { "  or  ",
-                                        " With a tensor and a file name (or nothing): ", "\n" };
-                for (int i = 0; i < 3; i++) {
-                    lua_getfield(L, -1, fields[i]);
-                    const char *theirs = lua_tostring(L, -1);
-                    lua_pushfstring(L, "%s%s%s", theirs ? theirs : "", joins[i], ours[i]);
-                    lua_setfield(L, -3, fields[i]);
-                    lua_pop(L, 1);
-                }
-                lua_pop(L, 1);
-                continue;
-            }
-            lua_pop(L, 1);
-        } else {
-            lua_pushcfunction(L, d->fn);
-            lua_setfield(L, -3, d->name);
-        }
-        lua_createtable(L, 0, 5);
-        lua_pushstring(L, d->name), lua_setfield(L, -2, "name");
-        lua_pushstring(L, d->signature), lua_setfield(L, -2, "signature");
-        lua_pushstring(L, d->summary), lua_setfield(L, -2, "summary");
-        lua_pushstring(L, d->example), lua_setfield(L, -2, "example");
-        lua_setfield(L, -2, d->name);
-    }
-    lua_pop(L, 1);
+    int module = lua_gettop(L);
+    /* dot(E, file) was the Graphviz export before it was named todot: a
+     * graph and a file name (or nothing) still go there. */
+    lua_getfield(L, module, "dot");
+    lua_pushcclosure(L, l_dot, 1);
+    lua_setfield(L, module, "dot");
+    lgc_register(L, module, functions, sizeof functions / sizeof functions[0]);
 }

@@ -282,4 +282,13 @@ values("matmul of a matrix and a vector", matmul(tensor({{1, 2}, {3, 4}}), tenso
 check.ok(math.abs(mse(tensor({0.75, 0.77}), {0.01, 0.99}):item() - (0.74 ^ 2 + 0.22 ^ 2) / 2) < 1e-15,
          "mse takes a table as the target")
 
+-- dot is the product; the Graphviz export has its own name, todot
+check.ok(_G.gradcalc._docs.dot.formula == "Σᵢ aᵢbᵢ" and _G.gradcalc._docs.dot.derivative:find("b", 1, true),
+         "help(dot) shows the dot product's formula and derivative", _G.gradcalc._docs.dot.formula)
+do
+    local e = sum(var({1, 2}) * 3)
+    local text = todot(e)
+    check.ok(type(text) == "string" and text:find("digraph", 1, true) ~= nil, "todot(E) returns DOT text")
+    check.ok(dot(e) == text, "dot(E) still gives the same DOT text as todot(E)")
+end
 check.done()

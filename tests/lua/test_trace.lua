@@ -166,7 +166,7 @@ check.ok(g:find("┌", 1, true) and g:find("│ net_o1", 1, true) and g:find("gr
     not g:find("hidden", 1, true), "graph draws boxes with name, value and gradient")
 check.ok(graph(n.E, {print = false}):find("9 earlier nodes hidden", 1, true) ~= nil, "graph collapses past 30 nodes")
 local dotfile = tmp .. ".dot"
-dot(n.E, dotfile)
+todot(n.E, dotfile)
 local dottext = read(dotfile) or ""
 check.ok(dottext:find("digraph", 1, true) and dottext:find("net_o1 | value 1.10591 | grad 0.138499", 1, true)
     and not read(dotfile .. ".tmp"), "dot writes records with value and gradient", dottext:sub(1, 200))
