@@ -12,6 +12,7 @@
 
 #include "lua/ltensor.h"
 #include "lua/ltrace.h"
+#include "lua/lcreate.h"
 #include "lua/lgradcheck.h"
 #include "lua/loptim.h"
 #include "lua/lplot.h"
@@ -19,149 +20,6 @@
 #include "lua/lgradcalc.h"
 #include "explain/print.h"
 #include "lua/llib.h"
-
-/* Runs an engine call whose result goes into a slot pushed first; read the
- * arguments before, as the slot takes the next stack index. */
-#define RESULT(call)                     \
-    do {                                 \
-        Tensor **slot_ = lgc_newslot(L); \
-        *slot_ = (call);                 \
-        return lgc_result(L, slot_);     \
-    } while (0)
-
-/* ---- creation ----------------------------------------------------------------- */
-
-static void apply_options(lua_State *L, Tensor *t, int idx)
-{
-    if (lua_isnoneornil(L, idx)) return;
-    luaL_checktype(L, idx, LUA_TTABLE);
-    if (lua_getfield(L, idx, "requires_grad") != LUA_TNIL) t->requires_grad = lua_toboolean(L, -1);
-    if (lua_getfield(L, idx, "name") != LUA_TNIL && gc_set_name(t, luaL_checkstring(L, -1)))
-        lgc_raise(L);
-    lua_pop(L, 2);
-}
-
-/* tensor(data, options) and var(data, name) share this: data at 1, options
- * at 2; the new tensor replaces the data. who names the function the
- * learner called in any error. */
-static Tensor *new_tensor(lua_State *L, const char *who)
-{
-    Tensor *t = lgc_test(L, 1);
-    if (t) { /* a tensor argument is copied */
-        Tensor **slot = lgc_newslot(L);
-        if (!(*slot = gc_copy(t))) lgc_raise(L);
-        t = *slot;
-        lua_replace(L, 1);
-    } else {
-        luaL_checkany(L, 1);
-        t = lgc_totensor(L, 1, who);
-    }
-    apply_options(L, t, 2);
-    return t;
-}
-
-static int l_tensor(lua_State *L)
-{
-    lua_settop(L, 2);
-    new_tensor(L, "tensor");
-    lua_settop(L, 1);
-    return 1;
-}
-
-static int l_var(lua_State *L)
-{
-    lua_settop(L, 2);
-    const char *name = luaL_optstring(L, 2, NULL);
-    lua_pushnil(L);   /* no options; the name stays on the stack, at 3, */
-    lua_insert(L, 2); /* so a collection while the tensor is made keeps it */
-    Tensor *t = new_tensor(L, "var");
-    t->requires_grad = 1;
-    if (name && gc_set_name(t, name)) return lgc_raise(L);
-    lua_settop(L, 1);
-    return 1;
-}
-
-static int filled(lua_State *L, const char *who, double value)
-{
-    int64_t shape[GC_MAXDIM];
-    int ndim = lgc_shape(L, 1, shape, who);
-    Tensor **slot = lgc_newslot(L);
-    if ((*slot = gc_new(ndim, shape)) && value != 0) gc_fill_(*slot, value);
-    return lgc_result(L, slot);
-}
-
-static int l_zeros(lua_State *L) { return filled(L, "zeros", 0); }
-static int l_ones(lua_State *L) { return filled(L, "ones", 1); }
-
-static int l_full(lua_State *L)
-{
-    double value = luaL_checknumber(L, 2);
-    lua_settop(L, 1);
-    return filled(L, "full", value);
-}
-
-static int l_eye(lua_State *L)
-{
-    int64_t shape[2] = { (int64_t)luaL_checkinteger(L, 1),
-                         (int64_t)luaL_optinteger(L, 2, luaL_checkinteger(L, 1)) };
-    Tensor **slot = lgc_newslot(L);
-    if (shape[0] < 0 || shape[1] < 0) return luaL_error(L, "eye: sizes cannot be negative");
-    if (gc_shape_numel(2, shape, "eye") < 0) return lgc_raise(L);
-    if ((*slot = gc_new(2, shape)))
-        for (int64_t i = 0; i < shape[0] && i < shape[1]; i++) (*slot)->data[i * shape[1] + i] = 1;
-    return lgc_result(L, slot);
-}
-
-static int l_arange(lua_State *L)
-{
-    double a = luaL_checknumber(L, 1), b, step = luaL_optnumber(L, 3, 1);
-    if (lua_isnoneornil(L, 2))
-        b = a, a = 0;
-    else
-        b = luaL_checknumber(L, 2);
-    if (step == 0) return luaL_error(L, "arange: step cannot be 0");
-    double count = (b - a) / step;
-    if (!(count < 1e12))
-        return luaL_error(L, "arange: from %f to %f by %f is too many values", a, b, step);
-    int64_t n = count > 0 ? (int64_t)count + ((double)(int64_t)count < count) : 0;
-    Tensor **slot = lgc_newslot(L);
-    if ((*slot = gc_new(1, &n)))
-        for (int64_t i = 0; i < n; i++) (*slot)->data[i] = a + (double)i * step;
-    return lgc_result(L, slot);
-}
-
-static int l_linspace(lua_State *L)
-{
-    double a = luaL_checknumber(L, 1), b = luaL_checknumber(L, 2);
-    int64_t n = (int64_t)luaL_checkinteger(L, 3);
-    if (n < 0) return luaL_error(L, "linspace: the number of points cannot be negative");
-    Tensor **slot = lgc_newslot(L);
-    if ((*slot = gc_new(1, &n)))
-        for (int64_t i = 0; i < n; i++)
-            (*slot)->data[i] = n == 1       ? a
-                               : i == n - 1 ? b
-                                            : a + (b - a) * (double)i / (double)(n - 1);
-    return lgc_result(L, slot);
-}
-
-static int random_tensor(lua_State *L, const char *who, double (*draw)(void))
-{
-    int64_t shape[GC_MAXDIM];
-    int ndim = lgc_shape(L, 1, shape, who);
-    Tensor **slot = lgc_newslot(L);
-    if ((*slot = gc_new(ndim, shape)))
-        for (int64_t i = 0; i < (*slot)->numel; i++) (*slot)->data[i] = draw();
-    return lgc_result(L, slot);
-}
-
-static int l_rand(lua_State *L) { return random_tensor(L, "rand", gc_uniform); }
-static int l_randn(lua_State *L) { return random_tensor(L, "randn", gc_normal); }
-
-static int l_seed(lua_State *L)
-{
-    gc_seed((uint64_t)luaL_checkinteger(L, 1));
-    return 0;
-}
 
 static int l_precision(lua_State *L)
 {
@@ -281,13 +139,7 @@ static int l_matmul(lua_State *L)
 static int l_dot(lua_State *L)
 {
     Tensor *a = lgc_totensor(L, 1, "dot"), *b = lgc_totensor(L, 2, "dot");
-    char b1[96], b2[96];
-    if (a->ndim != 1 || b->ndim != 1 || a->numel != b->numel)
-        return luaL_error(L,
-                          "dot: expected two 1-d tensors of the same length, got shapes %s and %s",
-                          gc_shape_str(a->ndim, a->shape, b1, sizeof b1),
-                          gc_shape_str(b->ndim, b->shape, b2, sizeof b2));
-    RESULT(gc_matmul(a, b));
+    RESULT(gc_dot(a, b));
 }
 
 static int l_t(lua_State *L)
@@ -406,7 +258,7 @@ static int reduction(lua_State *L, OpCode op)
     lgc_result(L, slot);
     if ((op == OP_MAX || op == OP_MIN) && dim != GC_ALL_DIMS) {
         Tensor **where = lgc_newslot(L); /* the positions max and min keep for backward */
-        *where = gc_copy((*slot)->saved);
+        *where = gc_reduce_positions(*slot);
         return lgc_result(L, where) + 1;
     }
     return 1;
@@ -563,44 +415,6 @@ enum { GLOBAL = 1, METHOD = 2, BOTH = 3 };
 #define NO_OP (-1)
 
 static const LuaFunction functions[] = {
-    /* creation */
-    { "tensor", NULL, "tensor", l_tensor, "tensor(data [, {requires_grad=bool, name=string}])",
-      "A new tensor from a number (a 0-d tensor), a nested table of numbers (one nesting level per "
-      "dimension), or another tensor (copied). requires_grad=true makes it a leaf of the graph "
-      "whose "
-      "gradient backward computes.",
-      NULL, "w = tensor({{0.15, 0.20}, {0.25, 0.30}}, {requires_grad=true, name=\"w\"})", GLOBAL,
-      NO_OP },
-    { "var", NULL, "var", l_var, "var(data [, name])",
-      "A leaf tensor that requires a gradient: the weights and inputs whose derivatives you want. "
-      "Same data as tensor().",
-      NULL, "w1 = var(0.15, \"w1\")", GLOBAL, NO_OP },
-    { "zeros", NULL, "zeros", l_zeros, "zeros(d1, d2, ...) or zeros({d1, d2, ...})",
-      "A tensor of the given shape filled with 0.", NULL, "zeros(2, 3)", GLOBAL, NO_OP },
-    { "ones", NULL, "ones", l_ones, "ones(d1, d2, ...) or ones({d1, d2, ...})",
-      "A tensor of the given shape filled with 1.", NULL, "ones(3)", GLOBAL, NO_OP },
-    { "full", NULL, "full", l_full, "full(shape, value)",
-      "A tensor of the given shape (a number or a table) filled with value.", NULL,
-      "full({2, 2}, 0.5)", GLOBAL, NO_OP },
-    { "eye", NULL, "eye", l_eye, "eye(n [, m])", "The n×n identity matrix (n×m when m is given).",
-      NULL, "eye(3)", GLOBAL, NO_OP },
-    { "arange", NULL, "arange", l_arange, "arange(a, b [, step]) or arange(b)",
-      "Numbers from a up to but not including b, step apart (default 1); arange(b) starts at 0. "
-      "As in PyTorch, the end is excluded.",
-      NULL, "arange(0, 1, 0.25)  --> 0, 0.25, 0.5, 0.75", GLOBAL, NO_OP },
-    { "linspace", NULL, "linspace", l_linspace, "linspace(a, b, n)",
-      "n evenly spaced numbers from a to b, both included.", NULL, "linspace(-1, 1, 5)", GLOBAL,
-      NO_OP },
-    { "rand", NULL, "rand", l_rand, "rand(d1, d2, ...) or rand({...})",
-      "Uniform random numbers in [0, 1). seed(n) makes them the same on every machine.", NULL,
-      "seed(1); rand(2, 2)", GLOBAL, NO_OP },
-    { "randn", NULL, "randn", l_randn, "randn(d1, d2, ...) or randn({...})",
-      "Normally distributed random numbers (mean 0, standard deviation 1).", NULL,
-      "seed(1); randn(3)", GLOBAL, NO_OP },
-    { "seed", NULL, "seed", l_seed, "seed(n)",
-      "Restarts the random number generator of rand and randn at seed n: the same seed gives the "
-      "same numbers on every machine.",
-      NULL, "seed(42)", GLOBAL, NO_OP },
     { "precision", NULL, "precision", l_precision, "precision([n])",
       "Sets how many significant digits tensors print with (1 to 17, default 6) and returns the "
       "previous setting; without n, returns the current one.",
@@ -823,6 +637,7 @@ int luaopen_gradcalc(lua_State *L)
     lua_setfield(L, -2, "version");
     luaL_getmetatable(L, GRADCALC_TENSOR);
     lua_setfield(L, -2, "Tensor");
+    lgc_open_create(L);
     lgc_open_trace(L);
     lgc_open_optim(L);
     lgc_open_gradcheck(L);

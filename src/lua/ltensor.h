@@ -35,6 +35,15 @@ int lgc_dim(lua_State *L, int idx, const char *who);
 /* A shape given as numbers from idx on, or as one table at idx. */
 int lgc_shape(lua_State *L, int idx, int64_t *shape, const char *who);
 
+/* Runs an engine call whose result goes into a slot pushed first; read the
+ * arguments before, as the slot takes the next stack index. */
+#define RESULT(call)                     \
+    do {                                 \
+        Tensor **slot_ = lgc_newslot(L); \
+        *slot_ = (call);                 \
+        return lgc_result(L, slot_);     \
+    } while (0)
+
 void lgc_open_tensor(lua_State *L, const luaL_Reg *methods);
 
 #endif

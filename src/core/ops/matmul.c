@@ -146,3 +146,15 @@ Tensor *gc_matmul(Tensor *a, Tensor *b)
     Tensor *in[2] = { a, b };
     return gc_apply(OP_MATMUL, 2, in, NULL);
 }
+
+Tensor *gc_dot(Tensor *a, Tensor *b)
+{
+    char b1[96], b2[96];
+    if (a->ndim != 1 || b->ndim != 1 || a->numel != b->numel) {
+        gc_set_error("dot: expected two 1-d tensors of the same length, got shapes %s and %s",
+                     gc_shape_str(a->ndim, a->shape, b1, sizeof b1),
+                     gc_shape_str(b->ndim, b->shape, b2, sizeof b2));
+        return NULL;
+    }
+    return gc_matmul(a, b);
+}

@@ -9,4 +9,7 @@
 
 Tensor *gc_matmul(Tensor *a, Tensor *b);
 
+/* Σᵢ aᵢbᵢ of two 1-d tensors of the same length, recorded as a matmul. */
+Tensor *gc_dot(Tensor *a, Tensor *b);
+
 #endif

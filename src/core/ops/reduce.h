@@ -13,4 +13,9 @@ Tensor *gc_softmax(OpCode op, Tensor *a, int dim);
  * writes them; dims and positions passed to the C functions are 0-based. */
 Tensor *gc_argmax(Tensor *a, int dim); /* dim GC_ALL_DIMS: position in the flattened tensor */
 
+/* The positions (class numbers 1..n) that max or min along a dim chose, as
+ * a new tensor: the second result of max(x, dim). result is what gc_reduce
+ * returned for OP_MAX or OP_MIN with a dim. */
+Tensor *gc_reduce_positions(const Tensor *result);
+
 #endif
