@@ -205,9 +205,11 @@ static int backward_block(View *v, int64_t k, Text *out)
     return 0;
 }
 
-int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks, int64_t *count)
+int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks,
+                             const Tensor ***nodes, int64_t *count)
 {
     *blocks = NULL, *count = 0;
+    if (nodes) *nodes = NULL;
     if (!root->grad) {
         gc_set_error("the tensor has no gradient yet: call backward() on it first");
         return -1;
@@ -215,8 +217,10 @@ int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks
     View v;
     if (tv_view_open(&v, root, o, "trace")) return -1;
     char **list = calloc((size_t)v.n, sizeof *list);
+    const Tensor **which = nodes ? malloc((size_t)v.n * sizeof *which + 1) : NULL;
     int64_t n = 0;
-    if (!list) {
+    if (!list || (nodes && !which)) {
+        free(list), free(which);
         tv_view_close(&v);
         gc_set_error("trace: out of memory");
         return -1;
@@ -230,12 +234,15 @@ int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks
             goto fail;
         }
         if (!(list[n] = gc_text_finish(&out, "trace"))) goto fail;
+        if (which) which[n] = t;
         n++;
     }
     tv_view_close(&v);
     *blocks = list, *count = n;
+    if (nodes) *nodes = which;
     return 0;
 fail:
+    free(which);
     gc_trace_free_blocks(list, n);
     tv_view_close(&v);
     return -1;
@@ -251,7 +258,7 @@ char *gc_trace_backward(Tensor *root, const TraceOptions *o)
 {
     char **blocks;
     int64_t n;
-    if (gc_trace_backward_blocks(root, o, &blocks, &n)) return NULL;
+    if (gc_trace_backward_blocks(root, o, &blocks, NULL, &n)) return NULL;
     Text out = { 0 };
     for (int64_t i = 0; i < n; i++) gc_text_add(&out, "%s", blocks[i]);
     gc_trace_free_blocks(blocks, n);

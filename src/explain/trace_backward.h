@@ -8,7 +8,10 @@
 
 /* The backward trace as one string per node (the order step() walks):
  * *blocks is a malloc'd array of *count malloc'd strings. */
-int gc_trace_backward_blocks(Tensor *root, const TraceOptions *opt, char ***blocks, int64_t *count);
+/* When nodes is not NULL, *nodes is a malloc'd array (no references) of
+ * the node each block is about. */
+int gc_trace_backward_blocks(Tensor *root, const TraceOptions *opt, char ***blocks,
+                             const Tensor ***nodes, int64_t *count);
 char *gc_trace_backward(Tensor *root, const TraceOptions *opt);
 void gc_trace_free_blocks(char **blocks, int64_t count);
 

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lua/ltensor.h"
 #include "lua/lregister.h"
@@ -195,9 +194,11 @@ int lgc_backward_trace(lua_State *L, int root_idx, int opts)
 
 /* ---- step: the backward pass one node at a time ------------------------------ */
 
-/* Frees the blocks when the stepping ends, even by an error. */
+/* The C blocks of one call, freed by the collector even when a Lua error
+ * (out of memory) unwinds the copying. */
 typedef struct Steps {
     char **blocks;
+    const Tensor **nodes;
     int64_t n;
 } Steps;
 
@@ -205,31 +206,16 @@ static int steps_gc(lua_State *L)
 {
     Steps *s = lua_touserdata(L, 1);
     gc_trace_free_blocks(s->blocks, s->n);
-    s->blocks = NULL, s->n = 0;
+    free(s->nodes);
+    s->blocks = NULL, s->nodes = NULL, s->n = 0;
     return 0;
 }
 
-static void print_node(lua_State *L, Tensor *root, const char *name)
-{
-    int64_t n;
-    Tensor **order = gc_trace_order(root, &n);
-    if (!order) lgc_raise(L);
-    Tensor *t = NULL;
-    for (int64_t k = 0; k < n && !t; k++)
-        if (order[k]->name && !strcmp(order[k]->name, name)) t = order[k];
-    free(order);
-    if (!t) {
-        printf("no node named '%s' in this graph\n", name);
-        return;
-    }
-    char *value = gc_format(t, gc_print_precision),
-         *grad = t->grad ? gc_format(t->grad, gc_print_precision) : NULL;
-    printf("%s = %s\n%s.grad = %s\n", name, value ? value : "?", name,
-           t->grad ? (grad ? grad : "?") : "nil");
-    free(value), free(grad);
-}
-
-static int l_step(lua_State *L)
+/* _step_blocks(E [, options]): the backward trace as a list of
+ * {text=, name=, value=, grad=}, one per node in the order step() walks it.
+ * lib/10-step.lua runs the walk and reads the commands, so no C pointer
+ * lives across the learner's input. */
+static int l_step_blocks(lua_State *L)
 {
     Tensor *root = lgc_check(L, 1);
     Options o = options(L, 2, "step");
@@ -238,52 +224,30 @@ static int l_step(lua_State *L)
                           root->name ? root->name : "the tensor");
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     Steps *s = lua_newuserdatauv(L, sizeof *s, 0);
-    s->blocks = NULL, s->n = 0;
+    s->blocks = NULL, s->nodes = NULL, s->n = 0;
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, steps_gc);
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
-    if (gc_trace_backward_blocks(root, &o.trace, &s->blocks, &s->n)) return lgc_raise(L);
-    int prompt = isatty(0) && isatty(1), go = 0;
-    if (prompt)
-        printf("step through the backward pass: Enter or n = next node, c = continue, "
-               "q = quit, p name = print a node\n");
+    if (gc_trace_backward_blocks(root, &o.trace, &s->blocks, &s->nodes, &s->n)) return lgc_raise(L);
+    if (s->n > INT32_MAX) return luaL_error(L, "step: the graph is too big to step through");
+    lua_createtable(L, (int)s->n, 0);
     for (int64_t k = 0; k < s->n; k++) {
-        printf("[%lld/%lld] %s", (long long)k + 1, (long long)s->n, s->blocks[k]);
-        fflush(stdout);
-        while (!go && k < s->n - 1) {
-            if (prompt) printf("step> "), fflush(stdout);
-            lua_getglobal(L, "io");
-            lua_getfield(L, -1, "read");
-            lua_pushstring(L, "l");
-            lua_call(L, 1, 1);
-            if (lua_isnil(L, -1)) {
-                lua_pop(L, 2);
-                return 0;
-            } /* end of input: quit */
-            const char *line = lua_tostring(L, -1);
-            while (*line == ' ') line++;
-            if (*line == 'q') {
-                lua_pop(L, 2);
-                return 0;
-            }
-            if (*line == 'c')
-                go = 1;
-            else if (*line == 'p') {
-                const char *name = line + 1;
-                while (*name == ' ') name++;
-                size_t len = strlen(name);
-                while (len && name[len - 1] == ' ') len--;
-                lua_pushlstring(L, name, len);
-                print_node(L, root, lua_tostring(L, -1));
-                lua_pop(L, 3);
-                continue;
-            }
-            lua_pop(L, 2);
-            break;
+        const Tensor *t = s->nodes[k];
+        lua_createtable(L, 0, 4);
+        lua_pushstring(L, s->blocks[k]), lua_setfield(L, -2, "text");
+        if (t->name) lua_pushstring(L, t->name), lua_setfield(L, -2, "name");
+        char *value = gc_format(t, gc_print_precision);
+        lua_pushstring(L, value ? value : "?"), lua_setfield(L, -2, "value");
+        free(value);
+        if (t->grad) {
+            char *grad = gc_format(t->grad, gc_print_precision);
+            lua_pushstring(L, grad ? grad : "?"), lua_setfield(L, -2, "grad");
+            free(grad);
         }
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
     }
-    return 0;
+    return 1;
 }
 
 /* ---- drawings ------------------------------------------------------------------ */
@@ -408,11 +372,6 @@ static const LuaFunction functions[] = {
       "E:backward(); explain(E, w5)\n"
       "  --> ∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
       "0.593269992 = 0.082167041" },
-    { "step", NULL, "step", l_step, "step(E [, options])",
-      "After E:backward(), walks the backward pass one node at a time, like a debugger: Enter or n "
-      "shows the next node, c shows the rest, q stops, p name prints a node's value and gradient. "
-      "Commands are read with io.read, so they can come from a pipe (end of input stops).",
-      NULL, "E:backward(); step(E)" },
     { "graph", NULL, "graph", l_graph, "graph(E [, {max=30, print=false}])",
       "Draws E's computation graph with box characters, one box per node with its name, op, value "
       "and gradient, in layers from the inputs at the top to E at the bottom; each box says which "
@@ -441,4 +400,6 @@ void lgc_open_trace(lua_State *L)
     lua_pushcclosure(L, l_dot, 1);
     lua_setfield(L, module, "dot");
     lgc_register(L, module, functions, sizeof functions / sizeof functions[0]);
+    lua_pushcfunction(L, l_step_blocks); /* for step(), in lib/10-step.lua */
+    lua_setfield(L, module, "_step_blocks");
 }
