@@ -134,7 +134,8 @@ static int load(lua_State *L, const char *code, size_t len)
     return luaL_loadbufferx(L, code, len, "=stdin", "t");
 }
 
-static int try_expression(lua_State *L, const char *code, size_t len)
+/* Compiles `return <code>`; leaves the function or the message. */
+static int load_expression(lua_State *L, const char *code, size_t len)
 {
     int status;
     lua_pushliteral(L, "return ");
@@ -142,6 +143,12 @@ static int try_expression(lua_State *L, const char *code, size_t len)
     lua_concat(L, 2);
     status = load(L, lua_tostring(L, -1), lua_rawlen(L, -1));
     lua_remove(L, -2);
+    return status;
+}
+
+static int try_expression(lua_State *L, const char *code, size_t len)
+{
+    int status = load_expression(L, code, len);
     if (status != LUA_OK) lua_pop(L, 1);
     return status == LUA_OK;
 }
@@ -149,13 +156,8 @@ static int try_expression(lua_State *L, const char *code, size_t len)
 /* Whether code, as `return <code>`, stops short with an <eof> error. */
 static int expression_incomplete(lua_State *L, const char *code, size_t len)
 {
-    int status, result;
-    lua_pushliteral(L, "return ");
-    lua_pushlstring(L, code, len);
-    lua_concat(L, 2);
-    status = load(L, lua_tostring(L, -1), lua_rawlen(L, -1));
-    result = incomplete(L, status);
-    lua_pop(L, 2);
+    int result = incomplete(L, load_expression(L, code, len));
+    lua_pop(L, 1);
     return result;
 }
 
