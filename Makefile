@@ -59,7 +59,7 @@ $(BUILD)/lua/lualib_files.o: $(BUILD)/lua/lualib_files.c
 	$(CC) $(GC_CFLAGS) $(CFLAGS) -c $< -o $@
 
 # gradcalc looks for the lessons beside itself, then where install puts them.
-$(BUILD)/app/tools.o: GC_CFLAGS += -DGRADCALC_LESSONS_DIR='"$(LESSONSDIR)"'
+$(BUILD)/app/lessons.o: GC_CFLAGS += -DGRADCALC_LESSONS_DIR='"$(LESSONSDIR)"'
 
 gradcalc: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) -lreadline $(BLAS_LIBS) -lz -lm

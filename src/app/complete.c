@@ -23,32 +23,14 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "lua/lgradcalc.h"
-#include "app/repl.h"
+#include "app/complete.h"
+#include "app/syntax.h"
 
 #define MAX_MATCHES 1000
 
 static lua_State *state;
 static char **matches; /* found by the last attempt, NULL-terminated */
 static size_t next_match;
-
-static const char *const keywords[] = {
-    "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
-    "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
-    "repeat",   "return", "then", "true", "until",  "while", NULL,
-};
-
-static int is_name_char(char c)
-{
-    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static int is_name(const char *s)
-{
-    if (*s == '\0' || (*s >= '0' && *s <= '9')) return 0;
-    for (; *s; s++)
-        if (!is_name_char(*s)) return 0;
-    return 1;
-}
 
 /*
  * Adds to the results table (at res) each name key of the table at t that
@@ -66,7 +48,7 @@ static void add_keys(lua_State *L, int t, int res, const char *head, const char 
             const char *key = lua_tostring(L, -2);
             int type = lua_type(L, -1);
             int fn = type == LUA_TFUNCTION;
-            if (strncmp(key, prefix, plen) == 0 && is_name(key) && (fn || !methods_only)) {
+            if (strncmp(key, prefix, plen) == 0 && syntax_is_name(key) && (fn || !methods_only)) {
                 const char *suffix = fn ? "(" : (type == LUA_TTABLE && !methods_only) ? "." : "";
                 lua_pushfstring(L, "%s%s%s", head, key, suffix);
                 lua_rawseti(L, res, (lua_Integer)lua_rawlen(L, res) + 1);
@@ -138,9 +120,9 @@ static int collect(lua_State *L)
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     if (sep == NULL) {
         size_t len = strlen(word);
-        for (int i = 0; keywords[i]; i++) {
-            if (strncmp(keywords[i], word, len) == 0) {
-                lua_pushstring(L, keywords[i]);
+        for (int i = 0; syntax_keywords[i]; i++) {
+            if (strncmp(syntax_keywords[i], word, len) == 0) {
+                lua_pushstring(L, syntax_keywords[i]);
                 lua_rawseti(L, res, (lua_Integer)lua_rawlen(L, res) + 1);
             }
         }

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <readline/history.h>
-#include "app/repl.h"
+#include "app/history.h"
 
 #define HISTORY_ENTRIES 1000  /* kept in memory */
 #define HISTORY_LINES   2000  /* kept in the file: a timestamp line per entry */

@@ -27,7 +27,11 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include "lua/lgradcalc.h"
+#include "app/pretty.h"
 #include "app/repl.h"
+#include "app/run.h"
+#include "app/tools.h"
+#include "app/who.h"
 
 /* What the command line asks for. */
 struct options {
@@ -310,7 +314,7 @@ static int run_script(lua_State *L, const struct options *o)
 /*
  * --lessons, or --lesson N [--replay | --resume]: calls the lessons() or
  * lesson() that tools.c keeps in the registry (so -e cannot redefine them).
- * *interrupted tells whether Ctrl-C stopped the lesson (tools.c leaves that
+ * *interrupted tells whether Ctrl-C stopped the lesson (lessons.c leaves that
  * in the registry).
  */
 static int run_lessons(lua_State *L, const struct options *o, int *interrupted)
@@ -377,7 +381,7 @@ static int pmain(lua_State *L)
     run_signals_init(L);
     lua_gc(L, LUA_GCRESTART);
     lua_gc(L, LUA_GCGEN, 0, 0);
-    tools_mark_builtins(L); /* who() shows what comes after this */
+    who_mark_builtins(L); /* who() shows what comes after this */
     if (o.version) print_version();
     if (!o.noenv && run_init(L) != LUA_OK) return 0;
     if (!run_options(L, &o)) return 0;

@@ -18,7 +18,9 @@
 #include <lauxlib.h>
 #include "lua/lgradcalc.h"
 #include "lua/ltensor.h"
-#include "app/repl.h"
+#include "explain/text.h"
+#include "app/pretty.h"
+#include "app/syntax.h"
 
 #define MAX_DEPTH 4   /* deeper tables print as {...} */
 #define MAX_ITEMS 100 /* entries shown per table */
@@ -157,36 +159,20 @@ static int is_tensor(lua_State *L, int idx)
     return luaL_testudata(L, idx, GRADCALC_TENSOR) != NULL;
 }
 
-static int is_identifier(const char *s)
-{
-    static const char *const keywords[] = {
-        "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
-        "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
-        "repeat",   "return", "then", "true", "until",  "while", NULL,
-    };
-    if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) return 0;
-    for (const char *p = s; *p; p++)
-        if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9')))
-            return 0;
-    for (int i = 0; keywords[i]; i++)
-        if (strcmp(s, keywords[i]) == 0) return 0;
-    return 1;
-}
+/* A key Lua reads back as a name, so it prints bare: {x = 1}. */
+static int is_identifier(const char *s) { return syntax_is_name(s) && !syntax_is_keyword(s); }
 
 /* Width on screen: escape sequences and UTF-8 continuation bytes take none. */
 static size_t visible_len(const char *s, size_t len)
 {
-    size_t n = 0;
+    size_t n = 0, start = 0;
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\033') {
-            while (i < len && !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) i++;
-        } else if ((c & 0xC0) != 0x80) {
-            n++;
-        }
+        if (s[i] != '\033') continue;
+        n += gc_text_columns(s + start, i - start);
+        while (i < len && !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) i++;
+        start = i + 1; /* after the letter that ends the sequence */
     }
-    return n;
+    return start < len ? n + gc_text_columns(s + start, len - start) : n;
 }
 
 static void render(lua_State *L, int idx, int depth, int seen);

@@ -8,51 +8,32 @@
  * fails for another reason. Two prefixes are not Lua: `?name` asks for help
  * and `:time stat` times a statement.
  *
- * With a terminal, lines come from GNU Readline through its callback
- * interface: gradcalc waits in pselect() with SIGINT unblocked only there,
- * so a Ctrl-C at the prompt lands in the wait, and the line is dropped
- * without the signal handler ever touching readline. Without a terminal,
- * lines come plainly from stdin: no prompt, no escape codes, no history.
+ * With a terminal, lines come from GNU Readline (line_input.c), where a
+ * Ctrl-C drops the line. Without a terminal, lines come plainly from
+ * stdin: no prompt, no escape codes, no history.
  */
 #include <errno.h>
-#include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
-#include <time.h>
 #include <unistd.h>
-#include <readline/readline.h>
-#include <readline/history.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include "app/repl.h"
+#include "app/complete.h"
+#include "app/history.h"
+#include "app/line_input.h"
+#include "app/names.h"
+#include "app/pretty.h"
+#include "app/run.h"
+#include "app/timing.h"
 
 #define PROMPT  "> "
 #define PROMPT2 ".. "
 
-enum { LINE_OK, LINE_EOF, LINE_INTERRUPTED };
-
 static int use_readline; /* stdin is a terminal */
-static volatile sig_atomic_t resized;
-static char *got_line; /* handed over by on_line */
-static int got;
 
 /* ---- reading one line ----------------------------------------------------- */
-
-static void on_sigwinch(int sig)
-{
-    (void)sig;
-    resized = 1;
-}
-
-static void on_line(char *line)
-{
-    got_line = line;
-    got = 1;
-    rl_callback_handler_remove(); /* no new prompt until we ask */
-}
 
 /* Prompt text, coloured with the markers that tell readline it takes no room. */
 static const char *prompt_text(const char *prompt, char *buf, size_t size)
@@ -61,66 +42,6 @@ static const char *prompt_text(const char *prompt, char *buf, size_t size)
     snprintf(buf, size, "\001%s\002%.*s\001%s\002 ", pretty_esc(ROLE_PROMPT),
              (int)strlen(prompt) - 1, prompt, pretty_esc(ROLE_RESET));
     return buf;
-}
-
-static int read_terminal(const char *prompt, char **line)
-{
-    sigset_t block, waiting;
-    char buf[64];
-    int result = LINE_OK;
-
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGWINCH);
-    sigprocmask(SIG_BLOCK, &block, &waiting);
-    sigdelset(&waiting, SIGINT);
-    sigdelset(&waiting, SIGWINCH);
-
-    run_sigint_seen = 0;
-    got = 0;
-    got_line = NULL;
-    fflush(stdout);
-    rl_callback_handler_install(prompt_text(prompt, buf, sizeof buf), on_line);
-    while (!got) {
-        fd_set in;
-        FD_ZERO(&in);
-        FD_SET(STDIN_FILENO, &in);
-        int r = pselect(STDIN_FILENO + 1, &in, NULL, NULL, NULL, &waiting);
-        if (run_sigint_seen) {
-            /* Ctrl-C: leave what was typed on screen, start a fresh line. */
-            run_sigint_seen = 0;
-            rl_point = rl_end;
-            rl_redisplay();
-            fputs("^C\n", stdout); /* before readline lets go of the line */
-            fflush(stdout);
-            rl_free_line_state();
-            rl_callback_sigcleanup();
-            rl_replace_line("", 0);
-            rl_callback_handler_remove();
-            history_set_pos(history_length);
-            result = LINE_INTERRUPTED;
-            break;
-        }
-        if (resized) {
-            resized = 0;
-            rl_resize_terminal();
-        }
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            rl_callback_handler_remove();
-            got_line = NULL;
-            break;
-        }
-        if (r > 0) rl_callback_read_char();
-    }
-    sigprocmask(SIG_SETMASK, &waiting, NULL);
-    sigprocmask(SIG_UNBLOCK, &block, NULL);
-    if (result == LINE_OK && got_line == NULL) {
-        fputc('\n', stdout); /* Ctrl-D: end the prompt's line */
-        result = LINE_EOF;
-    }
-    *line = got_line;
-    return result;
 }
 
 /* A line from a pipe or file; NUL bytes and all, without its newline. */
@@ -171,7 +92,8 @@ static int read_line(const char *prompt, char **line, size_t *len)
     size_t n;
     if (!use_readline) return read_plain(line, len);
     if (pasted == NULL) {
-        int r = read_terminal(prompt, &pasted);
+        char buf[64];
+        int r = line_input_read(prompt_text(prompt, buf, sizeof buf), &pasted);
         if (r != LINE_OK) return r;
         pasted_at = 0;
     }
@@ -212,7 +134,8 @@ static int load(lua_State *L, const char *code, size_t len)
     return luaL_loadbufferx(L, code, len, "=stdin", "t");
 }
 
-static int try_expression(lua_State *L, const char *code, size_t len)
+/* Compiles `return <code>`; leaves the function or the message. */
+static int load_expression(lua_State *L, const char *code, size_t len)
 {
     int status;
     lua_pushliteral(L, "return ");
@@ -220,6 +143,12 @@ static int try_expression(lua_State *L, const char *code, size_t len)
     lua_concat(L, 2);
     status = load(L, lua_tostring(L, -1), lua_rawlen(L, -1));
     lua_remove(L, -2);
+    return status;
+}
+
+static int try_expression(lua_State *L, const char *code, size_t len)
+{
+    int status = load_expression(L, code, len);
     if (status != LUA_OK) lua_pop(L, 1);
     return status == LUA_OK;
 }
@@ -227,13 +156,8 @@ static int try_expression(lua_State *L, const char *code, size_t len)
 /* Whether code, as `return <code>`, stops short with an <eof> error. */
 static int expression_incomplete(lua_State *L, const char *code, size_t len)
 {
-    int status, result;
-    lua_pushliteral(L, "return ");
-    lua_pushlstring(L, code, len);
-    lua_concat(L, 2);
-    status = load(L, lua_tostring(L, -1), lua_rawlen(L, -1));
-    result = incomplete(L, status);
-    lua_pop(L, 2);
+    int result = incomplete(L, load_expression(L, code, len));
+    lua_pop(L, 1);
     return result;
 }
 
@@ -349,13 +273,6 @@ static int read_statement(lua_State *L, struct input *in)
 
 /* ---- running it -------------------------------------------------------------- */
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Sets _ to the value at idx, raw, so no __newindex on _G can interfere. */
 static void set_last(lua_State *L, int idx)
 {
@@ -371,11 +288,11 @@ static void set_last(lua_State *L, int idx)
 static void evaluate(lua_State *L, const struct input *in)
 {
     int base = lua_gettop(L) - in->nargs - 1;
-    double start = now(), seconds;
+    double start = timing_now(), seconds;
     int status;
     run_sigint_seen = 0;
     status = run_call(L, in->nargs, LUA_MULTRET);
-    seconds = now() - start;
+    seconds = timing_now() - start;
     if (status != LUA_OK) {
         run_report(L, status);
     } else {
@@ -391,29 +308,21 @@ static void evaluate(lua_State *L, const struct input *in)
     lua_settop(L, base);
     if (in->timed) {
         char text[64];
-        tools_format_seconds(seconds, text, sizeof text);
+        timing_format_seconds(seconds, text, sizeof text);
         printf("%stime: %s%s\n", pretty_esc(ROLE_DIM), text, pretty_esc(ROLE_RESET));
     }
     fflush(stdout);
-    tools_name_tensors(L);
+    names_from_globals(L);
 }
 
 void repl_run(lua_State *L)
 {
     const char *progname = run_progname;
-    struct sigaction sa;
     int base = lua_gettop(L);
 
     run_progname = NULL; /* at the prompt, errors need no program name */
     use_readline = isatty(STDIN_FILENO);
     if (use_readline) {
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigwinch;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGWINCH, &sa, NULL);
-        setlocale(LC_CTYPE, ""); /* so readline edits UTF-8 as characters */
-        rl_catch_signals = 0;    /* gradcalc handles Ctrl-C itself */
-        rl_catch_sigwinch = 0;
         complete_init(L);
         history_open();
     }

@@ -16,7 +16,8 @@
 #include <string.h>
 #include <lua.h>
 #include <lauxlib.h>
-#include "app/repl.h"
+#include "app/run.h"
+#include "app/pretty.h"
 #include "core/tensor.h"
 
 const char *run_progname = "gradcalc";
