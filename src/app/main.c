@@ -353,6 +353,8 @@ static void open_gradcalc(lua_State *L, int noenv)
     luaL_openlibs(L);
     luaL_requiref(L, "gradcalc", luaopen_gradcalc, 1);
     gradcalc_install_globals(L);
+    lua_pushboolean(L, isatty(0) && isatty(1)); /* step() prompts only on a terminal */
+    lua_setfield(L, -2, "_interactive");
     tools_install(L, -1);
     lua_pop(L, 1);
 }
