@@ -92,3 +92,17 @@ void lgc_number_option(lua_State *L, int idx, const char *who, const char *key, 
         luaL_error(L, "%s: option %s must be a number, got %s", who, key, luaL_typename(L, -1));
     lua_pop(L, 1);
 }
+
+int lgc_integer_option(lua_State *L, int idx, const char *who, const char *key, int lo, int hi,
+                       int dflt)
+{
+    if (lua_getfield(L, idx, key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return dflt;
+    }
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < lo || lua_tointeger(L, -1) > hi)
+        luaL_error(L, "%s: option %s must be a whole number from %d to %d", who, key, lo, hi);
+    int v = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}

@@ -37,4 +37,8 @@ void lgc_check_options(lua_State *L, int idx, const char *who, const char *const
 /* Reads number option key of the table at idx into *value, if present. */
 void lgc_number_option(lua_State *L, int idx, const char *who, const char *key, double *value);
 
+/* Integer option key of the table at idx, from lo to hi; dflt when absent. */
+int lgc_integer_option(lua_State *L, int idx, const char *who, const char *key, int lo, int hi,
+                       int dflt);
+
 #endif

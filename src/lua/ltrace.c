@@ -34,20 +34,6 @@ typedef struct Options {
 
 static const char *const known[] = { "print", "format", "file", "precision", "round", "max", NULL };
 
-static int int_option(lua_State *L, int idx, const char *key, int lo, int hi, int dflt,
-                      const char *who)
-{
-    if (lua_getfield(L, idx, key) == LUA_TNIL) {
-        lua_pop(L, 1);
-        return dflt;
-    }
-    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < lo || lua_tointeger(L, -1) > hi)
-        luaL_error(L, "%s: option %s must be a whole number from %d to %d", who, key, lo, hi);
-    int v = (int)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    return v;
-}
-
 /* Reads the options table at idx (absent: the defaults). */
 static Options options(lua_State *L, int idx, const char *who)
 {
@@ -57,20 +43,10 @@ static Options options(lua_State *L, int idx, const char *who)
         luaL_error(L,
                    "%s: expected an options table, e.g. {print=false, format=\"markdown\"}, got %s",
                    who, luaL_typename(L, idx));
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
-        int ok = 0;
-        for (int i = 0; known[i]; i++) ok |= !strcmp(key, known[i]);
-        if (!ok)
-            luaL_error(
-                L, "%s: unknown option '%s' (valid: print, format, file, precision, round, max)",
-                who, key);
-    }
-    o.trace.precision = int_option(L, idx, "precision", 1, 17, o.trace.precision, who);
-    o.trace.round = int_option(L, idx, "round", 1, 17, 0, who);
-    o.max_nodes = int_option(L, idx, "max", 1, 100000, 30, who);
+    lgc_check_options(L, idx, who, known);
+    o.trace.precision = lgc_integer_option(L, idx, who, "precision", 1, 17, o.trace.precision);
+    o.trace.round = lgc_integer_option(L, idx, who, "round", 1, 17, 0);
+    o.max_nodes = lgc_integer_option(L, idx, who, "max", 1, 100000, 30);
     if (lua_getfield(L, idx, "print") != LUA_TNIL) o.print = lua_toboolean(L, -1);
     if (lua_getfield(L, idx, "format") != LUA_TNIL) {
         const char *f = luaL_checkstring(L, -1);
