@@ -12,6 +12,7 @@
 
 #include "lua/ltensor.h"
 #include "lua/ltrace.h"
+#include "lua/lautograd.h"
 #include "lua/lcreate.h"
 #include "lua/lgradcheck.h"
 #include "lua/loptim.h"
@@ -285,124 +286,6 @@ static int l_bce(lua_State *L) { return loss(L, OP_BCE); }
 static int l_cross_entropy(lua_State *L) { return loss(L, OP_CROSS_ENTROPY); }
 static int l_nll(lua_State *L) { return loss(L, OP_NLL); }
 
-/* ---- autograd ---------------------------------------------------------------------- */
-
-/* Leaves add up gradients over backward calls; say so when it happens. */
-static void note_accumulation(Tensor **leaves, int64_t n)
-{
-    if (n == 0) return;
-    fprintf(stderr, "note: backward added to the gradient already held by ");
-    for (int64_t i = 0; i < n && i < 3; i++) {
-        char shape[96];
-        if (leaves[i]->name)
-            fprintf(stderr, "%s%s", i ? ", " : "", leaves[i]->name);
-        else
-            fprintf(stderr, "%sa leaf of shape %s", i ? ", " : "",
-                    gc_shape_str(leaves[i]->ndim, leaves[i]->shape, shape, sizeof shape));
-    }
-    if (n > 3) fprintf(stderr, " and %lld more", (long long)(n - 3));
-    fprintf(stderr,
-            " (gradients accumulate; call zero_grad() before backward to start from zero)\n");
-}
-
-static int l_backward(lua_State *L)
-{
-    Tensor *root = lgc_check(L, 1), *seed = NULL;
-    int opts = 0;
-    if (lua_istable(L, 2) &&
-        lua_rawlen(L, 2) == 0) { /* options: backward{grad = g, trace = true, ...} */
-        lua_settop(L, 2);
-        lua_getfield(L, 2, "grad");
-        lua_insert(L, 2); /* the grad at 2, the options at 3 */
-        opts = 3;
-    }
-    if (!lua_isnoneornil(L, 2)) seed = lgc_totensor(L, 2, "backward");
-    Tensor **accumulated;
-    int64_t n;
-    if (gc_backward(root, seed, &accumulated, &n)) return lgc_raise(L);
-    note_accumulation(accumulated, n);
-    free(accumulated);
-    return opts ? lgc_backward_trace(L, 1, opts) : 0;
-}
-
-static int l_zero_grad(lua_State *L)
-{
-    gc_zero_grad(lgc_check(L, 1));
-    return 0;
-}
-
-static int l_detach(lua_State *L) { RESULT(gc_detach(lgc_check(L, 1))); }
-
-static int l_requires_grad_(lua_State *L)
-{
-    lua_settop(L, 2);
-    if (lua_isnil(L, 2)) lua_pushboolean(L, 1), lua_replace(L, 2);
-    lua_pushstring(L, "requires_grad");
-    lua_insert(L, 2);
-    lua_settable(L, 1); /* through __newindex, which checks it is a leaf */
-    return 1;
-}
-
-static int no_grad_finish(lua_State *L, int status, lua_KContext ctx)
-{
-    (void)ctx;
-    gc_no_grad_depth--;
-    if (status != LUA_OK && status != LUA_YIELD) return lua_error(L);
-    return lua_gettop(L) - 1;
-}
-
-static int l_no_grad(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TFUNCTION);
-    lua_pushboolean(L, 0); /* placeholder below fn, so results start at 2 */
-    lua_insert(L, 1);
-    gc_no_grad_depth++;
-    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, no_grad_finish);
-    return no_grad_finish(L, status, 0);
-}
-
-/* ---- in-place updates: never recorded ------------------------------------------------- */
-
-static int inplace_done(lua_State *L, int failed)
-{
-    if (failed) return lgc_raise(L);
-    lua_settop(L, 1);
-    return 1;
-}
-
-static int l_add_(lua_State *L)
-{
-    Tensor *t = lgc_check(L, 1), *s = lgc_totensor(L, 2, "add_");
-    return inplace_done(L, gc_add_(t, s, luaL_optnumber(L, 3, 1), "add_"));
-}
-
-static int l_sub_(lua_State *L)
-{
-    Tensor *t = lgc_check(L, 1), *s = lgc_totensor(L, 2, "sub_");
-    return inplace_done(L, gc_add_(t, s, -luaL_optnumber(L, 3, 1), "sub_"));
-}
-
-static int l_mul_(lua_State *L)
-{
-    Tensor *t = lgc_check(L, 1), *s = lgc_totensor(L, 2, "mul_");
-    return inplace_done(L, gc_mul_(t, s));
-}
-
-static int l_copy_(lua_State *L)
-{
-    Tensor *t = lgc_check(L, 1), *s = lgc_totensor(L, 2, "copy_");
-    return inplace_done(L, gc_copy_(t, s));
-}
-
-static int l_fill_(lua_State *L)
-{
-    return inplace_done(L, gc_fill_(lgc_check(L, 1), luaL_checknumber(L, 2)));
-}
-
-static int l_zero_(lua_State *L) { return inplace_done(L, gc_fill_(lgc_check(L, 1), 0)); }
-
-static int l_clone(lua_State *L) { RESULT(gc_copy(lgc_check(L, 1))); }
-
 static int l_is_tensor(lua_State *L)
 {
     lua_pushboolean(L, lgc_test(L, 1) != NULL);
@@ -410,9 +293,6 @@ static int l_is_tensor(lua_State *L)
 }
 
 /* ---- the table of public functions, with their help ----------------------------------- */
-
-enum { GLOBAL = 1, METHOD = 2, BOTH = 3 };
-#define NO_OP (-1)
 
 static const LuaFunction functions[] = {
     { "precision", NULL, "precision", l_precision, "precision([n])",
@@ -510,81 +390,30 @@ static const LuaFunction functions[] = {
     { "nll", NULL, "nll", l_nll, "nll(logp, labels)",
       "Negative log-likelihood: minus the mean of logp[n][label n]; feed it log_softmax output.",
       NULL, "nll(log_softmax(var({{2, 1, 0}})), {1})", BOTH, OP_NLL },
-    /* autograd */
-    { "backward", NULL, "backward", l_backward, "y:backward([grad])",
-      "Computes the gradient of y with respect to every tensor it was computed from. Without an "
-      "argument y must have one element. Every node keeps its gradient (read h.grad); leaves "
-      "accumulate over calls, so call zero_grad() between steps.",
-      NULL, "x = var(3); y = x^2; y:backward(); x.grad  --> 6", BOTH, NO_OP },
-    { "zero_grad", NULL, "zero_grad", l_zero_grad, "x:zero_grad()",
-      "Clears x's gradient (x.grad becomes nil) so the next backward starts from zero.", NULL,
-      "w:zero_grad()", BOTH, NO_OP },
-    { "detach", NULL, "detach", l_detach, "x:detach()",
-      "A new leaf with x's values and no history: gradients stop here.", NULL, "y = x:detach()",
-      BOTH, NO_OP },
-    { "requires_grad_", NULL, "requires_grad_", l_requires_grad_, "x:requires_grad_([bool])",
-      "Turns gradient tracking of a leaf on (default) or off and returns x.", NULL,
-      "w = ones(2):requires_grad_()", METHOD, NO_OP },
-    { "no_grad", NULL, "no_grad", l_no_grad, "no_grad(fn, ...)",
-      "Runs fn without recording the graph and returns its results: use it for updates and "
-      "evaluation.",
-      NULL, "no_grad(function() w:sub_(0.5 * w.grad) end)", GLOBAL, NO_OP },
-    { "clone", NULL, "clone", l_clone, "x:clone()", "A copy of x's values, as a new leaf.", NULL,
-      "y = x:clone()", METHOD, NO_OP },
-    /* in-place updates */
-    { "add_", NULL, "add_", l_add_, "x:add_(y [, alpha])",
-      "x = x + alpha·y in place (never recorded in the graph); returns x.", NULL,
-      "w:add_(w.grad, -0.5)", METHOD, NO_OP },
-    { "sub_", NULL, "sub_", l_sub_, "x:sub_(y [, alpha])",
-      "x = x − alpha·y in place (never recorded); a backward that still needs the old x fails "
-      "with an error instead of a wrong gradient.",
-      NULL, "w:sub_(0.5 * w.grad)", METHOD, NO_OP },
-    { "mul_", NULL, "mul_", l_mul_, "x:mul_(y)", "x = x·y in place (never recorded).", NULL,
-      "v:mul_(0.9)", METHOD, NO_OP },
-    { "fill_", NULL, "fill_", l_fill_, "x:fill_(v)", "Sets every element of x to v.", NULL,
-      "x:fill_(0.5)", METHOD, NO_OP },
-    { "copy_", NULL, "copy_", l_copy_, "x:copy_(y)", "Copies y's values into x (y broadcasts).",
-      NULL, "x:copy_({1, 2})", METHOD, NO_OP },
-    { "zero_", NULL, "zero_", l_zero_, "x:zero_()", "Sets every element of x to 0.", NULL,
-      "x:zero_()", METHOD, NO_OP },
     { NULL },
 };
 
-/* A help entry, as help() reads it from _docs. */
-static void push_doc(lua_State *L, const char *name, const char *signature, const char *summary,
-                     const char *example, int op, int method_only, const char *formula,
-                     const char *derivative)
-{
-    lua_createtable(L, 0, 7);
-    lua_pushstring(L, name), lua_setfield(L, -2, "name");
-    lua_pushstring(L, signature), lua_setfield(L, -2, "signature");
-    lua_pushstring(L, summary), lua_setfield(L, -2, "summary");
-    lua_pushstring(L, example), lua_setfield(L, -2, "example");
-    if (op != NO_OP) formula = gc_ops[op].formula, derivative = gc_ops[op].derivative;
-    if (formula) lua_pushstring(L, formula), lua_setfield(L, -2, "formula");
-    if (derivative) lua_pushstring(L, derivative), lua_setfield(L, -2, "derivative");
-    lua_pushboolean(L, method_only), lua_setfield(L, -2, "method_only");
-}
-
 /* The elementwise ops, made from their rows in the op table: a function in
- * the module, a tensor method, and a help entry each. The module is at -2,
- * its _docs at -1. */
+ * the module, a tensor method, and a help entry each. The module is on top
+ * of the stack. */
 static void open_elementwise(lua_State *L)
 {
-    luaL_getmetatable(L, GRADCALC_TENSOR);
-    lua_getfield(L, -1, "methods");
+    int module = lua_gettop(L);
     for (int op = 0; op < OP_COUNT; op++) {
         const OpDef *d = &gc_ops[op];
         if (!d->elementwise) continue;
-        push_doc(L, d->name, d->signature, d->summary, d->example, op, 0, NULL, NULL);
-        lua_setfield(L, -4, d->name);
+        LuaFunction doc = { d->name,    NULL, NULL,       NULL, d->signature,
+                            d->summary, NULL, d->example, BOTH, op };
+        lgc_register(L, module, &doc, 1); /* the help entry */
+        luaL_getmetatable(L, GRADCALC_TENSOR);
+        lua_getfield(L, -1, "methods");
         lua_pushinteger(L, op);
         lua_pushcclosure(L, l_elementwise, 1);
         lua_pushvalue(L, -1);
-        lua_setfield(L, -3, d->name); /* the method */
-        lua_setfield(L, -5, d->name); /* the module's function */
+        lua_setfield(L, -3, d->name);     /* the method */
+        lua_setfield(L, module, d->name); /* the module's function */
+        lua_settop(L, module);
     }
-    lua_pop(L, 2);
 }
 
 /* _ops: the op table as Lua sees it, for tests and tools that go over every
@@ -607,30 +436,14 @@ static void push_op_list(lua_State *L)
 
 int luaopen_gradcalc(lua_State *L)
 {
-    luaL_Reg methods[sizeof functions / sizeof functions[0]];
-    int nm = 0;
-    for (const LuaFunction *f = functions; f->name; f++)
-        if (f->where & METHOD) methods[nm++] = (luaL_Reg){ f->name, f->fn };
-    methods[nm] = (luaL_Reg){ NULL, NULL };
-    lgc_open_tensor(L, methods);
-
-    lua_newtable(L); /* the module */
-    lua_newtable(L); /* its _docs */
-    for (const LuaFunction *f = functions; f->name; f++) {
-        push_doc(L, f->name, f->signature, f->summary, f->example, f->op, f->where == METHOD,
-                 f->formula, f->derivative);
-        lua_setfield(L, -2, f->name);
-        if (!(f->where & GLOBAL)) continue;
-        if (f->fn == l_select) { /* keeps Lua's select for non-tensors */
-            lua_getglobal(L, "select");
-            lua_pushcclosure(L, l_select, 1);
-        } else {
-            lua_pushcfunction(L, f->fn);
-        }
-        lua_setfield(L, -3, f->name);
-    }
+    static const luaL_Reg no_methods[] = { { NULL, NULL } };
+    lgc_open_tensor(L, no_methods); /* the methods come with the functions */
+    lua_newtable(L);                /* the module */
+    lgc_register(L, -1, functions, sizeof functions / sizeof functions[0]);
+    lua_getglobal(L, "select"); /* select keeps Lua's own for non-tensors */
+    lua_pushcclosure(L, l_select, 1);
+    lua_setfield(L, -2, "select");
     open_elementwise(L);
-    lua_setfield(L, -2, "_docs");
     push_op_list(L);
     lua_setfield(L, -2, "_ops");
     lua_pushstring(L, GRADCALC_VERSION);
@@ -638,6 +451,7 @@ int luaopen_gradcalc(lua_State *L)
     luaL_getmetatable(L, GRADCALC_TENSOR);
     lua_setfield(L, -2, "Tensor");
     lgc_open_create(L);
+    lgc_open_autograd(L);
     lgc_open_trace(L);
     lgc_open_optim(L);
     lgc_open_gradcheck(L);

@@ -4,7 +4,9 @@
  */
 #include <string.h>
 
+#include "core/op_table.h"
 #include "lua/lregister.h"
+#include "lua/ltensor.h"
 
 /* The sub-table key of the module at index module, made when missing;
  * pushed. */
@@ -23,21 +25,34 @@ void lgc_register(lua_State *L, int module, const LuaFunction *list, size_t n)
 {
     module = lua_absindex(L, module);
     int docs = subtable(L, module, "_docs");
-    for (size_t i = 0; i < n; i++) {
+    luaL_getmetatable(L, GRADCALC_TENSOR);
+    lua_getfield(L, -1, "methods");
+    int methods = lua_gettop(L);
+    for (size_t i = 0; i < n && list[i].name; i++) {
         const LuaFunction *e = &list[i];
-        lua_createtable(L, 0, 6);
+        const char *formula = e->formula, *derivative = e->derivative;
+        if (e->where && e->op != NO_OP)
+            formula = gc_ops[e->op].formula, derivative = gc_ops[e->op].derivative;
+        lua_createtable(L, 0, 7);
         lua_pushstring(L, e->name), lua_setfield(L, -2, "name");
         lua_pushstring(L, e->signature), lua_setfield(L, -2, "signature");
         lua_pushstring(L, e->summary), lua_setfield(L, -2, "summary");
-        if (e->formula) lua_pushstring(L, e->formula), lua_setfield(L, -2, "formula");
+        if (formula) lua_pushstring(L, formula), lua_setfield(L, -2, "formula");
+        if (derivative) lua_pushstring(L, derivative), lua_setfield(L, -2, "derivative");
         lua_pushstring(L, e->example), lua_setfield(L, -2, "example");
-        lua_pushboolean(L, e->fn == NULL), lua_setfield(L, -2, "method_only");
+        lua_pushboolean(L, e->fn == NULL || e->where == METHOD);
+        lua_setfield(L, -2, "method_only");
         lua_setfield(L, docs, e->name);
         if (!e->fn || !e->field) continue;
+        if ((e->where & METHOD) && lua_istable(L, methods)) {
+            lua_pushcfunction(L, e->fn);
+            lua_setfield(L, methods, e->field);
+        }
+        if (e->where == METHOD) continue;
         int where = e->table ? subtable(L, module, e->table) : module;
         lua_pushcfunction(L, e->fn);
         lua_setfield(L, where, e->field);
-        lua_settop(L, docs);
+        lua_settop(L, methods);
     }
     lua_settop(L, module);
 }

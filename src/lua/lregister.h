@@ -10,6 +10,9 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+enum { GLOBAL = 1, METHOD = 2, BOTH = 3 };
+#define NO_OP (-1)
+
 /* One public function and its help. */
 typedef struct LuaFunction {
     const char *name;  /* public name: the key of its help entry ("optim.SGD") */
@@ -17,15 +20,15 @@ typedef struct LuaFunction {
     const char *field; /* its key there; NULL: help only (a method documented here) */
     lua_CFunction fn;
     const char *signature, *summary, *formula, *example;
-    /* the module's own table (lgradcalc.c) also says where a function goes
-     * (a global, a tensor method or both) and which op's formula and
-     * derivative its help shows */
+    /* where it goes: a module function (and so a global), a tensor method,
+     * or both; 0 is a module function. When where is given, op is too: the
+     * op whose formula and derivative help shows, or NO_OP. */
     int where, op;
     const char *derivative; /* when no op gives it */
 } LuaFunction;
 
-/* Adds the n functions of list to the module table at index module, and
- * their help to its _docs (both made when missing). */
+/* Adds the n functions of list to the module table at index module (or
+ * the tensor methods), and their help to its _docs (made when missing). */
 void lgc_register(lua_State *L, int module, const LuaFunction *list, size_t n);
 
 /* Where the printing option at idx sends text: NULL for false/nil, stdout
