@@ -34,6 +34,18 @@ KERNELS(mse)
 KERNELS(bce)
 KERNELS(cross_entropy)
 KERNELS(nll)
+KERNELS(conv)
+KERNELS(pool)
+KERNELS(batch_norm)
+KERNELS(layer_norm)
+KERNELS(dropout)
+KERNELS(where)
+KERNELS(tri)
+KERNELS(clamp)
+KERNELS(activation)
+KERNELS(variance)
+KERNELS(logsumexp)
+KERNELS(norm)
 
 /* ---- the scalar maths of elementwise ops: y = f(a, b) and ∂y/∂a, ∂y/∂b ---- */
 
@@ -278,4 +290,41 @@ const OpDef gc_ops[OP_COUNT] = {
     { "cross_entropy", "CE", "(1/N) Σₙ −ln softmax(zₙ)[yₙ]",
       "∂/∂zₙ = (softmax(zₙ) − onehot(yₙ)) / N", KERNEL(cross_entropy) },
     { "nll", "NLL", "−(1/N) Σₙ aₙ[yₙ]", "∂/∂aₙ[yₙ] = −1/N, 0 elsewhere", KERNEL(nll) },
+    { "conv", "conv", "y[n,o,i,j] = b[o] + Σ_c,p,q w[o,c,p,q] · x[n,c, i·s+p·d−pad, j·s+q·d−pad]",
+      "∂L/∂w[o,c,p,q] = Σ_n,i,j ∂L/∂y[n,o,i,j] · x[…];  ∂L/∂x = Σ ∂L/∂y · w (each x gets the "
+      "terms it took part in);  ∂L/∂b[o] = Σ_n,i,j ∂L/∂y[n,o,i,j]",
+      KERNEL(conv) },
+    { "max_pool2d", "maxpool", "y = the largest x of each window",
+      "∂L/∂x = ∂L/∂y for the (first) largest x of each window, 0 elsewhere", KERNEL(pool) },
+    { "avg_pool2d", "avgpool", "y = (1/k) Σ x over each window (k counts the padding)",
+      "∂L/∂x = Σ over the windows holding x of ∂L/∂y / k", KERNEL(pool) },
+    { "batch_norm", "BN",
+      "y = w·x̂ + b,  x̂ = (x − μ_c)/√(σ²_c + ε), μ and σ² (biased) over batch and positions",
+      "∂L/∂x = w/√(σ² + ε) · (g − mean(g) − x̂·mean(g·x̂));  ∂L/∂w = Σ g·x̂;  ∂L/∂b = Σ g "
+      "(g = ∂L/∂y; in eval ∂L/∂x = g·w/√(σ² + ε))",
+      KERNEL(batch_norm) },
+    { "layer_norm", "LN", "y = w·x̂ + b,  x̂ = (x − μ)/√(σ² + ε) over the last dims",
+      "∂L/∂x = (1/√(σ² + ε)) · (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), ĝ = w·g;  ∂L/∂w = Σ g·x̂;  "
+      "∂L/∂b = Σ g",
+      KERNEL(layer_norm) },
+    { "dropout", "dropout", "y = x·m,  m = 0 with probability p, else 1/(1 − p)", "∂/∂x = m",
+      KERNEL(dropout) },
+    { "where", "where", "y = a where cond, else b", "∂/∂a = [cond];  ∂/∂b = [not cond]",
+      KERNEL(where) },
+    { "tril", "tril", "y[i,j] = x[i,j] if j − i ≤ k, else 0", "∂/∂x[i,j] = [j − i ≤ k]",
+      KERNEL(tri) },
+    { "triu", "triu", "y[i,j] = x[i,j] if j − i ≥ k, else 0", "∂/∂x[i,j] = [j − i ≥ k]",
+      KERNEL(tri) },
+    { "clamp", "clamp", "min(max(x, lo), hi)", "∂/∂x = 1 if lo ≤ x ≤ hi, else 0", KERNEL(clamp) },
+    { "elu", "elu", "x if x > 0, else α(eˣ − 1)", "∂/∂x = 1 if x > 0, else α·eˣ",
+      KERNEL(activation) },
+    { "silu", "silu", "x·σ(x)", "∂/∂x = σ(x)(1 + x(1 − σ(x)))", KERNEL(activation) },
+    { "variance", "var", "Σᵢ (xᵢ − x̄)² / (n − c), c = 1 unbiased, 0 biased",
+      "∂/∂xᵢ = 2(xᵢ − x̄)/(n − c)", KERNEL(variance) },
+    { "std", "std", "√(Σᵢ (xᵢ − x̄)² / (n − c))", "∂/∂xᵢ = (xᵢ − x̄)/((n − c)·std)",
+      KERNEL(variance) },
+    { "logsumexp", "lse", "ln Σᵢ e^xᵢ (computed as m + ln Σᵢ e^(xᵢ − m), m = max x)",
+      "∂/∂xᵢ = e^(xᵢ − y) = softmax(x)ᵢ", KERNEL(logsumexp) },
+    { "norm", "‖‖", "(Σᵢ |xᵢ|^p)^(1/p)", "∂/∂xᵢ = sign(xᵢ)|xᵢ|^(p−1) / ‖x‖^(p−1) (x/‖x‖ for p = 2)",
+      KERNEL(norm) },
 };

@@ -16,6 +16,7 @@
 #include "lua/lgradcalc.h"
 #include "explain/print.h"
 #include "lua/llib.h"
+#include "lua/lnn_ops.h"
 
 /* Runs an engine call whose result goes into a slot pushed first; read the
  * arguments before, as the slot takes the next stack index. */
@@ -828,6 +829,7 @@ int luaopen_gradcalc(lua_State *L)
     lua_setfield(L, -2, "Tensor");
     lgc_open_trace(L);
     lgc_open_optim(L);
+    lgc_open_nn_ops(L);
     lgc_open_lualib(L);
 
     static int seeded = 0; /* a fresh sequence per run until seed(n) */
