@@ -56,7 +56,7 @@ static int64_t whole(lua_State *L, int idx, const char *who, const char *what)
         luaL_error(L, "%s: %s must be a number, got %s", who, what, luaL_typename(L, idx));
     lua_Number v = lua_tonumber(L, idx);
     if (v != floor(v) || v < -1e9 || v > 1e9)
-        luaL_error(L, "%s: %s must be a whole number, got %g", who, what, (double)v);
+        luaL_error(L, "%s: %s must be a whole number, got %f", who, what, (double)v);
     return (int64_t)v;
 }
 

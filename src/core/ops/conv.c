@@ -98,11 +98,11 @@ static int geometry(const Tensor *out, Geometry *g, int complain)
     int64_t ph = g->H + 2 * g->pH, pw = g->W + 2 * g->pW;
     if (g->kH < 1 || g->kW < 1 || eh > ph || ew > pw) {
         if (one_d)
-            gc_set_error("%s: the kernel of w %s (%lld wide with dilation) is larger than the "
+            gc_set_error("%s: the kernel of w %s (%lld wide dilation included) is larger than the "
                          "padded input of x %s (%lld long with padding %lld)",
                          who, b2, (long long)ew, b1, (long long)pw, (long long)g->pW);
         else
-            gc_set_error("%s: the kernel of w %s (%lld×%lld with dilation) is larger than the "
+            gc_set_error("%s: the kernel of w %s (%lld×%lld dilation included) is larger than the "
                          "padded input of x %s (%lld×%lld with padding %lld, %lld)",
                          who, b2, (long long)eh, (long long)ew, b1, (long long)ph, (long long)pw,
                          (long long)g->pH, (long long)g->pW);
