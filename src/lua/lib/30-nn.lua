@@ -15,7 +15,6 @@ nn._Module = Module -- the methods every module shares
 local function is_module(v)
     return type(v) == "table" and getmetatable(v) ~= nil and rawget(getmetatable(v), "_is_class") == true
 end
-nn._is_module = is_module
 
 local function register(self, key, value)
     if M.is_tensor(value) and value.requires_grad and value.is_leaf then
