@@ -291,8 +291,8 @@ const OpDef gc_ops[OP_COUNT] = {
       "∂/∂zₙ = (softmax(zₙ) − onehot(yₙ)) / N", KERNEL(cross_entropy) },
     { "nll", "NLL", "−(1/N) Σₙ aₙ[yₙ]", "∂/∂aₙ[yₙ] = −1/N, 0 elsewhere", KERNEL(nll) },
     { "conv", "conv", "y[n,o,i,j] = b[o] + Σ_c,p,q w[o,c,p,q] · x[n,c, i·s+p·d−pad, j·s+q·d−pad]",
-      "∂L/∂w[o,c,p,q] = Σ_n,i,j ∂L/∂y[n,o,i,j] · x[…];  ∂L/∂x = Σ ∂L/∂y · w (each x gets the "
-      "terms it took part in);  ∂L/∂b[o] = Σ_n,i,j ∂L/∂y[n,o,i,j]",
+      "∂L/∂x = Σ ∂L/∂y · w over the outputs each x took part in;  "
+      "∂L/∂w[o,c,p,q] = Σ_n,i,j ∂L/∂y[n,o,i,j] · x[…];  ∂L/∂b[o] = Σ_n,i,j ∂L/∂y[n,o,i,j]",
       KERNEL(conv) },
     { "max_pool2d", "maxpool", "y = the largest x of each window",
       "∂L/∂x = ∂L/∂y for the (first) largest x of each window, 0 elsewhere", KERNEL(pool) },
@@ -301,7 +301,7 @@ const OpDef gc_ops[OP_COUNT] = {
     { "batch_norm", "BN",
       "y = w·x̂ + b,  x̂ = (x − μ_c)/√(σ²_c + ε), μ and σ² (biased) over batch and positions",
       "∂L/∂x = w/√(σ² + ε) · (g − mean(g) − x̂·mean(g·x̂));  ∂L/∂w = Σ g·x̂;  ∂L/∂b = Σ g "
-      "(g = ∂L/∂y; in eval ∂L/∂x = g·w/√(σ² + ε))",
+      "(g = ∂L/∂y, and in eval ∂L/∂x = g·w/√(σ² + ε))",
       KERNEL(batch_norm) },
     { "layer_norm", "LN", "y = w·x̂ + b,  x̂ = (x − μ)/√(σ² + ε) over the last dims",
       "∂L/∂x = (1/√(σ² + ε)) · (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), ĝ = w·g;  ∂L/∂w = Σ g·x̂;  "
@@ -309,8 +309,8 @@ const OpDef gc_ops[OP_COUNT] = {
       KERNEL(layer_norm) },
     { "dropout", "dropout", "y = x·m,  m = 0 with probability p, else 1/(1 − p)", "∂/∂x = m",
       KERNEL(dropout) },
-    { "where", "where", "y = a where cond, else b", "∂/∂a = [cond];  ∂/∂b = [not cond]",
-      KERNEL(where) },
+    { "where", "where", "y = a where cond, else b",
+      "∂/∂cond: none;  ∂/∂a = [cond];  ∂/∂b = [not cond]", KERNEL(where) },
     { "tril", "tril", "y[i,j] = x[i,j] if j − i ≤ k, else 0", "∂/∂x[i,j] = [j − i ≤ k]",
       KERNEL(tri) },
     { "triu", "triu", "y[i,j] = x[i,j] if j − i ≥ k, else 0", "∂/∂x[i,j] = [j − i ≥ k]",

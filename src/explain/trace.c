@@ -417,17 +417,17 @@ static Tensor *filled_like(const Tensor *t, double x)
     return s;
 }
 
-/* The op table's derivative for one input: "∂/∂b = a" out of "∂/∂a = b;  ∂/∂b = a". */
+/* The op table's derivative for one input: "∂/∂b = a" out of "∂/∂a = b;  ∂/∂b = a"; the
+ * parts separated by ';' go to the inputs in order (the last part to any further input). */
 static void derivative_text(Text *out, const OpDef *op, int slot)
 {
-    const char *d = op->derivative, *semi = strchr(d, ';');
-    if (semi && slot > 0) {
+    const char *d = op->derivative, *semi;
+    for (int k = 0; k < slot && (semi = strchr(d, ';')); k++) {
         d = semi + 1;
         while (*d == ' ') d++;
-        gc_text_add(out, "%s", d);
-    } else {
-        gc_text_add(out, "%.*s", semi ? (int)(semi - d) : (int)strlen(d), d);
     }
+    semi = strchr(d, ';');
+    gc_text_add(out, "%.*s", semi ? (int)(semi - d) : (int)strlen(d), d);
 }
 
 /* ---- the backward trace -------------------------------------------------------------- */
