@@ -277,6 +277,19 @@ static int l_where(lua_State *L)
     RESULT(gc_where(c, a, b));
 }
 
+/* x:where(cond, y) is where(cond, x, y), as PyTorch's method. */
+static int l_where_method(lua_State *L)
+{
+    lua_settop(L, 3);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 3);
+    lua_replace(L, 3);
+    lua_replace(L, 2);
+    lua_replace(L, 1);
+    return l_where(L);
+}
+
 static int l_masked_fill(lua_State *L)
 {
     lua_settop(L, 3);
@@ -428,6 +441,8 @@ static const Function functions[] = {
       "Elementwise a where cond is nonzero (1), else b; the three broadcast. The gradient goes to "
       "the chosen side.",
       "where(tensor({1, 0, 1}), var({1, 2, 3}), 0)  --> tensor([1, 0, 3])" },
+    { "where", l_where_method, METHOD, OP_WHERE, "x:where(cond, y)",
+      "where(cond, x, y), as PyTorch's method.", "var({1, 2}):where(tensor({1, 0}), 0)" },
     { "masked_fill", l_masked_fill, BOTH, OP_WHERE, "masked_fill(x, mask, value)",
       "x with value wherever mask is nonzero (mask broadcasts); those elements get no gradient. "
       "Used to hide positions, e.g. masked_fill(scores, triu(ones(n, n), 1), -math.huge).",

@@ -149,6 +149,8 @@ gradcheck("where", function(a, b) return where(tensor({{1, 0, 1}, {0, 1, 0}}), a
           {rnd({2, 3}), rnd({2, 3})})
 gradcheck("where broadcast", function(a, b) return where(tensor({1, 0, 1}), a, b) end,
           {rnd({2, 3}), rnd({2, 1})})
+gradcheck("x:where(cond, y) is where(cond, x, y)", function(a, b) return a:where(tensor({0, 1}), b) end,
+          {rnd({3, 2}), rnd({2})})
 gradcheck("masked_fill", function(x) return masked_fill(x, tensor({{0, 1}, {1, 0}}), 3) end, {rnd({2, 2})})
 gradcheck("x:masked_fill broadcast", function(x) return x:masked_fill(tensor({1, 0, 0}), -1) end, {rnd({2, 3})})
 for _, k in ipairs({0, 1, -1}) do

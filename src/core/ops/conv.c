@@ -33,9 +33,11 @@ static int geometry(const Tensor *out, Geometry *g, int complain)
     const int32_t *a = out->args.ints;
     int one_d = a[7], full = one_d ? 3 : 4;
     const char *who = name_of(out);
-    char b1[96], b2[96], b3[96];
-    gc_shape_str(x->ndim, x->shape, b1, sizeof b1);
-    gc_shape_str(w->ndim, w->shape, b2, sizeof b2);
+    char b1[96] = "", b2[96] = "", b3[96];
+    if (complain) { /* forward and backward only read the sizes */
+        gc_shape_str(x->ndim, x->shape, b1, sizeof b1);
+        gc_shape_str(w->ndim, w->shape, b2, sizeof b2);
+    }
     if (x->ndim != full && x->ndim != full - 1) {
         if (complain)
             gc_set_error(one_d ? "%s: x must be [N, C, L] or [C, L], got %s"

@@ -24,8 +24,8 @@ static int layout(const Tensor *out, Pool *p, int complain)
     const Tensor *x = out->inputs[0];
     const int32_t *a = out->args.ints;
     const char *who = out->op->name;
-    char b1[96];
-    gc_shape_str(x->ndim, x->shape, b1, sizeof b1);
+    char b1[96] = "";
+    if (complain) gc_shape_str(x->ndim, x->shape, b1, sizeof b1);
     if (x->ndim != 4 && x->ndim != 3) {
         if (complain) gc_set_error("%s: x must be [N, C, H, W] or [C, H, W], got %s", who, b1);
         return -1;
