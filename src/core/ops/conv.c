@@ -127,6 +127,17 @@ int gc_conv_shape(Tensor *out)
     return gc_shape_numel(out->ndim, out->shape, name_of(out)) < 0 ? -1 : 0;
 }
 
+/* The output columns ow whose input column ow·sW − pW + off lies inside 0..W−1: lo..hi−1. */
+static void valid_columns(const Geometry *g, int64_t off, int64_t *lo, int64_t *hi)
+{
+    int64_t first = g->pW - off; /* ow·sW ≥ first */
+    *lo = first <= 0 ? 0 : (first + g->sW - 1) / g->sW;
+    int64_t last = g->W - 1 + g->pW - off; /* ow·sW ≤ last */
+    *hi = last < 0 ? 0 : last / g->sW + 1;
+    if (*hi > g->OW) *hi = g->OW;
+    if (*lo > *hi) *lo = *hi;
+}
+
 /* cols[(c·kH + i)·kW + j][oh·OW + ow] = x[c, oh·sH − pH + i·dH, ow·sW − pW + j·dW]
  * (0 in the padding), for the C/groups channels starting at x. */
 static void im2col(const Geometry *g, const double *x, double *cols)
@@ -137,6 +148,8 @@ static void im2col(const Geometry *g, const double *x, double *cols)
             for (int64_t j = 0; j < g->kW; j++) {
                 double *row = cols + ((c * g->kH + i) * g->kW + j) * ohw;
                 const double *plane = x + c * g->H * g->W;
+                int64_t lo, hi, shift = j * g->dW - g->pW;
+                valid_columns(g, j * g->dW, &lo, &hi);
                 for (int64_t oh = 0; oh < g->OH; oh++) {
                     int64_t ih = oh * g->sH - g->pH + i * g->dH;
                     double *r = row + oh * g->OW;
@@ -144,11 +157,13 @@ static void im2col(const Geometry *g, const double *x, double *cols)
                         memset(r, 0, (size_t)g->OW * sizeof *r);
                         continue;
                     }
-                    const double *line = plane + ih * g->W;
-                    for (int64_t ow = 0; ow < g->OW; ow++) {
-                        int64_t iw = ow * g->sW - g->pW + j * g->dW;
-                        r[ow] = iw >= 0 && iw < g->W ? line[iw] : 0;
-                    }
+                    int64_t base = ih * g->W + shift; /* x of column ow: base + ow·sW */
+                    for (int64_t ow = 0; ow < lo; ow++) r[ow] = 0;
+                    if (g->sW == 1 && hi > lo)
+                        memcpy(r + lo, plane + base + lo, (size_t)(hi - lo) * sizeof *r);
+                    else
+                        for (int64_t ow = lo; ow < hi; ow++) r[ow] = plane[base + ow * g->sW];
+                    for (int64_t ow = hi; ow < g->OW; ow++) r[ow] = 0;
                 }
             }
 }
@@ -162,15 +177,14 @@ static void col2im(const Geometry *g, const double *cols, double *gx)
             for (int64_t j = 0; j < g->kW; j++) {
                 const double *row = cols + ((c * g->kH + i) * g->kW + j) * ohw;
                 double *plane = gx + c * g->H * g->W;
+                int64_t lo, hi, shift = j * g->dW - g->pW;
+                valid_columns(g, j * g->dW, &lo, &hi);
                 for (int64_t oh = 0; oh < g->OH; oh++) {
                     int64_t ih = oh * g->sH - g->pH + i * g->dH;
                     if (ih < 0 || ih >= g->H) continue;
                     const double *r = row + oh * g->OW;
-                    double *line = plane + ih * g->W;
-                    for (int64_t ow = 0; ow < g->OW; ow++) {
-                        int64_t iw = ow * g->sW - g->pW + j * g->dW;
-                        if (iw >= 0 && iw < g->W) line[iw] += r[ow];
-                    }
+                    int64_t base = ih * g->W + shift;
+                    for (int64_t ow = lo; ow < hi; ow++) plane[base + ow * g->sW] += r[ow];
                 }
             }
 }
