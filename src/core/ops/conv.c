@@ -192,6 +192,12 @@ static void col2im(const Geometry *g, const double *cols, double *gx)
 static double *cols_buffer(const Geometry *g)
 {
     size_t n = (size_t)(g->C / g->G * g->kH * g->kW * g->OH * g->OW);
+    if (n > (size_t)(GC_MAX_BYTES / (int64_t)sizeof(double))) {
+        gc_set_error("conv: the im2col buffer of %zu elements (channels × kernel × output size) "
+                     "is too large",
+                     n);
+        return NULL;
+    }
     double *cols = malloc((n ? n : 1) * sizeof *cols);
     if (!cols) gc_set_error("conv: out of memory for the %zu-element im2col buffer", n);
     return cols;
