@@ -334,6 +334,17 @@ do
     check.near(ye[2][1], expect, 1e-12, "batch_norm evaluation uses the running statistics")
 end
 
+-- PyTorch's positional order: batch_norm(x, running_mean, running_var, weight, bias, training, momentum)
+do
+    local rm, rv = zeros(2), ones(2)
+    batch_norm(tensor({{1, 2}, {3, 6}}), rm, rv, nil, nil, true, 0.5)
+    check.ok(rm:totable()[2] == 2 and rv:totable()[2] == 0.5 + 0.5 * 8,
+             "batch_norm: the positional form updates the running statistics",
+             tostring(rm) .. " " .. tostring(rv))
+    check.err("unknown option 'trainig'", "batch_norm: a misspelt option", batch_norm, ones(2, 2),
+              {running_mean = rm, running_var = rv, trainig = true})
+end
+
 -- ---- dropout ------------------------------------------------------------------------------------------
 
 do
