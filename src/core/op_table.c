@@ -34,6 +34,18 @@ KERNELS(mse)
 KERNELS(bce)
 KERNELS(cross_entropy)
 KERNELS(nll)
+KERNELS(conv)
+KERNELS(pool)
+KERNELS(batch_norm)
+KERNELS(layer_norm)
+KERNELS(dropout)
+KERNELS(where)
+KERNELS(tri)
+KERNELS(clamp)
+KERNELS(activation)
+KERNELS(variance)
+KERNELS(logsumexp)
+KERNELS(norm)
 int gc_elementwise_shape(Tensor *out);
 #define UNARY(CODE, name, ...)            \
     int gc_##name##_forward(Tensor *out); \
@@ -129,6 +141,54 @@ const OpDef gc_ops[] = {
     [OP_CROSS_ENTROPY] = { "cross_entropy", "CE", "(1/N) Σₙ −ln softmax(zₙ)[yₙ]", "∂/∂zₙ = (softmax(zₙ) − onehot(yₙ)) / N", KERNEL(cross_entropy) },
     [OP_NLL]         = { "nll", "NLL", "−(1/N) Σₙ aₙ[yₙ]", "∂/∂aₙ[yₙ] = −1/N, 0 elsewhere", KERNEL(nll) },
     // clang-format on
+    [OP_CONV] = { "conv", "conv",
+                  "y[n,o,i,j] = b[o] + Σ_c,p,q w[o,c,p,q] · x[n,c, i·s+p·d−pad, j·s+q·d−pad]",
+                  "∂L/∂x = Σ ∂L/∂y · w over the outputs each x took part in;  "
+                  "∂L/∂w[o,c,p,q] = Σ_n,i,j ∂L/∂y[n,o,i,j] · x[…];  ∂L/∂b[o] = Σ_n,i,j "
+                  "∂L/∂y[n,o,i,j]",
+                  KERNEL(conv) },
+    [OP_MAX_POOL2D] = { "max_pool2d", "maxpool", "y = the largest x of each window",
+                        "∂L/∂x = ∂L/∂y for the (first) largest x of each window, 0 elsewhere",
+                        KERNEL(pool), .kink = 1 },
+    [OP_AVG_POOL2D] = { "avg_pool2d", "avgpool",
+                        "y = (1/k) Σ x over each window (k counts the padding)",
+                        "∂L/∂x = Σ over the windows holding x of ∂L/∂y / k", KERNEL(pool) },
+    [OP_BATCH_NORM] = { "batch_norm", "BN",
+                        "y = w·x̂ + b,  x̂ = (x − μ_c)/√(σ²_c + ε), μ and σ² (biased) over batch and "
+                        "positions",
+                        "∂L/∂x = w/√(σ² + ε) · (g − mean(g) − x̂·mean(g·x̂));  ∂L/∂w = Σ g·x̂;  ∂L/∂b "
+                        "= Σ g "
+                        "(g = ∂L/∂y, and in eval ∂L/∂x = g·w/√(σ² + ε))",
+                        KERNEL(batch_norm) },
+    [OP_LAYER_NORM] = { "layer_norm", "LN",
+                        "y = w·x̂ + b,  x̂ = (x − μ)/√(σ² + ε) over the last dims",
+                        "∂L/∂x = (1/√(σ² + ε)) · (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), ĝ = w·g;  ∂L/∂w = Σ "
+                        "g·x̂;  "
+                        "∂L/∂b = Σ g",
+                        KERNEL(layer_norm) },
+    [OP_DROPOUT] = { "dropout", "dropout", "y = x·m,  m = 0 with probability p, else 1/(1 − p)",
+                     "∂/∂x = m", KERNEL(dropout) },
+    [OP_WHERE] = { "where", "where", "y = a where cond, else b",
+                   "∂/∂cond: none;  ∂/∂a = [cond];  ∂/∂b = [not cond]", KERNEL(where) },
+    [OP_TRIL] = { "tril", "tril", "y[i,j] = x[i,j] if j − i ≤ k, else 0", "∂/∂x[i,j] = [j − i ≤ k]",
+                  KERNEL(tri) },
+    [OP_TRIU] = { "triu", "triu", "y[i,j] = x[i,j] if j − i ≥ k, else 0", "∂/∂x[i,j] = [j − i ≥ k]",
+                  KERNEL(tri) },
+    [OP_CLAMP] = { "clamp", "clamp", "min(max(x, lo), hi)", "∂/∂x = 1 if lo ≤ x ≤ hi, else 0",
+                   KERNEL(clamp), .kink = 1 },
+    [OP_ELU] = { "elu", "elu", "x if x > 0, else α(eˣ − 1)", "∂/∂x = 1 if x > 0, else α·eˣ",
+                 KERNEL(activation), .kink = 1 },
+    [OP_SILU] = { "silu", "silu", "x·σ(x)", "∂/∂x = σ(x)(1 + x(1 − σ(x)))", KERNEL(activation) },
+    [OP_VARIANCE] = { "variance", "var", "Σᵢ (xᵢ − x̄)² / (n − c), c = 1 unbiased, 0 biased",
+                      "∂/∂xᵢ = 2(xᵢ − x̄)/(n − c)", KERNEL(variance) },
+    [OP_STD] = { "std", "std", "√(Σᵢ (xᵢ − x̄)² / (n − c))", "∂/∂xᵢ = (xᵢ − x̄)/((n − c)·std)",
+                 KERNEL(variance) },
+    [OP_LOGSUMEXP] = { "logsumexp", "lse",
+                       "ln Σᵢ e^xᵢ (computed as m + ln Σᵢ e^(xᵢ − m), m = max x)",
+                       "∂/∂xᵢ = e^(xᵢ − y) = softmax(x)ᵢ", KERNEL(logsumexp) },
+    [OP_NORM] = { "norm", "‖‖", "(Σᵢ |xᵢ|^p)^(1/p)",
+                  "∂/∂xᵢ = sign(xᵢ)|xᵢ|^(p−1) / ‖x‖^(p−1) (x/‖x‖ for p = 2)", KERNEL(norm),
+                  .kink = 1 },
 };
 
 /* The table is as long as its last row: a missing last row fails here, when

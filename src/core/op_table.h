@@ -40,6 +40,22 @@ typedef enum OpCode {
     OP_BCE,
     OP_CROSS_ENTROPY,
     OP_NLL,
+    OP_CONV,
+    OP_MAX_POOL2D,
+    OP_AVG_POOL2D,
+    OP_BATCH_NORM,
+    OP_LAYER_NORM,
+    OP_DROPOUT,
+    OP_WHERE,
+    OP_TRIL,
+    OP_TRIU,
+    OP_CLAMP,
+    OP_ELU,
+    OP_SILU,
+    OP_VARIANCE,
+    OP_STD,
+    OP_LOGSUMEXP,
+    OP_NORM,
     OP_COUNT
 } OpCode;
 

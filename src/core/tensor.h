@@ -31,6 +31,8 @@ typedef struct OpArgs {
     int64_t start, length;
     int ndim;             /* reshape's target shape, read only while */
     const int64_t *shape; /* the op is applied (NULL afterwards) */
+    double scalar2;       /* a second number: clamp's upper bound */
+    int32_t ints[8];      /* conv and pooling geometry, flags (see each op's file) */
 } OpArgs;
 
 struct Tensor {

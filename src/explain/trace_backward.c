@@ -61,14 +61,14 @@ Tensor *tv_filled_like(const Tensor *t, double x)
 /* The op table's derivative for one input: "∂/∂b = a" out of "∂/∂a = b;  ∂/∂b = a". */
 static void derivative_text(Text *out, const OpDef *op, int slot)
 {
-    const char *d = op->derivative, *semi = strchr(d, ';');
-    if (semi && slot > 0) {
+    /* input k gets the k-th ';'-separated part (the last part, any further input) */
+    const char *d = op->derivative, *semi;
+    for (int k = 0; k < slot && (semi = strchr(d, ';')); k++) {
         d = semi + 1;
         while (*d == ' ') d++;
-        gc_text_add(out, "%s", d);
-    } else {
-        gc_text_add(out, "%.*s", semi ? (int)(semi - d) : (int)strlen(d), d);
     }
+    semi = strchr(d, ';');
+    gc_text_add(out, "%.*s", semi ? (int)(semi - d) : (int)strlen(d), d);
 }
 
 /* ---- the backward trace -------------------------------------------------------------- */

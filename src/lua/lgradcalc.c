@@ -21,6 +21,7 @@
 #include "lua/lgradcalc.h"
 #include "explain/print.h"
 #include "lua/llib.h"
+#include "lua/lnn_ops.h"
 
 static int l_precision(lua_State *L)
 {
@@ -456,6 +457,7 @@ int luaopen_gradcalc(lua_State *L)
     lgc_open_optim(L);
     lgc_open_gradcheck(L);
     lgc_open_plot(L);
+    lgc_open_nn_ops(L);
     lgc_open_lualib(L);
 
     static int seeded = 0; /* a fresh sequence per run until seed(n) */
