@@ -86,21 +86,6 @@ local function metadata(file)
     return nil, ok and "it does not start with lesson{...}" or tostring(e)
 end
 
--- Where a learner stopped: the first question not answered yet. The
--- listing, the offer to continue and the resume itself all go by this.
-local function stopped_at(r)
-    if r.total > 0 and r.answered >= r.total then return "after the last question" end
-    return "at question " .. (r.answered + 1)
-end
-
-local function progress_text(r)
-    if not r then return "not started" end
-    if r.done then return string.format("done, score %d/%d", r.score, r.total) end
-    local of = ""
-    if r.total > 0 and r.answered < r.total then of = " of " .. r.total end
-    return string.format("stopped %s%s, score %d", stopped_at(r), of, r.score)
-end
-
 function M.list()
     local records = load_progress()
     local list = catalogue()
@@ -152,8 +137,8 @@ end
 -- On a terminal, when the learner stopped lesson `name` in the middle:
 -- true to continue from there, false to start again, nil to leave.
 local function offer(S, r, name)
-    local question = string.format("You stopped %s of %s (score %d). Continue from there? [Y/n] ",
-        stopped_at(r), name, r.score)
+    local question = string.format("You stopped %s of %s (%s). Continue from there? [Y/n] ",
+        stopped_at(r), name, R.score_text(r.first, r.score, r.answered))
     while true do
         local line = R.read_line(question)
         if line == nil then return nil end
@@ -176,7 +161,9 @@ end
 function M.run(spec, opts)
     opts = opts or {}
     local file, id = resolve(spec)
-    local S = {mode = opts.replay and "replay" or "ask", asked = 0, score = 0, id = id,
+    -- score: questions right in the end; first: right at the first try
+    -- (nil when not known: a lesson resumed from an older progress file)
+    local S = {mode = opts.replay and "replay" or "ask", asked = 0, score = 0, first = 0, id = id,
                skip = 0, told = {}}
     S.number = tonumber(id:match("^(%d+)%-"))
     local name = "lesson " .. (S.number or id)
@@ -184,7 +171,7 @@ function M.run(spec, opts)
     function S.save()
         if S.mode ~= "ask" then return end
         local old = records[id]
-        records[id] = {answered = S.asked, score = S.score, done = S.done or false,
+        records[id] = {answered = S.asked, score = S.score, first = S.first, done = S.done or false,
                        total = S.done and S.asked or (old and old.total or 0)}
         R.save_progress(records)
     end
@@ -199,7 +186,7 @@ function M.run(spec, opts)
                 return false
             end
         end
-        if resume then S.skip, S.score = r.answered, r.score end
+        if resume then S.skip, S.score, S.first = r.answered, r.score, r.first end
     elseif S.mode == "ask" and opts.resume then
         write(string.format("(Nothing to continue: %s is %s. It starts from the beginning.)\n\n",
             name, progress_text(r)))
@@ -228,8 +215,8 @@ function M.run(spec, opts)
         if S.mode == "replay" then
             write("\n(Ctrl-C: the replay stopped.)\n")
         elseif r and not r.done and r.answered > 0 then
-            write(string.format("\n(Ctrl-C: left %s %s, score %d; it continues from there next time.)\n",
-                name, stopped_at(r), r.score))
+            write(string.format("\n(Ctrl-C: left %s %s; it continues from there next time.\n" ..
+                " So far %s.)\n", name, stopped_at(r), R.score_text(r.first, r.score, r.answered)))
         else
             write(string.format("\n(Ctrl-C: left %s.)\n", name))
         end
@@ -242,7 +229,7 @@ function M.run(spec, opts)
         S.done = true
         write(bold(string.format("End of lesson %s.", S.number or id)), " ")
         if S.mode == "ask" then
-            write(string.format("Score: %d/%d.\n", S.score, S.asked))
+            write("Score: ", R.score_text(S.first, S.score, S.asked), ".\n")
         else
             write(string.format("%d questions, replayed.\n", S.asked))
         end

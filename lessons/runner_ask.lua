@@ -90,7 +90,7 @@ function R.ask_words(S, env)
 
     function env.ask(spec)
         local name = spec[1] or spec.name or "answer"
-        local tol = spec.tol or R.TOL
+        local tol = spec.tol          -- nil: the 3 significant figures rule
         S.asked = S.asked + 1
         local v = number_of(spec.value())
         if v == nil then error("ask " .. name .. ": value() must give one number", 2) end
@@ -99,12 +99,13 @@ function R.ask_words(S, env)
             S.silent = false
             host.silence(false)
             write(bold(string.format("Lesson %s: %s", S.number or S.id, S.title or S.id)),
-                  string.format(", continued at question %d (score so far %d).\n", S.asked, S.score),
+                  string.format(", continued at question %d (so far %s).\n", S.asked,
+                      R.score_text(S.first, S.score, S.asked - 1)),
                   "At a question, type a number or an expression, or hint, repl, solution, quit.\n\n")
             if S.section then env.section(S.section) end
         end
         write(bold(string.format("Question %d.", S.asked)), " ", dedent(spec.question or ("Compute " .. name .. ".")), "\n")
-        if tol ~= R.TOL then
+        if tol then
             write(string.format("(Within %.2g %% of gradcalc's value.)\n", tol * 100))
         end
         local function reveal()
@@ -165,10 +166,15 @@ function R.ask_words(S, env)
                           "(e.g. 0.15*0.05 + 0.2*0.1), or hint, repl, solution, quit.\n")
                 else
                     tries = tries + 1
-                    if R.close(a, v, tol) then
+                    local mark = R.mark(a, v, tol)
+                    if mark == "right" then
                         write(good("✓ right"), ": ", name, " = ", fmt(v), "\n\n")
                         S.score = S.score + 1
+                        if tries == 1 and S.first then S.first = S.first + 1 end
                         break
+                    elseif tries == 1 and mark == "close" then
+                        write(bad("✗ close"), " (you gave ", fmt(a), "): carry more digits through your working.\n",
+                              "One more try.\n")
                     elseif tries == 1 then
                         write(bad("✗ not quite"), " (you gave ", fmt(a), ").\n")
                         local why = R.diagnose(a, v, spec, tol)

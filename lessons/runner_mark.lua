@@ -1,16 +1,59 @@
 -- lessons/runner_mark.lua - marking an answer and finding the mistake
 -- behind a wrong one. Loaded by runner.lua with its shared table R; adds
--- R.TOL, R.close(a, v, tol) and R.diagnose(a, v, spec, tol).
+-- R.mark(a, v, tol) and R.diagnose(a, v, spec, tol).
+--
+-- An answer is right when it rounds to the same 3 significant figures as
+-- gradcalc's value v, or lies within half a unit of v's 3rd figure (the
+-- learner rounded correctly, or carried more digits). A question may set
+-- its own relative tolerance `tol` instead. An answer off by at most three
+-- units of the 3rd figure (twice tol) is "close": the learner's method is
+-- right, their rounding too early.
 
 local R = ...
 local number_of = R.number_of
 
-R.TOL = 0.5e-3              -- relative: 3 significant figures
-
-local function close(a, v, tol)
-    return math.abs(a - v) <= tol * math.abs(v) + 1e-12
+-- The unit of the 3rd significant figure of v (v ~= 0).
+local function unit3(v)
+    local m = math.abs(v)
+    local e = math.floor(math.log(m, 10))
+    if 10.0 ^ e > m then e = e - 1 elseif 10.0 ^ (e + 1) <= m then e = e + 1 end
+    return 10.0 ^ (e - 2)
 end
-R.close = close
+
+-- x rounded to a whole number, halves away from zero (a half that float
+-- division left a hair below, 456.49999999999994 for -45.65/0.1, too).
+local function round(x)
+    local r = math.floor(math.abs(x) + 0.5 + 1e-9)
+    if x < 0 then return -r end
+    return r
+end
+
+-- Whether a counts as v: under the 3 significant figures rule, or within
+-- the relative tolerance tol when the question sets one. With `near`,
+-- whether a is "close" instead.
+local function within(a, v, tol, near)
+    if a ~= a or v ~= v or math.abs(a) == math.huge or math.abs(v) == math.huge then
+        return a == v
+    end
+    if tol then return math.abs(a - v) <= (near and 2 or 1) * tol * math.abs(v) + 1e-12 end
+    if v == 0 then return math.abs(a) <= 1e-12 end
+    local u = unit3(v)
+    local fuzz = 1e-9 * u       -- a typed 0.3785 is not quite 0.3785
+    if near then return math.abs(a - v) <= 3 * u + fuzz end
+    if math.abs(a - v) <= u / 2 + fuzz then return true end
+    return round(a / u) == round(v / u)
+end
+
+-- "right", "close" or "wrong".
+function R.mark(a, v, tol)
+    if within(a, v, tol) then return "right" end
+    if within(a, v, tol, true) then return "close" end
+    return "wrong"
+end
+
+-- Whether the learner's a is the value x (a mistake's, a factor's, a
+-- product's), by the question's rule.
+local function close(a, x, tol) return within(a, x, tol) end
 
 local function product(factors, from, to)
     local p = 1

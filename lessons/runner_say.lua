@@ -100,10 +100,11 @@ function R.say_words(S, env)
         write("\n")
         if S.mode == "ask" then
             write("When gradcalc asks for a number, type it or a Lua expression\n",
-                  "(0.15*0.05 + 0.2*0.1 + 0.35 is fine). It counts as right within 3\n",
-                  "significant figures, so carry 4 or more digits through your working.\n",
-                  "At a question you may also type: hint, repl (a prompt with the\n",
-                  "lesson's variables; back returns), solution, or quit.\n\n")
+                  "(0.15*0.05 + 0.2*0.1 + 0.35 is fine). It counts as right when it\n",
+                  "rounds to the same 3 significant figures as gradcalc's value, so\n",
+                  "carry 4 or more digits through your working. At a question you may\n",
+                  "also type: hint, repl (a prompt with the lesson's variables; back\n",
+                  "returns), solution, or quit.\n\n")
         end
     end
     env.section = function(title)
