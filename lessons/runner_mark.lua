@@ -67,25 +67,79 @@ local function labels(factors, from, to)
     return table.concat(t, " × ")
 end
 
--- Factors as {label, number}, from a chain given as {label, value} pairs.
+-- Factors as {label, number, wrong = {{number, why}, ...}}, from a chain
+-- given as {label, value, wrong = ...} entries; `wrong` (optional) lists
+-- the factor's common wrong values, each a value or {value, "why"}.
 local function numbers(chain)
     local out = {}
     for i, f in ipairs(chain) do
         local v = number_of(f[2])
         if v == nil then error("ask: factor " .. i .. " of the chain is not one number", 0) end
-        out[i] = {f[1], v}
+        local wrong = {}
+        local list = f.wrong
+        if list ~= nil and (type(list) ~= "table" or is_tensor(list) or type(list[2]) == "string") then
+            list = {list}
+        end
+        for j, w in ipairs(list or {}) do
+            if type(w) ~= "table" or is_tensor(w) then w = {w} end
+            local wv = number_of(w[1])
+            if wv == nil then error("ask: wrong value " .. j .. " of factor " .. i .. " is not one number", 0) end
+            wrong[#wrong + 1] = {wv, w[2]}
+        end
+        out[i] = {f[1], v, wrong = wrong}
     end
     return out
 end
 
--- What the learner's wrong number a probably is, when it can be told.
-function R.diagnose(a, v, spec, tol)
-    if v ~= 0 and close(a, -v, tol) then
-        return "The size is right but the sign is not: check the signs of your factors."
+-- What a chain's factors tell of the learner's a: one factor alone, a
+-- product that stops early, or one factor left out or replaced by its
+-- common wrong value. A change of one factor is named only when exactly
+-- one factor explains a; otherwise nothing specific is said.
+local function diagnose_chain(a, v, f, tol)
+    local n = #f
+    for i = 1, n do
+        if n > 1 and close(a, f[i][2], tol) and not close(v, f[i][2], tol) then
+            return string.format("That is the factor %s alone; the chain is %s.", f[i][1], labels(f, 1, n))
+        end
     end
+    for k = 2, n - 1 do
+        if close(a, product(f, 1, k), tol) then
+            return string.format("That is %s: the chain goes on with × %s.", labels(f, 1, k),
+                labels(f, k + 1, n))
+        end
+    end
+    local found = {}
+    for i = 1, n do
+        local rest = 1      -- the product of the other factors
+        for j = 1, n do
+            if j ~= i then rest = rest * f[j][2] end
+        end
+        local why
+        if not close(f[i][2], 1, tol) and close(a, rest, tol) then
+            why = string.format("Your product lacks the factor %s.", f[i][1])
+        end
+        for _, w in ipairs(f[i].wrong) do
+            if not why and not close(w[1], f[i][2], tol) and close(a, rest * w[1], tol) then
+                why = string.format("If the other factors are right, your %s is off", f[i][1]) ..
+                    (w[2] and (": " .. w[2]) or ": recompute that one.")
+            end
+        end
+        if why then found[#found + 1] = why end
+    end
+    if #found == 1 then return found[1] end
+    return "Check each factor of the chain " .. labels(f, 1, n) .. "."
+end
+
+-- What the learner's wrong number a probably is, when it can be told:
+-- the lesson's own common mistakes first, then the sign, one path of a
+-- sum over paths, the factors of a chain.
+function R.diagnose(a, v, spec, tol)
     for _, m in ipairs(spec.mistakes or {}) do
         local mv = number_of(m[1]())
         if mv and close(a, mv, tol) then return m[2] end
+    end
+    if v ~= 0 and close(a, -v, tol) then
+        return "The size is right but the sign is not: check the signs of your factors."
     end
     if spec.paths then
         local paths = spec.paths()
@@ -97,38 +151,6 @@ function R.diagnose(a, v, spec, tol)
             end
         end
     end
-    if spec.chain then
-        local f = numbers(spec.chain())
-        local n = #f
-        for i = 1, n do
-            if n > 1 and close(a, f[i][2], tol) and not close(v, f[i][2], tol) then
-                return string.format("That is the factor %s alone; the chain is %s.", f[i][1], labels(f, 1, n))
-            end
-        end
-        for k = 2, n - 1 do
-            if close(a, product(f, 1, k), tol) then
-                return string.format("That is %s: the chain goes on with × %s.", labels(f, 1, k),
-                    labels(f, k + 1, n))
-            end
-        end
-        for i = 1, n do
-            if f[i][2] ~= 0 and not close(f[i][2], 1, tol) and close(a, v / f[i][2], tol) then
-                return string.format("Your product lacks the factor %s.", f[i][1])
-            end
-        end
-        -- The factor that, alone wrong, would explain the number.
-        for i = 1, n do
-            local rest = v / f[i][2]
-            if f[i][2] ~= 0 and rest ~= 0 then
-                local yours = a / rest
-                -- a "near miss" of one factor: within 30 % of it
-                if math.abs(yours - f[i][2]) <= 0.3 * math.abs(f[i][2]) then
-                    return string.format("If the other factors are right, your %s is off: " ..
-                        "recompute that one.", f[i][1])
-                end
-            end
-        end
-        return "Check each factor of the chain " .. labels(f, 1, n) .. "."
-    end
+    if spec.chain then return diagnose_chain(a, v, numbers(spec.chain()), tol) end
     return nil
 end

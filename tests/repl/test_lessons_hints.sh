@@ -1,0 +1,50 @@
+#!/bin/sh
+# Hints that find the mistake: each classic mistake of the lessons, typed
+# from a pipe as a learner would (a number, or arithmetic on plain
+# numbers, never the lesson's own variables), gets its own hint; the
+# lesson's own mistakes come before the generic sign check; a chain's
+# wrong factor is named only when it alone explains the answer.
+# usage: GRADCALC=/path/to/gradcalc sh tests/repl/test_lessons_hints.sh
+: "${GRADCALC:?set GRADCALC to the gradcalc binary}"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export GRADCALC_LESSONS="$top/lessons" XDG_STATE_HOME="$tmp/state"
+
+ok() { echo "ok $1"; }
+notok() { echo "not ok $1: $2"; [ -f "$tmp/said" ] && sed 's/^/    | /' "$tmp/said"; }
+
+# hint LESSON QUESTION ANSWER TEXT: at question QUESTION of lesson LESSON
+# (the questions before it answered right, as the replay gives them),
+# ANSWER is marked wrong and the hint says TEXT (a fixed string).
+hint() {
+    l=$1 q=$2 answer=$3 text=$4
+    [ -f "$tmp/answers$l" ] ||
+        "$GRADCALC" --lesson "$l" --replay </dev/null | sed -n 's/^  answer: [^=]* = //p' >"$tmp/answers$l"
+    head -n $((q - 1)) "$tmp/answers$l" >"$tmp/in"
+    printf '%s\nquit\n' "$answer" >>"$tmp/in"
+    timeout 120 "$GRADCALC" --lesson "$l" <"$tmp/in" >"$tmp/out" 2>&1
+    # what was said between the wrong answer and the end
+    sed -n "/^Question $q\\. /,\$p" "$tmp/out" | sed -n '/✗ /,$p' >"$tmp/said"
+    name="lesson $l question $q: $answer gets '$text'"
+    if grep -q '✗ not quite' "$tmp/said" && grep -qF -- "$text" "$tmp/said"; then
+        ok "$name"
+    else
+        notok "$name" "the hint differs"
+    fi
+}
+
+# Lesson 5, the 2-2-2 network.
+hint 5 1 '0.15*0.05 + 0.2*0.1' 'You left out the bias b1.'
+hint 5 8 '1.10590597*(1 - 1.10590597)' 'That is net_o1·(1 − net_o1)'
+hint 5 9 '0.74136507*0.186815602*0.3775' 'your ∂net_o1/∂w5 is off: ∂net_o1/∂w5 is out_h1'
+hint 5 9 '0.74136507*0.186815602' 'That is ∂E/∂out_o1 × ∂out_o1/∂net_o1: the chain goes on'
+hint 5 11 '0.0363503064*0.3775*(1 - 0.3775)*0.05' "your ∂out_h1/∂net_h1 is off: σ' takes the output"
+hint 5 11 '0.0363503064*0.05' 'Your product lacks the factor ∂out_h1/∂net_h1.'
+hint 5 11 '0.0012345' 'Check each factor of the chain'
+# 10 % off: no single factor explains it, so no factor is blamed.
+hint 5 11 '0.000438567734*1.1' 'Check each factor of the chain'
+hint 5 14 '0.298371109' 'That is E before the step'
+# A sign flipped, where the lesson has no mistake of its own for it.
+hint 5 7 '-0.74136507' 'The size is right but the sign is not'
+echo done
