@@ -127,7 +127,14 @@ ask {
     question = "Compute the local gradient of the sigmoid gate, σ'(zn) = out·(1 − out).",
     value = function() return zn.grad end,
     hint = "0.7311 × (1 − 0.7311).",
-    solution = function() explain(out, zn) end,
+    mistakes = {
+        {function() return zn * (1 - zn) end, "That is zn·(1 − zn): σ' in this form takes the output, out·(1 − out)."},
+    },
+    solution = function()
+        say(string.format("σ'(zn) = out·(1 − out) = %s × %s = %s", fmt(out:item()), fmt(1 - out:item()),
+            fmt(zn.grad:item())))
+        explain(out, zn)
+    end,
 }
 
 ask {
@@ -136,7 +143,16 @@ ask {
     value = function() return w0.grad end,
     hint = "Add passes σ'(zn) to w0·x0; multiply swaps, so w0 gets x0 = −1 times it.",
     chain = function() return {{"∂out/∂zn", zn.grad}, {"∂zn/∂w0", w0.grad / zn.grad}} end,
-    solution = function() explain(out, w0) end,
+    mistakes = {
+        {function() return zn.grad end,
+         "That is σ'(zn) alone: you dropped the factor ∂zn/∂w0 = x0 = −1 (multiply swaps, so w0 gets x0)."},
+        {function() return zn.grad * w0 end, "Multiply swaps: w0's gradient takes x0, the other input, not w0."},
+    },
+    solution = function()
+        say(string.format("∂out/∂w0 = σ'(zn) · x0 = %s × (%s) = %s", fmt(zn.grad:item()), fmt(x0:item()),
+            fmt(w0.grad:item())))
+        explain(out, w0)
+    end,
 }
 
 ask {
@@ -145,7 +161,16 @@ ask {
     value = function() return x0.grad end,
     hint = "As for w0, but multiply swaps the other way: σ'(zn) times w0 = 2.",
     chain = function() return {{"∂out/∂zn", zn.grad}, {"∂zn/∂x0", x0.grad / zn.grad}} end,
-    solution = function() explain(out, x0) end,
+    mistakes = {
+        {function() return zn.grad * x0 end,
+         "That is ∂out/∂w0, with the factor x0 = −1; for x0 multiply swaps the other way: σ'(zn) × w0."},
+        {function() return zn.grad end, "That is σ'(zn) alone: you dropped the factor ∂zn/∂x0 = w0 = 2."},
+    },
+    solution = function()
+        say(string.format("∂out/∂x0 = σ'(zn) · w0 = %s × %s = %s", fmt(zn.grad:item()), fmt(w0:item()),
+            fmt(x0.grad:item())))
+        explain(out, x0)
+    end,
 }
 
 say [[

@@ -47,4 +47,24 @@ hint 5 11 '0.000438567734*1.1' 'Check each factor of the chain'
 hint 5 14 '0.298371109' 'That is E before the step'
 # A sign flipped, where the lesson has no mistake of its own for it.
 hint 5 7 '-0.74136507' 'The size is right but the sign is not'
+
+# Lesson 3, a neuron: the x0 = −1 factor dropped, or taken for w0.
+hint 3 8 '0.196612' 'you dropped the factor ∂zn/∂w0 = x0 = −1'
+hint 3 8 '0.196612*2' "w0's gradient takes x0"
+hint 3 9 '-0.196612' 'That is ∂out/∂w0, with the factor x0 = −1'
+hint 3 9 '0.196612' 'you dropped the factor ∂zn/∂x0 = w0 = 2'
+
+# Lesson 4, costs: the lesson's sign mistake before the generic one.
+hint 4 2 '2*(3 - 2.5)/3' 'The sign: the derivative of (p − t)² with respect to p is 2(p − t).'
+hint 4 2 '2*(2.5 - 3)' 'Divide by n = 3'
+hint 4 7 '(0.802479 - 1)/2' 'y is 0 for class 2 of sample 2'
+
+# Lesson 6, gradient descent: the lesson's own sign mistakes come before
+# the generic sign check.
+hint 6 1 '6' 'The sign: 2(0 − 3) is negative'
+hint 6 2 '0 + 0.1*(-6)' 'Step against the gradient: subtract η·∂L/∂w.'
+hint 6 3 '0.6 - 0.1*(-6 + 2*(0.6 - 3))' 'forgetting w:zero_grad()'
+hint 6 4 '25' 'One step short'
+hint 6 4 '27' 'One step too many'
+hint 6 6 '1' 'That is (mean y)², the square of the mean'
 echo done
