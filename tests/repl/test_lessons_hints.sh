@@ -67,4 +67,22 @@ hint 6 3 '0.6 - 0.1*(-6 + 2*(0.6 - 3))' 'forgetting w:zero_grad()'
 hint 6 4 '25' 'One step short'
 hint 6 4 '27' 'One step too many'
 hint 6 6 '1' 'That is (mean y)², the square of the mean'
+
+# Lesson 7, optimizers: RMSProp without (1 − α), without the root, with s
+# not updated, with ε inside the root; Adam without the bias correction,
+# or with t off by one.
+hint 7 2 '0.9*2' 'Add the new gradient g = 1.6 to 0.9·v.'
+hint 7 4 '4' 'That is g² itself: without the (1 − α)'
+hint 7 5 '1 - 0.01*2/2' 'You took s = g² (no 1 − α)'
+hint 7 5 '1 - 0.01*2/0.04' 'You divided by s; divide by its square root'
+hint 7 6 '0.9 - 0.01*1.8/0.2' 'You kept s from step 1'
+hint 7 6 '0.9 - 0.01*1.8/0.072' 'You divided by s; divide by its square root.'
+hint 7 7 '1 - 0.01*1e-6/math.sqrt(1e-14 + 1e-8)' 'ε goes outside the square root'
+hint 7 7 '0.9' 'Without ε the step is η/√(1 − α)'
+hint 7 8 '0.68377' 'You left out the bias correction'
+hint 7 8 '1 - 0.1*(0.2/0.19)/math.sqrt(0.004/0.001999)' 'The bias correction is for t = 1 at the first step'
+hint 7 9 '0.36' 'That is m; divide by 1 − 0.9² = 0.19'
+hint 7 9 '3.6' 't is off by one: at step 2 the correction is 1 − 0.9², not 1 − 0.9¹.'
+hint 7 10 '0.9 - 0.1*0.36/math.sqrt(0.007236)' 'You left out the bias correction'
+hint 7 10 '0.9 - 0.1*3.6/math.sqrt(7.236)' 't is off by one'
 echo done
