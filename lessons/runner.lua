@@ -42,6 +42,7 @@
 --   runner_progress.lua  the progress file
 --   runner_mark.lua      marking answers, finding the mistake
 --   runner_ask.lua       the words that read the learner (ask, pause)
+--   runner_handout.lua   a lesson as a Markdown handout
 -- `make install` copies them with the lessons (lessons/*.lua).
 
 local dir, host = ...
@@ -49,7 +50,7 @@ local dir, host = ...
 local M = {}
 local R = {dir = dir, host = host, QUIT = {}}   -- R.QUIT: raised to leave a lesson early
 
-for _, part in ipairs({"runner_say", "runner_progress", "runner_mark", "runner_ask"}) do
+for _, part in ipairs({"runner_say", "runner_progress", "runner_mark", "runner_ask", "runner_handout"}) do
     local chunk, err = loadfile(dir .. "/" .. part .. ".lua", "t")
     if not chunk then error("the lesson runner is incomplete: " .. err, 0) end
     chunk(R)
@@ -154,13 +155,54 @@ local function offer(S, r, name)
     end
 end
 
--- run(n | file [, {replay=true} | {resume=true}]): runs a lesson at the
--- prompt, or replays its worked solutions. A lesson stopped in the middle
--- continues from there: on a terminal if the learner says so, elsewhere
--- only with resume=true. Returns true when Ctrl-C stopped it.
+-- The handout of a lesson (opts.answers: with the answer key), written to
+-- standard output, or atomically to the file opts.output. The lesson's
+-- code runs with standard output silenced. Returns true when Ctrl-C
+-- stopped it.
+local function handout(file, id, opts)
+    local S = {mode = "handout", asked = 0, id = id, answers = opts.answers and true or false}
+    S.number = tonumber(id:match("^(%d+)%-"))
+    local env = setmetatable({}, {__index = _G})
+    S.env = env
+    R.handout_words(S, env)
+    local chunk, err = loadfile(file, "t", env)
+    if not chunk then error(err, 0) end
+    local digits = precision()
+    io.flush()
+    host.silence(true)
+    local ok, e, interrupted = host.pcall(chunk)
+    host.silence(false)
+    precision(digits)
+    if not ok and interrupted then
+        write("\n(Ctrl-C: the handout was not written.)\n")
+        return true
+    end
+    if not ok then error(string.format("lesson %s stopped: %s", id, tostring(e)), 0) end
+    local text = R.handout_text(S)
+    if opts.output then
+        local done, werr = R.write_atomic(opts.output, text)
+        if not done then error("cannot write the handout to " .. opts.output .. ": " .. tostring(werr), 0) end
+        write(string.format("Handout of lesson %s (%d questions%s) written to %s.\n", S.number or id,
+            S.asked, S.answers and ", with the answer key" or "", opts.output))
+    else
+        write(text)
+    end
+    return false
+end
+
+-- run(n | file [, {replay=true} | {resume=true} | {handout=true, answers=,
+-- output=}]): runs a lesson at the prompt, replays its worked solutions,
+-- or writes its handout. A lesson stopped in the middle continues from
+-- there: on a terminal if the learner says so, elsewhere only with
+-- resume=true. Returns true when Ctrl-C stopped it.
 function M.run(spec, opts)
     opts = opts or {}
+    if type(opts) ~= "table" then error("lesson(n, options): the options are a table", 0) end
     local file, id = resolve(spec)
+    if opts.handout then return handout(file, id, opts) end
+    if opts.answers or opts.output then
+        error("the options answers and output go with handout = true", 0)
+    end
     -- score: questions right in the end; first: right at the first try
     -- (nil when not known: a lesson resumed from an older progress file)
     local S = {mode = opts.replay and "replay" or "ask", asked = 0, score = 0, first = 0, id = id,
