@@ -85,4 +85,12 @@ hint 7 9 '0.36' 'That is m; divide by 1 − 0.9² = 0.19'
 hint 7 9 '3.6' 't is off by one: at step 2 the correction is 1 − 0.9², not 1 − 0.9¹.'
 hint 7 10 '0.9 - 0.1*0.36/math.sqrt(0.007236)' 'You left out the bias correction'
 hint 7 10 '0.9 - 0.1*3.6/math.sqrt(7.236)' 't is off by one'
+
+# Lesson 9, your own backward: the mean's 1/n, the sum over the batch, σ'
+# with Z1 for H.
+hint 9 1 '2*(-0.36856 - 1)' 'Divide by n = 4: the loss is a mean.'
+hint 9 1 '(-0.36856 - 1)/4' 'The derivative of a square brings a factor 2.'
+hint 9 2 '(-0.217504 - 0.68428 - 0.865701 - 0.336365)/4' 'That is the mean; b2 is added to every row'
+hint 9 2 '-0.217504' 'That is sample 1 alone'
+hint 9 4 '0.167237*0.477992*(1 - 0.477992)' 'That is with Z1'
 echo done
