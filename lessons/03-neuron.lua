@@ -72,31 +72,31 @@ check(x.grad:item() == y.grad:item(), "x and y get the same gradient: add distri
 section "The max gate"
 
 say [[
-m = max(a, b) passes the larger input on. On the way back it routes the
+m = max(u, v) passes the larger input on. On the way back it routes the
 whole gradient to that input, and gives the other one 0.
 ]]
 
 code [[
-a, b = var(4, "a"), var(7, "b")
-m = maximum(a, b)
+u, v = var(4, "u"), var(7, "v")
+m = maximum(u, v)
 g = m * 2
 g:backward()
 ]]
 
 ask {
-    "∂g/∂b",
-    question = "g = 2·max(a, b) with a = 4, b = 7. Compute ∂g/∂b.",
-    value = function() return b.grad end,
-    hint = "b is the larger input, so the max gate routes all of the gradient from the ×2 to it.",
-    solution = function() explain(g, b) end,
+    "∂g/∂v",
+    question = "g = 2·max(u, v) with u = 4, v = 7. Compute ∂g/∂v.",
+    value = function() return v.grad end,
+    hint = "v is the larger input, so the max gate routes all of the gradient from the ×2 to it.",
+    solution = function() explain(g, v) end,
 }
 
 ask {
-    "∂g/∂a",
-    question = "And ∂g/∂a?",
-    value = function() return a.grad end,
-    hint = "a lost the comparison.",
-    solution = function() code [[a.grad]] end,
+    "∂g/∂u",
+    question = "And ∂g/∂u?",
+    value = function() return u.grad end,
+    hint = "u lost the comparison.",
+    solution = function() code [[u.grad]] end,
 }
 
 section "A sigmoid neuron"
@@ -174,7 +174,9 @@ ask {
 }
 
 say [[
-The whole backward pass, node by node, is what explain(out) prints:
+The whole backward pass, node by node, is what explain(out) prints. In
+its lines, a and b stand for a gate's first and second input: for
+w1·x1, "mul ∂/∂b = a" means ∂(w1·x1)/∂x1 = w1.
 ]]
 
 code [[explain(out)]]
