@@ -125,6 +125,46 @@ local function resolve(spec)
     return spec, id
 end
 
+-- ---- variants ---------------------------------------------------------------
+-- lesson(n, {variant = K}) gives a learner their own numbers: a lesson
+-- that says lesson{..., variants = true} draws its inputs with pick(),
+-- which gives the lesson's own number without a variant and one drawn
+-- from K with it, and computes every answer from them. A lesson whose
+-- story needs fixed numbers does not say so, and runs as it is.
+
+-- Adds pick(default, lo, hi [, avoid]) to env: default, or with a variant
+-- a whole number from lo to hi, none of the list avoid. The draws follow
+-- from K alone (a generator of the runner's own, the same everywhere).
+local function variant_words(S, env)
+    local state
+    env.pick = function(default, lo, hi, avoid)
+        if not S.variant then return default end
+        if not (math.tointeger(lo) and math.tointeger(hi) and lo <= hi) then
+            error("pick(default, lo, hi): lo and hi are whole numbers, lo <= hi", 2)
+        end
+        state = state or (S.variant * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019)
+        for _ = 1, 1000 do
+            state = state * 6364136223846793005 + 1442695040888963407
+            local k = lo + ((state >> 33) % (hi - lo + 1))
+            local ok = true
+            for _, a in ipairs(avoid or {}) do ok = ok and k ~= a end
+            if ok then return k end
+        end
+        error("pick: every number from " .. lo .. " to " .. hi .. " is avoided", 2)
+    end
+end
+
+-- Called by the lesson{} words: keeps the variant when the lesson takes
+-- variants, else says it is ignored. Returns the heading's suffix.
+function R.variant_heading(S, t)
+    if not S.variant then return "" end
+    if not t.variants then
+        S.ignored_variant, S.variant = S.variant, nil
+        return ""
+    end
+    return string.format(" (variant %d)", S.variant)
+end
+
 -- ---- running a lesson -------------------------------------------------------
 
 -- Makes the lesson's environment and its vocabulary, for mode "ask" or
@@ -134,6 +174,7 @@ local function vocabulary(S)
     S.env = env
     R.say_words(S, env)
     R.ask_words(S, env)
+    variant_words(S, env)
     env.compare = R.compare
     return env
 end
@@ -163,11 +204,13 @@ end
 -- code runs with standard output silenced. Returns true when Ctrl-C
 -- stopped it.
 local function handout(file, id, opts)
-    local S = {mode = "handout", asked = 0, id = id, answers = opts.answers and true or false}
+    local S = {mode = "handout", asked = 0, id = id, answers = opts.answers and true or false,
+               variant = opts.variant}
     S.number = tonumber(id:match("^(%d+)%-"))
     local env = setmetatable({}, {__index = _G})
     S.env = env
     R.handout_words(S, env)
+    variant_words(S, env)
     env.compare = R.compare
     local chunk, err = loadfile(file, "t", env)
     if not chunk then error(err, 0) end
@@ -203,6 +246,9 @@ function M.run(spec, opts)
     opts = opts or {}
     if type(opts) ~= "table" then error("lesson(n, options): the options are a table", 0) end
     local file, id = resolve(spec)
+    if opts.variant ~= nil and not (math.tointeger(opts.variant) and opts.variant >= 1) then
+        error("lesson(n, {variant = K}): K is a whole number from 1 up", 0)
+    end
     if opts.handout then return handout(file, id, opts) end
     if opts.answers or opts.output then
         error("the options answers and output go with handout = true", 0)
@@ -210,7 +256,7 @@ function M.run(spec, opts)
     -- score: questions right in the end; first: right at the first try
     -- (nil when not known: a lesson resumed from an older progress file)
     local S = {mode = opts.replay and "replay" or "ask", asked = 0, score = 0, first = 0, id = id,
-               skip = 0, told = {}}
+               skip = 0, told = {}, variant = opts.variant}
     S.number = tonumber(id:match("^(%d+)%-"))
     local name = "lesson " .. (S.number or id)
     local records = S.mode == "ask" and load_progress() or {}

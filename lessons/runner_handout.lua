@@ -56,7 +56,7 @@ function R.handout_words(S, env)
 
     function env.lesson(t)
         S.title = t.title or S.id
-        out(string.format("# Lesson %s: %s\n\n", S.number or S.id, S.title))
+        out(string.format("# Lesson %s: %s%s\n\n", S.number or S.id, S.title, R.variant_heading(S, t)))
         if t.summary then out("*", t.summary, "*\n\n") end
         out("Fill in each blank with a number; 3 significant figures are enough, but carry\n",
             "4 or more digits through your working.\n\n")

@@ -95,8 +95,13 @@ end
 function R.say_words(S, env)
     function env.lesson(t)
         S.title = t.title or S.id
-        write(bold(string.format("Lesson %s: %s", S.number or S.id, S.title)), "\n")
+        local suffix = R.variant_heading(S, t)
+        write(bold(string.format("Lesson %s: %s", S.number or S.id, S.title)), suffix, "\n")
         if t.summary then write(t.summary, "\n") end
+        if S.ignored_variant then
+            write(string.format("(This lesson's numbers are fixed: variant %d is ignored.)\n",
+                S.ignored_variant))
+        end
         write("\n")
         if S.mode == "ask" then
             write("When gradcalc asks for a number, type it or a Lua expression\n",
