@@ -30,9 +30,11 @@ L  = mean((P − T)²)
 ]]
 say [[
 Autograd gives every gradient with one L:backward(). Here you compute
-them yourself, with plain tensors and three small functions, one per
+them yourself, with tensor formulas in three small functions, one per
 kind of step, as a framework's layers do, and check each against
-autograd with compare(params, mine, L).
+autograd with compare(params, mine, L). (Your results still record how
+they were made, grad_fn, since they are computed from the network's
+tensors; the training at the end uses plain tensors only.)
 ]]
 
 code [[
