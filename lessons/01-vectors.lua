@@ -54,6 +54,20 @@ ask {
     solution = function() say("‖a‖ = √(1 + 4 + 9) = √14 = " .. fmt(sqrt(dot(a, a)):item())) end,
 }
 
+-- A number as a worked solution writes it: negative ones in brackets.
+local function num(x)
+    if x < 0 then return "(−" .. fmt(-x) .. ")" end
+    return fmt(x)
+end
+
+-- The products of a dot product written out, "u1×v1 + u2×v2 + ...",
+-- from two lists of numbers.
+local function products(u, v)
+    local t = {}
+    for i = 1, #u do t[i] = num(u[i]) .. "×" .. num(v[i]) end
+    return table.concat(t, " + ")
+end
+
 section "Matrices and the matrix-vector product"
 
 say [[
@@ -85,7 +99,11 @@ ask {
     mistakes = {
         {function() return matmul(W, x)[1] end, "That is row 1; row 2 is (3, 4)."},
     },
-    solution = function() code [[matmul(W, x)]] end,
+    solution = function()
+        say(string.format("(W·x)[2] = row 2 of W · x = %s = %s", products(W:totable()[2], x:totable()),
+            fmt(matmul(W, x)[2]:item())))
+        code [[matmul(W, x)]]
+    end,
 }
 
 section "The matrix product"
@@ -118,7 +136,11 @@ ask {
     question = "Compute the element in row 2, column 2 of A·B.",
     value = function() return matmul(A, B)[2][2] end,
     hint = "Row 2 of A is (−1, 3, 1), column 2 of B is (1, 1, 0).",
-    solution = function() code [[matmul(A, B)]] end,
+    solution = function()
+        say(string.format("(A·B)[2][2] = row 2 of A · column 2 of B = %s = %s",
+            products(A:totable()[2], B:t():totable()[2]), fmt(matmul(A, B)[2][2]:item())))
+        code [[matmul(A, B)]]
+    end,
 }
 
 say [[
@@ -170,7 +192,11 @@ ask {
     question = "Compute the element in row 2, column 1 of col + row.",
     value = function() return (col + row)[2][1] end,
     hint = "Row 2 takes col[2] = 2; column 1 takes row[1] = 10.",
-    solution = function() code [[col + row]] end,
+    solution = function()
+        say(string.format("(col + row)[2][1] = col[2][1] + row[1] = %s + %s = %s", fmt(col[2][1]:item()),
+            fmt(row[1]:item()), fmt((col + row)[2][1]:item())))
+        code [[col + row]]
+    end,
 }
 
 say [[

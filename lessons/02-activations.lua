@@ -56,7 +56,11 @@ ask {
         {function() return sa end, "That is σ(2); its derivative is σ(2)·(1 − σ(2))."},
         {function() return sa * sa end, "That is σ²; the derivative is σ·(1 − σ)."},
     },
-    solution = function() explain(sa, a) end,
+    solution = function()
+        say(string.format("σ'(2) = σ(2)·(1 − σ(2)) = %s × %s = %s", fmt(sa:item()), fmt(1 - sa:item()),
+            fmt(a.grad:item())))
+        explain(sa, a)
+    end,
 }
 
 say [[
@@ -104,7 +108,11 @@ ask {
     value = function() return t.grad end,
     hint = "1 − 0.76159².",
     mistakes = {{function() return 1 - th end, "Square tanh(1) before subtracting it from 1."}},
-    solution = function() explain(th, t) end,
+    solution = function()
+        say(string.format("tanh'(1) = 1 − tanh(1)² = 1 − %s² = 1 − %s = %s", fmt(th:item()),
+            fmt(th:item() ^ 2), fmt(t.grad:item())))
+        explain(th, t)
+    end,
 }
 
 check(math.abs(tanh(tensor(1)):item() - (2 * sigmoid(tensor(2)):item() - 1)) < 1e-12,

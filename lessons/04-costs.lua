@@ -48,7 +48,11 @@ ask {
         {function() return 2 * (pred[1] - target[1]) end, "Divide by n = 3: the mean shares the gradient among the predictions."},
         {function() return 2 * (target[1] - pred[1]) / 3 end, "The sign: the derivative of (p − t)² with respect to p is 2(p − t)."},
     },
-    solution = function() code [[pred.grad]] end,
+    solution = function()
+        say(string.format("∂MSE/∂pred[1] = 2(p₁ − t₁)/n = 2 × (%s − %s)/%d = %s", fmt(pred[1]:item()),
+            fmt(target[1]:item()), pred:numel(), fmt(pred.grad[1]:item())))
+        code [[pred.grad]]
+    end,
 }
 
 say [[
@@ -69,6 +73,20 @@ softmax(z)ₖ = e^(zₖ) / Σⱼ e^(zⱼ)
 code [[
 z = var({{2.0, 1.0, 0.1}, {0.5, 2.5, 0.3}}, "z")
 p = softmax(z)
+]]
+
+say [[
+Adding the same number to every score changes nothing: the factor e^c
+cancels between top and bottom. Softmax uses this to subtract the largest
+score first, because e^z overflows a float64 for z above about 709: the
+formula as written gives inf/inf, which is nan.
+]]
+
+code [[
+big = tensor{1000, 999, 998}
+exp(big) / sum(exp(big))
+exp(big - 1000) / sum(exp(big - 1000))
+softmax(big)
 ]]
 
 ask {
@@ -133,8 +151,10 @@ formula [[
 ∂L/∂zⱼ = −Σₖ yₖ (1/pₖ) pₖ (δₖⱼ − pⱼ) = −yⱼ + pⱼ Σₖ yₖ = pⱼ − yⱼ
 ]]
 say [[
-All the exponentials and logarithms cancel: the gradient on the scores is
-just "predicted minus wanted", divided by N for the mean over the batch.
+The last step uses Σₖ yₖ = 1: y is one-hot (or any probability vector),
+so its entries add up to 1. All the exponentials and logarithms cancel:
+the gradient on the scores is just "predicted minus wanted", divided by N
+for the mean over the batch.
 ]]
 
 ask {
@@ -145,8 +165,13 @@ ask {
     mistakes = {
         {function() return p[1][1] - 1 end, "Divide by N = 2: the loss is a mean over the batch."},
         {function() return p[1][1] / 2 end, "Subtract y = 1: sample 1 is class 1."},
+        {function() return 1 - p[1][1] end, "The sign, and the mean: the gradient is (p − y)/N, here (p[1][1] − 1)/2."},
     },
-    solution = function() code [[z.grad]] end,
+    solution = function()
+        say(string.format("∂CE/∂z[1][1] = (p[1][1] − y)/N = (%s − 1)/%d = %s", fmt(p[1][1]:item()), #labels,
+            fmt(z.grad[1][1]:item())))
+        code [[z.grad]]
+    end,
 }
 
 ask {
@@ -154,7 +179,15 @@ ask {
     question = "Compute ∂CE/∂z[2][2] (class 2 is not sample 2's class).",
     value = function() return z.grad[2][2] end,
     hint = "(p[2][2] − 0)/2.",
-    solution = function() code [[z.grad]] end,
+    mistakes = {
+        {function() return (p[2][2] - 1) / 2 end, "y is 0 for class 2 of sample 2 (its class is 3): (p[2][2] − 0)/2."},
+        {function() return p[2][2] end, "Divide by N = 2: the loss is a mean over the batch."},
+    },
+    solution = function()
+        say(string.format("∂CE/∂z[2][2] = (p[2][2] − y)/N = (%s − 0)/%d = %s", fmt(p[2][2]:item()), #labels,
+            fmt(z.grad[2][2]:item())))
+        code [[z.grad]]
+    end,
 }
 
 code [[

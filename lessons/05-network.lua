@@ -15,10 +15,20 @@ section "The network"
 say [[
 Two inputs, two hidden neurons, two output neurons, every neuron a
 sigmoid. Each layer has one bias, shared by its two neurons. We want the
-outputs 0.01 and 0.99 for the inputs 0.05 and 0.10.
+outputs 0.01 and 0.99 for the inputs 0.05 and 0.10. Each weight labels
+its own edge: w3 joins x1 to h2, w2 joins x2 to h1.
 
-    x1 ──w1,w3──> h1 ──w5,w7──> o1      h1 = σ(w1·x1 + w2·x2 + b1)
-    x2 ──w2,w4──> h2 ──w6,w8──> o2      o1 = σ(w5·h1 + w6·h2 + b2)
+           w1              w5
+    x1 ─────────> h1 ─────────> o1      net_h1 = w1·x1 + w2·x2 + b1
+      ╲ w3       ↗  ╲ w7       ↗        net_h2 = w3·x1 + w4·x2 + b1
+        ╲      ╱      ╲      ╱          net_o1 = w5·out_h1 + w6·out_h2 + b2
+          ╲  ╱          ╲  ╱            net_o2 = w7·out_h1 + w8·out_h2 + b2
+           ╳              ╳             out = σ(net) for every neuron
+          ╱  ╲          ╱  ╲
+        ╱      ╲      ╱      ╲
+      ╱ w2       ↘  ╱ w6       ↘
+    x2 ─────────> h2 ─────────> o2
+           w4              w8
 
 var(value, name) makes a tensor whose gradient gradcalc will compute.
 ]]
@@ -185,6 +195,8 @@ ask {
     value = function() return net_o1.grad / out_o1.grad end,
     hint = "out_o1 × (1 − out_o1), with out_o1 ≈ 0.75137.",
     mistakes = {
+        {function() return net_o1 * (1 - net_o1) end,
+         "That is net_o1·(1 − net_o1): σ' in this form takes the output, out_o1·(1 − out_o1)."},
         {function() return out_o1 end, "That is out_o1 itself; the derivative is out_o1·(1 − out_o1)."},
         {function() return 1 - out_o1 end, "That is 1 − out_o1; multiply by out_o1 as well."},
     },
@@ -204,7 +216,8 @@ local function chain_w5()
     return {
         {"∂E/∂out_o1", out_o1.grad},
         {"∂out_o1/∂net_o1", net_o1.grad / out_o1.grad},
-        {"∂net_o1/∂w5", w5.grad / net_o1.grad},
+        {"∂net_o1/∂w5", w5.grad / net_o1.grad,
+         wrong = {{net_h1, "∂net_o1/∂w5 is out_h1, what w5 multiplies, not net_h1."}}},
     }
 end
 
@@ -264,7 +277,8 @@ ask {
     chain = function()
         return {
             {"∂E/∂out_h1", out_h1.grad},
-            {"∂out_h1/∂net_h1", net_h1.grad / out_h1.grad},
+            {"∂out_h1/∂net_h1", net_h1.grad / out_h1.grad,
+             wrong = {{net_h1 * (1 - net_h1), "σ' takes the output, out_h1·(1 − out_h1), not net_h1·(1 − net_h1)."}}},
             {"∂net_h1/∂w1", w1.grad / net_h1.grad},
         }
     end,
@@ -350,11 +364,19 @@ ask {
     question = "Compute the total error after the step, from the new weights.",
     value = function() return E_new end,
     hint = "The same forward pass as before, with the updated weights (at the prompt: repl, then E_new).",
+    mistakes = {
+        {function() return E end, "That is E before the step; run the forward pass again with the new weights."},
+    },
     tol = 2e-3,
     solution = function() worked(E_new) end,
 }
 
 check(E_new:item() < E:item(), "one step of gradient descent lowered the error")
+
+say(string.format([[
+Mazur's post prints 0.291027924 for the error after this step, because
+it rounds its intermediate values as it goes. Carried exactly, as
+gradcalc carries them, the error is %s.]], fmt(E_new:item())))
 
 say [[
 Repeated ten thousand times, these steps bring E down to about 0.0000351.

@@ -44,7 +44,10 @@ ask {
     value = function() return w - lr * w.grad end,
     hint = "0 − 0.1 × (−6).",
     mistakes = {{function() return w + lr * w.grad end, "Step against the gradient: subtract η·∂L/∂w."}},
-    solution = function() say("w ← 0 − 0.1 × (−6) = " .. fmt((w - lr * w.grad):item())) end,
+    solution = function()
+        say(string.format("w ← w − η·∂L/∂w = %s − %s × (%s) = %s", fmt(w:item()), fmt(lr), fmt(w.grad:item()),
+            fmt((w - lr * w.grad):item())))
+    end,
 }
 
 say [[
@@ -65,8 +68,20 @@ ask {
     question = "Compute w after the second step.",
     value = function() return w - lr * w.grad end,
     hint = "Now w = 0.6 and ∂L/∂w = 2(0.6 − 3) = −4.8.",
+    mistakes = {
+        {function()
+            -- without w:zero_grad() the new gradient adds to the first one
+            local w0 = var(0)
+            local L0 = (w0 - 3)^2
+            L0:backward()
+            return w - lr * (w.grad + w0.grad)
+        end, "You added the new gradient to the old one: that is what forgetting w:zero_grad() does. " ..
+             "Use ∂L/∂w at the new w alone."},
+        {function() return w - lr * w.grad - lr * w.grad end,
+         "That is two steps with the new gradient; take one."},
+    },
     solution = function()
-        say(string.format("w ← %s − 0.1 × (%s) = %s", fmt(w:item()), fmt(w.grad:item()),
+        say(string.format("w ← %s − %s × (%s) = %s", fmt(w:item()), fmt(lr), fmt(w.grad:item()),
             fmt((w - lr * w.grad):item())))
     end,
 }
@@ -120,6 +135,12 @@ ask {
         return n
     end,
     hint = "The smallest n with 3 × 0.8ⁿ < 0.01: n > ln(0.01/3)/ln(0.8).",
+    mistakes = {
+        {function() return math.floor(math.log(0.01 / 3) / math.log(0.8)) end,
+         "One step short: after that many steps the distance is still above 0.01. Round n up."},
+        {function() return math.floor(math.log(0.01 / 3) / math.log(0.8)) + 2 end,
+         "One step too many: the distance is already below 0.01 a step earlier."},
+    },
     solution = function()
         say(string.format("3 × 0.8ⁿ < 0.01 when n > ln(0.01/3)/ln(0.8) = %s, so n = %d.",
             fmt(math.log(0.01 / 3) / math.log(0.8)), math.ceil(math.log(0.01 / 3) / math.log(0.8))))
@@ -200,11 +221,21 @@ print(string.format("a = %.4f, b = %.4f, final loss %.4f", a:item(), b:item(), l
 
 ask {
     "first loss",
-    question = "The first loss, with a = b = 0, is the mean of y². The points have mean y ≈ 1; what was the first loss? Read it off the curve.",
+    question = "With a = b = 0 every prediction is 0, so the first loss is the mean of the squares, mean(y²). What was it? Read it off the curve.",
     value = function() return losses[1] end,
     tol = 0.05,
-    hint = "At the prompt (type repl): mean(y^2), or losses[1].",
-    solution = function() code [[mean(y^2)]] end,
+    hint = "At the prompt (type repl): mean(y^2), or losses[1]. The mean of the squares is not the square of the mean.",
+    mistakes = {
+        {function() return mean(y)^2 end,
+         "That is (mean y)², the square of the mean; the loss is the mean of the squares, " ..
+         "larger by the variance of y."},
+    },
+    solution = function()
+        code [[mean(y^2)]]
+        say(string.format("mean(y²) = (mean y)² + the variance of y = %s + %s = %s:\n" ..
+            "the points spread from about −1 to 3, so their squares average well above (mean y)².",
+            fmt((mean(y)^2):item()), fmt((mean(y^2) - mean(y)^2):item()), fmt(mean(y^2):item())))
+    end,
 }
 
 check(losses[60] < 0.05 * losses[1], "60 steps brought the loss down by more than 95 %")

@@ -125,7 +125,15 @@ ask {
     solution = function() code [[cross_entropy(zeros(4, 2), Y), -math.log(0.5)]] end,
 }
 
-code [[L0 = cross_entropy(forward(net, X), Y); L0:item()]]
+code [[
+L0 = cross_entropy(forward(net, X), Y)
+L0:item(), -math.log(0.5)
+]]
+
+say [[
+The untrained network starts near −ln ½ = ln 2, as its probabilities
+start near ½.
+]]
 
 say [[
 Training is the loop of lesson 6, over every parameter: forward, loss,
@@ -160,7 +168,9 @@ section "Two spirals"
 
 say [[
 A harder one: two interleaved spirals, 60 points each, a little noise.
-The data is made here, so you can see how.
+The data is made here, so you can see how. Every fourth point is held
+out: the network never trains on it, so it tells how well the network
+does on points it has not seen.
 ]]
 
 code [[
@@ -176,8 +186,16 @@ for k = 1, 2 do
         labels[#labels + 1] = k
     end
 end
-S = tensor(points)
-S.shape
+train_points, train_labels, test_points, test_labels = {}, {}, {}, {}
+for i = 1, #points do
+    if i % 4 == 0 then
+        test_points[#test_points + 1], test_labels[#test_labels + 1] = points[i], labels[i]
+    else
+        train_points[#train_points + 1], train_labels[#train_labels + 1] = points[i], labels[i]
+    end
+end
+S, T = tensor(train_points), tensor(test_points)
+S.shape, T.shape
 ]]
 
 code [[
@@ -203,19 +221,39 @@ few hundred steps. The loop is the same, with opt:step() for the update.
 
 code [[
 opt = optim.Adam(net2, {lr = 0.03})
-losses = {}
+losses, test_losses = {}, {}
 for step = 1, 400 do
     opt:zero_grad()
-    local L = cross_entropy(forward(net2, S), labels)
+    local L = cross_entropy(forward(net2, S), train_labels)
     losses[step] = L:item()
+    test_losses[step] = no_grad(function() return cross_entropy(forward(net2, T), test_labels):item() end)
     L:backward()
     opt:step()
 end
-plot(losses, {title = "spirals: loss over 400 Adam steps", height = 8, width = 60})
-print(string.format("loss %.3f -> %.3f, accuracy %.0f %%", losses[1], losses[400], 100 * accuracy(net2, S, labels)))
+plot(losses, {title = "spirals: training loss over 400 Adam steps", height = 8, width = 60})
+best = 1
+for step = 2, 400 do if test_losses[step] < test_losses[best] then best = step end end
+print(string.format("training loss %.3f -> %.5f, accuracy %.1f %% on the %d training points",
+    losses[1], losses[400], 100 * accuracy(net2, S, train_labels), #train_labels))
+print(string.format("held-out loss %.3f -> %.5f (lowest %.5f at step %d), accuracy %.1f %% on the %d held-out points",
+    test_losses[1], test_losses[400], test_losses[best], best, 100 * accuracy(net2, T, test_labels), #test_labels))
 ]]
 
-check(accuracy(net2, S, labels) >= 0.95, "the network separates the spirals (95 % or more)")
+check(accuracy(net2, S, train_labels) >= 0.95, "the network separates the training points (95 % or more)")
+check(accuracy(net2, T, test_labels) < accuracy(net2, S, train_labels),
+    "it does worse on the held-out points than on those it trained on")
+check(test_losses[400] > 10 * losses[400], "the held-out loss ends more than 10 times the training loss")
+check(best < 400, "the held-out loss was lowest before the last step")
+
+say(string.format([[
+The training loss goes on falling towards 0, while the held-out loss was
+lowest at step %d and has crept up since: from there on the network
+learns the training points themselves, their noise included, rather than
+the spirals. That gap between the data it was trained on and new data is
+overfitting, and %d parameters for %d points leave it plenty of room.
+A score on the training data alone says little; judge a network on data
+held out. Day 2 returns to overfitting, and to what keeps it small.]],
+    best, count_parameters(net2), #train_labels))
 
 say [[
 One number of the trained network, by hand: for the input (0, 0) the
@@ -235,8 +273,9 @@ ask {
 }
 
 say [[
-And the decision regions over [−1.2, 1.2]²: class 1 (o) is the dotted
-region, spiralling in between the x's.
+And the decision regions over [−1.2, 1.2]², with all 120 points, the
+held-out ones included: class 1 (o) is the dotted region, spiralling in
+between the x's.
 ]]
 
 code [[regions(net2, points, labels, -1.2, 1.2, 60, 24)]]

@@ -48,7 +48,7 @@ for file in "$top"/lessons/[0-9]*.lua; do
         notok "lesson $id asks questions" "the replay shows no answer"
         continue
     fi
-    if gc --lesson "$n" <"$tmp/answers" && grep -q "^End of lesson $n\. Score: $count/$count\.$" "$tmp/out"; then
+    if gc --lesson "$n" <"$tmp/answers" && grep -q "^End of lesson $n\. Score: $count of $count at the first try, $count of $count in the end\.$" "$tmp/out"; then
         ok "lesson $id with the right answers: full score ($count/$count)"
     else
         notok "lesson $id with the right answers: full score" "$(grep 'Score' "$tmp/out" || echo 'no score')"
@@ -59,7 +59,7 @@ for file in "$top"/lessons/[0-9]*.lua; do
     if gc --lesson "$n" <"$tmp/wrong"; then
         hints=$(grep -c '^Hint: ' "$tmp/out")
         shown=$(grep -c '^Worked solution:' "$tmp/out")
-        if grep -q "^End of lesson $n\. Score: 0/$count\.$" "$tmp/out" && [ "$hints" -ge "$count" ] &&
+        if grep -q "^End of lesson $n\. Score: 0 of $count at the first try, 0 of $count in the end\.$" "$tmp/out" && [ "$hints" -ge "$count" ] &&
             [ "$shown" -eq "$count" ]; then
             ok "lesson $id with wrong answers: hints and worked solutions, score 0"
         else
@@ -75,7 +75,7 @@ done
 if gc --lessons </dev/null; then
     listed=$(grep -c '^ *[0-9][0-9]*  .*\[' "$tmp/out")
     files=$(ls "$top"/lessons/[0-9]*.lua | wc -l | tr -d ' ')
-    if [ "$listed" -eq "$files" ] && grep -q '\[done, score 0/' "$tmp/out"; then
+    if [ "$listed" -eq "$files" ] && grep -q '\[done: 0 of [0-9]* at the first try, 0 of [0-9]* in the end\]' "$tmp/out"; then
         ok "--lessons lists the $files lessons with progress"
     else
         notok "--lessons lists the lessons with progress" "$listed of $files listed"
@@ -85,7 +85,7 @@ else
 fi
 
 # The progress file is written whole: its own header, one line a lesson.
-if head -n 1 "$tmp/state/gradcalc/progress" | grep -qx 'gradcalc progress 1' &&
+if head -n 1 "$tmp/state/gradcalc/progress" | grep -qx 'gradcalc progress 2' &&
     ! ls "$tmp/state/gradcalc" | grep -q 'tmp'; then
     ok "progress saved under XDG_STATE_HOME, no temporary file left"
 else
@@ -95,7 +95,7 @@ fi
 # End of input in the middle: the lesson stops, progress says where.
 printf '0.3775\n0.593269992\n' >"$tmp/two"
 if gc --lesson 5 <"$tmp/two" && grep -q 'End of input' "$tmp/out" &&
-    gc --lessons </dev/null && grep -q '\[stopped at question 3 of [0-9]*, score 2\]' "$tmp/out"; then
+    gc --lessons </dev/null && grep -q '\[stopped at question 3 of [0-9]*: 2 of 2 at the first try, 2 of 2 in the end\]' "$tmp/out"; then
     ok "input ending mid-lesson: stops cleanly, --lessons says it stopped at question 3"
 else
     notok "input ending mid-lesson" "see output"
@@ -108,9 +108,9 @@ fi
 total5=$(wc -l <"$tmp/all5" | tr -d ' ')
 sed -n '3,$p' "$tmp/all5" >"$tmp/rest5"
 if gc --lesson 5 --resume <"$tmp/rest5" &&
-    grep -q '^Lesson 5: .*, continued at question 3 (score so far 2)\.$' "$tmp/out" &&
+    grep -q '^Lesson 5: .*, continued at question 3 (so far 2 of 2 at the first try, 2 of 2 in the end)\.$' "$tmp/out" &&
     ! grep -q '^Question [12]\.' "$tmp/out" && grep -q '^Question 3\. ' "$tmp/out" &&
-    grep -q "^End of lesson 5\. Score: $total5/$total5\.$" "$tmp/out"; then
+    grep -q "^End of lesson 5\. Score: $total5 of $total5 at the first try, $total5 of $total5 in the end\.$" "$tmp/out"; then
     ok "--resume from a pipe continues at question 3 with the earlier score ($total5/$total5)"
 else
     notok "--resume from a pipe continues at question 3" "see output"
@@ -121,15 +121,15 @@ if head -n 1 "$tmp/out" | grep -q '^Lesson 5: .*, continued at' && ! grep -q '^ 
 else
     notok "--resume runs the lesson's setup silently" "setup shown"
 fi
-if gc --lessons </dev/null && grep -q '\[done, score [0-9]*/[0-9]*\]' "$tmp/out" &&
-    grep -q "  5  .*\[done, score $total5/$total5\]" "$tmp/out"; then
+if gc --lessons </dev/null &&
+    grep -q "  5  .*\[done: $total5 of $total5 at the first try, $total5 of $total5 in the end\]" "$tmp/out"; then
     ok "a resumed lesson finished is listed as done with the whole score"
 else
     notok "a resumed lesson finished is listed as done" "see output"
 fi
 # On a finished lesson --resume starts over, and says so.
 if gc --lesson 5 --resume <"$tmp/two" &&
-    grep -q '^(Nothing to continue: lesson 5 is done, score [0-9]*/[0-9]*\. It starts from the beginning\.)$' "$tmp/out" &&
+    grep -q '^(Nothing to continue: lesson 5 is done: [0-9]* of [0-9]* at the first try, [0-9]* of [0-9]* in the end\. It starts from the beginning\.)$' "$tmp/out" &&
     grep -q '^Question 1\. ' "$tmp/out"; then
     ok "--resume on a finished lesson starts from the beginning"
 else
@@ -139,8 +139,8 @@ fi
 # prompt, lesson(5, {resume=true}) resumes as --resume does.
 if gc --lesson 5 <"$tmp/two" && grep -q '^Question 1\. ' "$tmp/out" &&
     gc -e 'lesson(5, {resume = true})' <"$tmp/rest5" &&
-    grep -q 'continued at question 3 (score so far 2)' "$tmp/out" &&
-    grep -q "^End of lesson 5\. Score: $total5/$total5\.$" "$tmp/out"; then
+    grep -q 'continued at question 3 (so far 2 of 2 at the first try, 2 of 2 in the end)' "$tmp/out" &&
+    grep -q "^End of lesson 5\. Score: $total5 of $total5 at the first try, $total5 of $total5 in the end\.$" "$tmp/out"; then
     ok "from a pipe a lesson starts over; lesson(5, {resume=true}) continues it"
 else
     notok "from a pipe a lesson starts over; lesson(5, {resume=true}) continues it" "see output"
@@ -157,7 +157,7 @@ fi
 rm -f "$tmp/state/gradcalc"/progress*
 printf '\211PNG\r\n\032\n' >"$tmp/state/gradcalc/progress"
 if gc --lesson 5 <"$tmp/two" && grep -q 'could not be read (it does not start with' "$tmp/out" &&
-    head -n 1 "$tmp/state/gradcalc/progress" | grep -qx 'gradcalc progress 1'; then
+    head -n 1 "$tmp/state/gradcalc/progress" | grep -qx 'gradcalc progress 2'; then
     ok "a foreign progress file is set aside and a new one written"
 else
     notok "a foreign progress file is set aside" "see output"
@@ -200,7 +200,7 @@ ask { "dy/dx", question = "Compute dy/dx at x = 3.", value = function() return x
       hint = "2 times x", solution = function() explain(y, x) end }
 EOF
 printf '6\n' >"$tmp/in"
-if gc --lesson "$tmp/my-lesson.lua" <"$tmp/in" && grep -q 'Score: 1/1' "$tmp/out"; then
+if gc --lesson "$tmp/my-lesson.lua" <"$tmp/in" && grep -q 'Score: 1 of 1 at the first try, 1 of 1 in the end' "$tmp/out"; then
     ok "--lesson runs a teacher's lesson file"
 else
     notok "--lesson runs a teacher's lesson file" "see output"

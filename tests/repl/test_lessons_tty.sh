@@ -104,14 +104,15 @@ run '6'
 wait_for '^the long step runs$'
 key C-c
 check "Ctrl-C in a long step leaves the lesson, saying where" \
-    '^(Ctrl-C: left lesson long at question 2, score 1; it continues from there next time.)$'
+    '^(Ctrl-C: left lesson long at question 2; it continues from there next time\.$'
+check "... and the score so far" '^ So far 1 of 1 at the first try, 1 of 1 in the end\.)$'
 check "gradcalc --lesson stopped by Ctrl-C exits with status 130" '^status 130$'
 if screen | grep -q 'traceback\|runner.lua'; then
     notok "no traceback after Ctrl-C in a long step" "see screen"
 else
     ok "no traceback after Ctrl-C in a long step"
 fi
-if grep -qx 'lesson long 1 0 1 0' "$state/gradcalc/progress" 2>/dev/null; then
+if grep -qx 'lesson long 1 0 1 1 0' "$state/gradcalc/progress" 2>/dev/null; then
     ok "Ctrl-C in a long step keeps the progress (question 1 answered, score 1)"
 else
     notok "Ctrl-C in a long step keeps the progress" "$(cat "$state/gradcalc/progress" 2>&1)"
@@ -121,11 +122,11 @@ fi
 # to question 2 leaves again with the output back.
 start --lesson "$tmp/long.lua"
 check "a lesson stopped in the middle offers to continue" \
-    '^You stopped at question 2 of lesson long (score 1). Continue from there? \[Y/n\] *$' 30
+    '^You stopped at question 2 of lesson long (1 of 1 at the first try, 1 of 1 in the end). Continue from there? \[Y/n\] *$' 30
 key Enter
 wait_for '^the long step runs$'
 key C-c
-check "Ctrl-C while a lesson resumes silently leaves it" '^(Ctrl-C: left lesson long at question 2, score 1;'
+check "Ctrl-C while a lesson resumes silently leaves it" '^(Ctrl-C: left lesson long at question 2; it continues'
 check "... with status 130" '^status 130$'
 
 # Yes: the lesson goes on at question 2 with the score kept.
@@ -133,7 +134,7 @@ LONG_STEPS=3 start --lesson "$tmp/long.lua"
 wait_for 'Continue from there? \[Y/n\] *$' 30
 run 'y'
 check "yes: the lesson continues at question 2 with its score" \
-    'continued at question 2 (score so far 1)'
+    'continued at question 2 (so far 1 of 1 at the first try, 1 of 1 in the end)'
 if [ "$(count '^Question 1\.')" -eq 0 ]; then
     ok "yes: question 1 is not asked again"
 else
@@ -141,7 +142,7 @@ else
 fi
 wait_for '^y = ? *$'
 run '9'
-check "yes: the lesson ends with the earlier score added" 'End of lesson long\. Score: 2/2\.'
+check "yes: the lesson ends with the earlier score added" 'End of lesson long\. Score: 2 of 2 at the first try, 2 of 2 in the end\.'
 
 # lesson() at the prompt: Ctrl-C in the long step returns to the prompt.
 start
