@@ -43,7 +43,6 @@
 --   runner_mark.lua      marking answers, finding the mistake
 --   runner_ask.lua       the words that read the learner (ask, pause)
 --   runner_handout.lua   a lesson as a Markdown handout
---   compare.lua          compare(params, mine, loss), given to lessons
 -- `make install` copies them with the lessons (lessons/*.lua).
 
 local dir, host = ...
@@ -51,8 +50,7 @@ local dir, host = ...
 local M = {}
 local R = {dir = dir, host = host, QUIT = {}}   -- R.QUIT: raised to leave a lesson early
 
-for _, part in ipairs({"runner_say", "runner_progress", "runner_mark", "runner_ask", "runner_handout",
-                       "compare"}) do
+for _, part in ipairs({"runner_say", "runner_progress", "runner_mark", "runner_ask", "runner_handout"}) do
     local chunk, err = loadfile(dir .. "/" .. part .. ".lua", "t")
     if not chunk then error("the lesson runner is incomplete: " .. err, 0) end
     chunk(R)
@@ -175,7 +173,7 @@ local function vocabulary(S)
     R.say_words(S, env)
     R.ask_words(S, env)
     variant_words(S, env)
-    env.compare = R.compare
+    env.compare = compare
     return env
 end
 
@@ -211,7 +209,7 @@ local function handout(file, id, opts)
     S.env = env
     R.handout_words(S, env)
     variant_words(S, env)
-    env.compare = R.compare
+    env.compare = compare
     local chunk, err = loadfile(file, "t", env)
     if not chunk then error(err, 0) end
     local digits = precision()

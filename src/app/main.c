@@ -35,18 +35,22 @@
 
 /* What the command line asks for. */
 struct options {
-    int script;         /* argv index of the script, 0 when none */
-    int interactive;    /* -i: the REPL after the script */
-    int version;        /* -v */
-    int exec;           /* -e or -l seen: no REPL unless -i */
-    int noenv;          /* -E */
-    int color;          /* --color */
-    int help;           /* --help */
-    int show_version;   /* --version */
-    int lessons;        /* --lessons */
-    const char *lesson; /* --lesson N|file */
-    int replay;         /* --replay */
-    int resume;         /* --resume */
+    int script;          /* argv index of the script, 0 when none */
+    int interactive;     /* -i: the REPL after the script */
+    int version;         /* -v */
+    int exec;            /* -e or -l seen: no REPL unless -i */
+    int noenv;           /* -E */
+    int color;           /* --color */
+    int help;            /* --help */
+    int show_version;    /* --version */
+    int lessons;         /* --lessons */
+    const char *lesson;  /* --lesson N|file */
+    int replay;          /* --replay */
+    int resume;          /* --resume */
+    int handout;         /* --handout: the lesson as Markdown */
+    int answers;         /* --answers: with the answer key */
+    const char *output;  /* --output FILE */
+    const char *variant; /* --variant K: the learner's own numbers */
     int argc;
     char **argv;
 };
@@ -73,6 +77,11 @@ static void print_usage(FILE *to)
           "  --resume       with --lesson: continue from there without asking\n"
           "                 (also when the answers come from a pipe)\n"
           "  --replay       with --lesson: print its worked solutions, asking nothing\n"
+          "  --handout      with --lesson: print it as a Markdown handout with blanks\n"
+          "  --answers      with --handout: add the answer key\n"
+          "  --output FILE  with --handout: write it to FILE (atomically)\n"
+          "  --variant K    with --lesson: the lesson with numbers of its own, drawn\n"
+          "                 from K (each learner a K; some lessons keep fixed numbers)\n"
           "With no script and no -e, gradcalc starts its prompt on a terminal and\n"
           "runs standard input otherwise. At the prompt, help() gives a tour.\n",
           to);
@@ -110,7 +119,8 @@ static const struct long_option {
 } long_options[] = {
     { "help", 0 },    { "version", 0 }, { "color", 0 }, /* --color or --color=WHEN */
     { "lessons", 0 }, { "lesson", 1 }, /* --lesson N, --lesson=N, --lesson file.lua */
-    { "replay", 0 },  { "resume", 0 },  { NULL, 0 },
+    { "replay", 0 },  { "resume", 0 },  { "handout", 0 }, { "answers", 0 },
+    { "output", 1 },  { "variant", 1 }, { NULL, 0 },
 };
 
 /* Handles argv[*i], a long option; returns 0 when it is not understood. */
@@ -148,6 +158,18 @@ static int long_option(struct options *o, int *i)
         o->replay = 1;
     } else if (strcmp(lo->name, "resume") == 0 && value == NULL) {
         o->resume = 1;
+    } else if (strcmp(lo->name, "handout") == 0 && value == NULL) {
+        o->handout = 1;
+    } else if (strcmp(lo->name, "answers") == 0 && value == NULL) {
+        o->answers = 1;
+    } else if (strcmp(lo->name, "output") == 0) {
+        o->output = value;
+    } else if (strcmp(lo->name, "variant") == 0) {
+        char *end;
+        long k = strtol(value, &end, 10);
+        if (end == value || *end || k < 1)
+            return option_error("--variant takes a whole number from 1 up, not '%s'", value);
+        o->variant = value;
     } else {
         return option_error("option '%s' takes no value", o->argv[*i]);
     }
@@ -199,6 +221,20 @@ static int parse_options(struct options *o)
         return option_error("%s goes with --lesson N: gradcalc --lesson 5 --resume", "--resume");
     if (o->resume && o->replay)
         return option_error("%s asks nothing, so there is nothing to resume", "--replay");
+    if (o->handout && o->lesson == NULL)
+        return option_error("%s goes with --lesson N: gradcalc --lesson 5 --handout", "--handout");
+    if (o->variant && o->lesson == NULL)
+        return option_error("%s goes with --lesson N: gradcalc --lesson 3 --variant 7",
+                            "--variant");
+    if (o->handout && (o->replay || o->resume))
+        return option_error("--handout prints the lesson; it goes with neither --replay nor %s",
+                            "--resume");
+    if (o->answers && !o->handout)
+        return option_error("%s goes with --handout: gradcalc --lesson 5 --handout --answers",
+                            "--answers");
+    if (o->output && !o->handout)
+        return option_error("%s goes with --handout: gradcalc --lesson 5 --handout --output l5.md",
+                            "--output");
     return 1;
 }
 
@@ -334,6 +370,13 @@ static int run_lessons(lua_State *L, const struct options *o, int *interrupted)
         lua_setfield(L, -2, "replay");
         lua_pushboolean(L, o->resume);
         lua_setfield(L, -2, "resume");
+        lua_pushboolean(L, o->handout);
+        lua_setfield(L, -2, "handout");
+        lua_pushboolean(L, o->answers);
+        lua_setfield(L, -2, "answers");
+        if (o->output) lua_pushstring(L, o->output), lua_setfield(L, -2, "output");
+        if (o->variant)
+            lua_pushinteger(L, strtol(o->variant, NULL, 10)), lua_setfield(L, -2, "variant");
         nargs = 2;
     }
     status = run_report(L, run_call(L, nargs, 0));

@@ -100,4 +100,25 @@ expect "-i gives the REPL after the script" 0 "42" "at the prompt" -- "$GRADCALC
 input 'x_from_e\n'
 expect "-i after -e" 0 "5" -- "$GRADCALC" -e 'x_from_e = 5' -i
 
+# the teacher's options (the lessons of this tree, whichever build runs)
+export GRADCALC_LESSONS="$(cd "$(dirname "$0")/../.." && pwd)/lessons" XDG_STATE_HOME="$tmp/state"
+expect "--answers without --handout is refused" 1 "" "answers goes with --handout" -- "$GRADCALC" --answers
+expect "--output without --handout is refused" 1 "" "output goes with --handout" -- "$GRADCALC" --lesson 1 --output x.md
+expect "--handout without --lesson is refused" 1 "" "handout goes with --lesson" -- "$GRADCALC" --handout
+expect "--handout with --replay is refused" 1 "" "goes with neither" -- "$GRADCALC" --lesson 1 --handout --replay
+expect "--variant takes a whole number" 1 "" "variant takes a whole number" -- "$GRADCALC" --lesson 3 --variant x
+"$GRADCALC" --lesson 5 --handout --answers --output "$tmp/h.md" >"$tmp/out" 2>&1
+if [ $? -eq 0 ] && grep -q "^# Lesson 5" "$tmp/h.md" && grep -qi "answer" "$tmp/h.md"; then
+    echo "ok --lesson 5 --handout --answers --output writes the handout with its key"
+else
+    echo "not ok --lesson 5 --handout --answers --output writes the handout with its key: $(head -c 300 "$tmp/out")"
+fi
+"$GRADCALC" --lesson 3 --variant 7 --replay >"$tmp/v7" 2>&1
+"$GRADCALC" --lesson 3 --replay >"$tmp/v0" 2>&1
+if grep -q "variant 7" "$tmp/v7" && ! cmp -s "$tmp/v7" "$tmp/v0"; then
+    echo "ok --variant 7 gives lesson 3 numbers of its own"
+else
+    echo "not ok --variant 7 gives lesson 3 numbers of its own"
+fi
+
 echo done

@@ -1,9 +1,6 @@
--- lessons/compare.lua - compare(params, mine, loss): checks gradients a
+-- 50-compare.lua - compare(params, mine, loss): checks gradients a
 -- learner computed by hand (plain tensors and formulas) against
--- gradcalc's autograd. Loaded by runner.lua as a chunk given a table to
--- add `compare` to (the runner's; it gives it to every lesson), as the
--- chunks of the module's Lua half (src/lua/lib) are given the module
--- table: it can move there as it is, with a help entry.
+-- gradcalc's autograd.
 --
 --   params: {name = tensor, ...}, the tensors the gradients are for
 --           (var(...), requires_grad); a list works too (names 1, 2, ...)
@@ -17,7 +14,7 @@
 -- the worst relative error, its name and its index.
 
 local M = ...
-local is_tensor = M.is_tensor or is_tensor
+local is_tensor = M.is_tensor
 
 -- The elements of a nested table from totable(): {{index...}, value} in
 -- row-major order.
@@ -118,3 +115,14 @@ function M.compare(params, mine, loss)
         worst.err < 1e-7 and ": they agree" or ": they disagree"))
     return worst.err, worst.name, worst.index
 end
+
+M._doc{
+    name = "compare",
+    signature = "compare(params, mine, loss)",
+    summary = "Checks gradients you computed yourself (plain tensors and formulas, no backward) "
+        .. "against autograd: runs loss:backward() from cleared gradients, prints for each name "
+        .. "of params the relative error of every element (|mine − autograd| / max(|mine|, "
+        .. "|autograd|)), names the worst element, and returns the worst error, its name and index. "
+        .. "params and mine are tables name → tensor with the same names.",
+    example = "compare({W = W, b = b}, {W = dW, b = db}, mse(X @ W + b, T))",
+}
