@@ -3,7 +3,8 @@
 # As root it runs apt-get; otherwise it prints the command to run.
 set -eu
 
-packages="pkg-config liblua5.4-dev lua5.4 libreadline-dev libopenblas-dev zlib1g-dev tmux clang-format"
+packages="pkg-config liblua5.4-dev lua5.4 libreadline-dev libopenblas-dev zlib1g-dev tmux clang-format
+dataset-fashion-mnist wamerican wfrench wngerman wspanish witalian"
 
 missing=""
 for p in $packages; do

@@ -34,6 +34,7 @@ KERNELS(mse)
 KERNELS(bce)
 KERNELS(cross_entropy)
 KERNELS(nll)
+KERNELS(index_select)
 
 /* ---- the scalar maths of elementwise ops: y = f(a, b) and ∂y/∂a, ∂y/∂b ---- */
 
@@ -278,4 +279,6 @@ const OpDef gc_ops[OP_COUNT] = {
     { "cross_entropy", "CE", "(1/N) Σₙ −ln softmax(zₙ)[yₙ]",
       "∂/∂zₙ = (softmax(zₙ) − onehot(yₙ)) / N", KERNEL(cross_entropy) },
     { "nll", "NLL", "−(1/N) Σₙ aₙ[yₙ]", "∂/∂aₙ[yₙ] = −1/N, 0 elsewhere", KERNEL(nll) },
+    { "index_select", "[idx]", "yⱼ = a[idxⱼ] along dim",
+      "∂L/∂a[i] = Σ over j with idxⱼ = i of ∂L/∂yⱼ", KERNEL(index_select) },
 };

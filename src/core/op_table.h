@@ -49,6 +49,7 @@ typedef enum OpCode {
     OP_BCE,
     OP_CROSS_ENTROPY,
     OP_NLL,
+    OP_INDEX_SELECT,
     OP_COUNT
 } OpCode;
 

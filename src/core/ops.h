@@ -10,6 +10,7 @@
 #include "core/op_table.h"
 #include "core/random.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/index.h"
 #include "core/ops/loss.h"
 #include "core/ops/matmul.h"
 #include "core/ops/reduce.h"

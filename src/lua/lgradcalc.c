@@ -13,6 +13,7 @@
 #include "lua/ltensor.h"
 #include "lua/ltrace.h"
 #include "lua/loptim.h"
+#include "lua/ldata.h"
 #include "lua/lgradcalc.h"
 #include "explain/print.h"
 #include "lua/llib.h"
@@ -828,6 +829,7 @@ int luaopen_gradcalc(lua_State *L)
     lua_setfield(L, -2, "Tensor");
     lgc_open_trace(L);
     lgc_open_optim(L);
+    lgc_open_data(L);
     lgc_open_lualib(L);
 
     static int seeded = 0; /* a fresh sequence per run until seed(n) */

@@ -1,0 +1,14 @@
+/*
+ * ldata.h - data files and indices for Lua (ldata.c): data.idx,
+ * data.save, data.load, randperm and index_select.
+ */
+#ifndef GRADCALC_LDATA_H
+#define GRADCALC_LDATA_H
+
+#include <lua.h>
+
+/* Adds data (the C half of it), randperm and index_select (a function and
+ * a method), and their help, to the module table on top of the stack. */
+void lgc_open_data(lua_State *L);
+
+#endif
