@@ -7,6 +7,7 @@
  * gzipped: deflate cannot do better) before a byte is allocated.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -126,8 +127,9 @@ Tensor *gc_idx_read(const char *path, double scale, double offset, int channel, 
     }
     int64_t numel = gc_shape_numel(out_ndim, shape, who);
     if (numel < 0) {
-        gc_set_error("%s: '%s' has a header that lies: its sizes are too large (%s)", who, path,
-                     gc_error());
+        char why_numel[256];
+        snprintf(why_numel, sizeof why_numel, "%s", gc_error());
+        gc_set_error("%s: '%s' has a header that lies: %s", who, path, why_numel);
         gzclose(f);
         return NULL;
     }

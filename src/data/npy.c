@@ -195,8 +195,13 @@ Tensor *gc_npy_decode(const unsigned char *buf, size_t len, const char *name, co
         gc_set_error("%s: '%s' is not a .npy file gradcalc reads: %s", who, name, bad);
         return NULL;
     }
-    int64_t numel = gc_shape_numel(head.ndim, head.shape, who);
-    if (numel < 0) return NULL;
+    int64_t numel = gc_shape_numel(head.ndim, head.shape, name);
+    if (numel < 0) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", gc_error());
+        gc_set_error("%s: %s", who, why);
+        return NULL;
+    }
     size_t have = len - start - hlen;
     double want = (double)numel * head.size;
     if (want != (double)have) {

@@ -111,8 +111,12 @@ static int l_save(lua_State *L)
     lua_settop(L, 2);
     Tensor *t = lgc_test(L, 2);
     if (!t && lua_istable(L, 2)) {
+        int named = 0; /* a name or a tensor in it: a state dict, not nested numbers */
         lua_pushnil(L);
-        int named = lua_next(L, 2) && lua_type(L, -2) == LUA_TSTRING;
+        while (!named && lua_next(L, 2)) {
+            named = lua_type(L, -2) == LUA_TSTRING || lgc_test(L, -1) != NULL;
+            lua_pop(L, 1);
+        }
         lua_settop(L, 2);
         if (named) return save_npz(L, path);
     }
