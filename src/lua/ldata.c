@@ -6,6 +6,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "lua/ltensor.h"
 #include "lua/ldata.h"
@@ -252,6 +255,45 @@ static int l_index_select(lua_State *L)
     return lgc_result(L, slot);
 }
 
+/* ---- the terminal, for progress bars and pictures ------------------------------------ */
+
+/* _data.isatty(fd): whether fd 1 or 2 is a terminal. */
+static int l_isatty(lua_State *L)
+{
+    lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+    return 1;
+}
+
+/* _data.color(fd): a terminal that takes colours (no NO_COLOR, TERM not dumb). */
+static int l_color(lua_State *L)
+{
+    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+    int fd = (int)luaL_checkinteger(L, 1);
+    lua_pushboolean(L, isatty(fd) && !(no_color && no_color[0]) &&
+                           !(term && (!strcmp(term, "dumb") || !term[0])));
+    return 1;
+}
+
+/* _data.columns(fd): the terminal's width, or nil. */
+static int l_columns(lua_State *L)
+{
+    struct winsize ws;
+    if (ioctl((int)luaL_checkinteger(L, 1), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        lua_pushinteger(L, ws.ws_col);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+/* _data.now(): seconds on a monotonic clock, for rates and ETAs. */
+static int l_now(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (double)ts.tv_sec + ts.tv_nsec * 1e-9);
+    return 1;
+}
+
 /* ---- help, and opening ------------------------------------------------------------- */
 
 typedef struct Entry {
@@ -313,8 +355,12 @@ void lgc_open_data(lua_State *L)
     int docs = table_field(L, module, "_docs");
     int data = table_field(L, module, "data");
     int internal = table_field(L, module, "_data");
-    lua_pushcfunction(L, l_idx_scaled);
-    lua_setfield(L, internal, "idx");
+    static const luaL_Reg internals[] = { { "idx", l_idx_scaled }, { "isatty", l_isatty },
+                                          { "color", l_color },    { "columns", l_columns },
+                                          { "now", l_now },        { NULL, NULL } };
+    lua_pushvalue(L, internal);
+    luaL_setfuncs(L, internals, 0);
+    lua_pop(L, 1);
     luaL_getmetatable(L, GRADCALC_TENSOR);
     lua_getfield(L, -1, "methods");
     int methods = lua_gettop(L);
