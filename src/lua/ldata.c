@@ -4,6 +4,8 @@
  * rest of `data` (Fashion-MNIST, loaders, splits) is Lua, in lib/20-data.lua,
  * built on these.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,6 +18,7 @@
 #include "data/idx.h"
 #include "data/npy.h"
 #include "data/zip.h"
+#include "data/words.h"
 #include "explain/trace.h"
 
 /* ---- IDX -------------------------------------------------------------------------- */
@@ -255,6 +258,64 @@ static int l_index_select(lua_State *L)
     return lgc_result(L, slot);
 }
 
+/* ---- word lists -------------------------------------------------------------------- */
+
+/* _data.words(path, min_len, max_len): the file's plain words, lower-cased,
+ * each once, in the file's order; nil and a message when it cannot be read. */
+static int l_words(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_Integer lo = luaL_optinteger(L, 2, 1), hi = luaL_optinteger(L, 3, LUA_MAXINTEGER);
+    lua_settop(L, 3);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        luaL_pushfail(L);
+        lua_pushstring(L, strerror(errno));
+        return 2;
+    }
+    lua_newtable(L); /* 4: the words */
+    lua_newtable(L); /* 5: seen */
+    char line[512], word[512];
+    lua_Integer n = 0;
+    int was_running = lua_gc(L, LUA_GCISRUNNING); /* a million new strings, none garbage */
+    lua_gc(L, LUA_GCSTOP);
+    while (fgets(line, sizeof line, f)) {
+        size_t len = strlen(line);
+        int whole = len > 0 && line[len - 1] == '\n';
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+        if (!whole && !feof(f)) { /* a line too long for a word: skip the rest of it */
+            int c;
+            while ((c = fgetc(f)) != EOF && c != '\n') {
+            }
+            continue;
+        }
+        size_t wl;
+        int chars = gc_word_normalize(line, len, word, &wl);
+        if (chars < lo || chars > hi || chars < 1) continue;
+        lua_pushlstring(L, word, wl);
+        if (lua_rawget(L, 5) != LUA_TNIL) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pop(L, 1);
+        lua_pushlstring(L, word, wl);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, 4, ++n);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, 5);
+    }
+    if (was_running) lua_gc(L, LUA_GCRESTART);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        luaL_pushfail(L);
+        lua_pushstring(L, "a read error");
+        return 2;
+    }
+    lua_settop(L, 4);
+    return 1;
+}
+
 /* ---- the terminal, for progress bars and pictures ------------------------------------ */
 
 /* _data.isatty(fd): whether fd 1 or 2 is a terminal. */
@@ -357,7 +418,8 @@ void lgc_open_data(lua_State *L)
     int internal = table_field(L, module, "_data");
     static const luaL_Reg internals[] = { { "idx", l_idx_scaled }, { "isatty", l_isatty },
                                           { "color", l_color },    { "columns", l_columns },
-                                          { "now", l_now },        { NULL, NULL } };
+                                          { "now", l_now },        { "words", l_words },
+                                          { NULL, NULL } };
     lua_pushvalue(L, internal);
     luaL_setfuncs(L, internals, 0);
     lua_pop(L, 1);
