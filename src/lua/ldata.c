@@ -355,6 +355,15 @@ static int l_now(lua_State *L)
     return 1;
 }
 
+/* _data.write_atomic(path, text, who): text to path.tmp, then renamed. */
+static int l_write_atomic(lua_State *L)
+{
+    size_t len;
+    const char *path = luaL_checkstring(L, 1), *text = luaL_checklstring(L, 2, &len);
+    if (gc_write_atomic_bytes(path, text, len, luaL_optstring(L, 3, "write"))) return lgc_raise(L);
+    return 0;
+}
+
 /* ---- help, and opening ------------------------------------------------------------- */
 
 typedef struct Entry {
@@ -416,9 +425,13 @@ void lgc_open_data(lua_State *L)
     int docs = table_field(L, module, "_docs");
     int data = table_field(L, module, "data");
     int internal = table_field(L, module, "_data");
-    static const luaL_Reg internals[] = { { "idx", l_idx_scaled }, { "isatty", l_isatty },
-                                          { "color", l_color },    { "columns", l_columns },
-                                          { "now", l_now },        { "words", l_words },
+    static const luaL_Reg internals[] = { { "idx", l_idx_scaled },
+                                          { "isatty", l_isatty },
+                                          { "color", l_color },
+                                          { "columns", l_columns },
+                                          { "now", l_now },
+                                          { "words", l_words },
+                                          { "write_atomic", l_write_atomic },
                                           { NULL, NULL } };
     lua_pushvalue(L, internal);
     luaL_setfuncs(L, internals, 0);
