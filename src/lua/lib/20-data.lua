@@ -20,22 +20,9 @@ local function check_options(who, opts, valid)
     end
     return opts
 end
-data._check_options = check_options
+M._data.check_options = check_options
 
 local function is_tensor(x) return M.is_tensor(x) end
-
--- A list of numbers from a tensor or a Lua list.
-local function values(x, who)
-    if is_tensor(x) then
-        if x:dim() > 1 then error(who .. ": expected a 1-d tensor of labels, got shape "
-                                  .. table.concat(x.shape, "x"), 3) end
-        local t = x:totable()
-        return type(t) == "table" and t or {t}
-    end
-    if type(x) == "table" then return x end
-    error(who .. ": expected a tensor or a list, got " .. type(x), 3)
-end
-data._values = values
 
 local function file_exists(path)
     local f = io.open(path, "rb")

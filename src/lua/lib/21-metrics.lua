@@ -119,7 +119,7 @@ local function averages(s, C, n, average)
 end
 
 function metrics.precision_recall_f1(pred, labels, opts)
-    opts = M.data._check_options("metrics.precision_recall_f1", opts, {"average", "C"})
+    opts = M._data.check_options("metrics.precision_recall_f1", opts, {"average", "C"})
     local average = opts.average or "macro"
     if average ~= "macro" and average ~= "micro" and average ~= "weighted" and average ~= "none" then
         error("metrics.precision_recall_f1: average is \"macro\", \"micro\", \"weighted\" or " ..
@@ -165,7 +165,7 @@ local function report_text(p, y, names, digits)
 end
 
 function metrics.report(pred, labels, classes, opts)
-    opts = M.data._check_options("metrics.report", opts, {"digits", "print"})
+    opts = M._data.check_options("metrics.report", opts, {"digits", "print"})
     local p, y = pair(pred, labels, "metrics.report")
     if classes ~= nil and type(classes) ~= "table" then
         error("metrics.report: classes is a list of names, got " .. type(classes), 2)
@@ -193,7 +193,7 @@ local function shade(frac)
 end
 
 function metrics.show_confusion(cm, classes, opts)
-    opts = M.data._check_options("metrics.show_confusion", opts, {"color", "print"})
+    opts = M._data.check_options("metrics.show_confusion", opts, {"color", "print"})
     if not M.is_tensor(cm) or cm:dim() ~= 2 or cm.shape[1] ~= cm.shape[2] then
         error("metrics.show_confusion: expected a square tensor [C, C] (metrics.confusion's)", 2)
     end

@@ -4,7 +4,7 @@
 -- day 1 (xor, spirals, moons, circles, blobs, sine), all seeded.
 local M = ...
 local data = M.data
-local check_options = data._check_options
+local check_options = M._data.check_options
 
 -- ---- words ----------------------------------------------------------------------------
 

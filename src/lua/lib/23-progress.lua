@@ -124,7 +124,7 @@ local function source(iterable)
 end
 
 local function start(iterable, opts)
-    opts = M.data._check_options("progress", opts, {"desc", "total"})
+    opts = M._data.check_options("progress", opts, {"desc", "total"})
     local next_of, total = source(iterable)
     local bar = setmetatable({desc = opts.desc, total = opts.total or total, count = 0,
                               values = {}, start = T.now(), drawn = -1, tty = T.isatty(2)}, Bar)

@@ -146,7 +146,7 @@ local function svg(path, imgs, s, opts, per_row)
 end
 
 function M.imshow(x, opts)
-    opts = M.data._check_options("imshow", opts, {"grid", "labels", "classes", "color", "file",
+    opts = M._data.check_options("imshow", opts, {"grid", "labels", "classes", "color", "file",
                                                  "print", "vmin", "vmax", "diverging", "columns",
                                                  "pixel"})
     if not M.is_tensor(x) then x = M.tensor(x) end

@@ -183,7 +183,7 @@ local function chart_svg(path, series, xs, opts, lo, hi)
 end
 
 local function plot_many(series, xs, opts)
-    opts = M.data._check_options("plot", opts, {"width", "height", "file", "title", "print", "color"})
+    opts = M._data.check_options("plot", opts, {"width", "height", "file", "title", "print", "color"})
     local w, h = opts.width or 60, opts.height or 15
     if not (w >= 10 and w <= 1000) or not (h >= 3 and h <= 500) then
         error("plot: width must be 10 to 1000 and height 3 to 500 characters", 3)
