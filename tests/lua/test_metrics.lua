@@ -112,4 +112,14 @@ check.ok(shown:find("cat                 2    0    1", 1, true) ~= nil and not s
 local colored = metrics.show_confusion(metrics.confusion(pred, y), nil, {print = false, color = true})
 check.ok(colored:find("\27[48;5;", 1, true) ~= nil, "show_confusion: shaded cells on a colour terminal")
 
+-- worst: sample 1 is wrong with p = e^5/(1 + e^5) ≈ 0.993, sample 3 wrong with
+-- p = e/(1 + e) ≈ 0.731, sample 2 right: the order is 1, then 3
+local wl = g.tensor({{0, 5}, {5, 0}, {1, 0}})
+local widx, wtext = metrics.worst(wl, {1, 1, 2}, g.zeros(3, 1, 2, 16), 5, {"cat", "dog"},
+                                  {print = false, color = false, columns = 2})
+check.ok(widx:numel() == 2 and widx[1]:item() == 1 and widx[2]:item() == 3,
+         "worst: the wrong examples, most confident first")
+check.ok(wtext and wtext:find("cat→dog 99%", 1, true) and wtext:find("dog→cat 73%", 1, true),
+         "worst: captions name the true and predicted class and the confidence", wtext)
+
 check.done()

@@ -201,3 +201,56 @@ M._doc{name = "imshow", signature = "imshow(x [, {grid =, labels =, classes =, f
         "\"x.svg\" writes the picture as SVG instead (print = true draws it too).",
     example = "x, y, classes = data.fashion_mnist{split = \"test\"}\n" ..
         "imshow(x:narrow(1, 1, 8), {grid = true, labels = y, classes = classes})"}
+
+-- ---- the most confidently wrong examples -----------------------------------------------------
+
+function M.metrics.worst(logits, labels, images, k, classes, opts)
+    if not M.is_tensor(logits) or logits:dim() ~= 2 then
+        error("metrics.worst: expected scores [N, C] (logits or probabilities)", 2)
+    end
+    if not M.is_tensor(images) or images.shape[1] ~= logits.shape[1] then
+        error("metrics.worst: expected one image per row of scores", 2)
+    end
+    k = k or 8
+    local y = M.is_tensor(labels) and labels:totable() or labels
+    if type(y) ~= "table" or #y ~= logits.shape[1] then
+        error(string.format("metrics.worst: %d rows of scores but %s labels", logits.shape[1],
+                            type(y) == "table" and #y or "no"), 2)
+    end
+    local p = M.no_grad(function() return M.softmax(logits:detach(), 2) end)
+    local best, pred = M.max(p, 2)
+    best, pred = best:totable(), pred:totable()
+    local wrong = {}
+    for i = 1, #y do
+        if pred[i] ~= y[i] then wrong[#wrong + 1] = i end
+    end
+    table.sort(wrong, function(a, b) if best[a] ~= best[b] then return best[a] > best[b] end return a < b end)
+    local pick, caps = {}, {}
+    local function name(c)
+        c = math.tointeger(c) or c
+        return classes and classes[c] or tostring(c)
+    end
+    for j = 1, math.min(k, #wrong) do
+        local i = wrong[j]
+        pick[j] = i
+        caps[j] = string.format("%s→%s %d%%", name(y[i]), name(pred[i]), math.floor(100 * best[i] + 0.5))
+    end
+    if #pick == 0 then
+        if not (opts and opts.print == false) then print("metrics.worst: no example is misclassified") end
+        return M.tensor({})
+    end
+    local idx = M.tensor(pick)
+    local o = {grid = true, labels = caps}
+    for key, v in pairs(opts or {}) do o[key] = v end
+    local text = M.imshow(images:index_select(1, idx), o)
+    if text then return idx, text end
+    return idx
+end
+
+M._doc{name = "metrics.worst", signature =
+    "idx = metrics.worst(logits, labels, images, k [, classes [, imshow options]])",
+    summary = "Draws the k misclassified examples the model was most sure of (highest softmax " ..
+        "probability of the wrong class), as an imshow grid captioned true→predicted and the " ..
+        "confidence, and returns their indices. They often show a label error or a class the " ..
+        "model confuses.",
+    example = "metrics.worst(model(xte), yte, xte, 8, classes)"}
