@@ -19,6 +19,7 @@
 #include "data/npy.h"
 #include "data/zip.h"
 #include "data/words.h"
+#include "data/png.h"
 #include "explain/trace.h"
 
 /* ---- IDX -------------------------------------------------------------------------- */
@@ -364,6 +365,22 @@ static int l_write_atomic(lua_State *L)
     return 0;
 }
 
+/* _data.png(path, w, h, rgb): writes the picture (rgb: 3·w·h bytes) as a PNG file. */
+static int l_png(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_Integer w = luaL_checkinteger(L, 2), h = luaL_checkinteger(L, 3);
+    size_t n, len;
+    const char *rgb = luaL_checklstring(L, 4, &n);
+    if (w < 1 || h < 1 || w > 1 << 14 || h > 1 << 14 || n != (size_t)(w * h * 3))
+        return luaL_error(L, "imshow: a %dx%d picture needs %d bytes of pixels", (int)w, (int)h,
+                          (int)(w * h * 3));
+    unsigned char *png = gc_png_encode((const unsigned char *)rgb, (int)w, (int)h, &len, "imshow");
+    int bad = !png || gc_write_atomic_bytes(path, png, len, "imshow");
+    free(png);
+    return bad ? lgc_raise(L) : 0;
+}
+
 /* ---- help, and opening ------------------------------------------------------------- */
 
 typedef struct Entry {
@@ -432,6 +449,7 @@ void lgc_open_data(lua_State *L)
                                           { "now", l_now },
                                           { "words", l_words },
                                           { "write_atomic", l_write_atomic },
+                                          { "png", l_png },
                                           { NULL, NULL } };
     lua_pushvalue(L, internal);
     luaL_setfuncs(L, internals, 0);

@@ -74,6 +74,28 @@ check.ok(body:find("^<svg") and select(2, body:gsub("<rect", "")) == 1 + 3 * 16 
 check.err("expected an image [H, W]", "imshow: a batch without grid", g.imshow, batch)
 check.err("unknown option", "imshow: a misspelt option", g.imshow, img, {gird = true})
 
+-- PNG: the signature, the size, and the pixels read back by Python's zlib
+local pngfile = os.tmpname() .. ".png"
+g.imshow(g.tensor({{0, 1}}), {file = pngfile, pixel = 1})
+local pf = io.open(pngfile, "rb")
+local pbody = pf and pf:read("a") or ""
+if pf then pf:close() end
+check.ok(pbody:sub(1, 8) == "\137PNG\r\n\26\n" and pbody:sub(13, 16) == "IHDR" and
+         string.unpack(">I4I4", pbody, 17) == 2 + 2 * 4, "imshow: a PNG of 2 pixels and a 4-pixel border")
+if os.execute("/usr/bin/python3 -c 'import zlib' >/dev/null 2>&1") then
+    local py = io.popen("/usr/bin/python3 -c \"import zlib, struct; b = open('" .. pngfile ..
+        "', 'rb').read(); i = b.index(b'IDAT'); n = struct.unpack('>I', b[i - 4:i])[0]; " ..
+        "raw = zlib.decompress(b[i + 4:i + 4 + n]); w = 10; row = raw[4 * (3 * w + 1):5 * (3 * w + 1)]; " ..
+        "print(list(row[1 + 3 * 4:1 + 3 * 6]))\"")
+    local pixels = py:read("a")
+    py:close()
+    check.ok(pixels:find("[0, 0, 0, 255, 255, 255]", 1, true) ~= nil,
+             "imshow: the PNG's pixels are black for 0 and white for 1", pixels)
+else
+    print("ok imshow PNG pixels skipped: python3 not installed")
+end
+os.remove(pngfile)
+
 -- ---- plot with several series ----------------------------------------------------------------
 local tr, va = {}, {}
 for i = 1, 30 do

@@ -145,6 +145,38 @@ local function svg(path, imgs, s, opts, per_row)
     T.write_atomic(path, table.concat(out, "\n"), "imshow")
 end
 
+-- The grid as a PNG: each pixel a square of px × px, tiles on white, no captions.
+local function png(path, imgs, s, opts, per_row)
+    local px, gap = opts.pixel or 4, 4
+    local h, w = #imgs[1], #imgs[1][1]
+    local rows = math.ceil(#imgs / per_row)
+    local W = per_row * (w * px + gap) + gap
+    local H = rows * (h * px + gap) + gap
+    local white = string.char(255, 255, 255)
+    local lines = {}
+    for y = 1, H do lines[y] = {} end
+    for y = 1, H do
+        local line = lines[y]
+        for xx = 1, W do line[xx] = white end
+    end
+    for k, img in ipairs(imgs) do
+        local ox = gap + ((k - 1) % per_row) * (w * px + gap)
+        local oy = gap + ((k - 1) // per_row) * (h * px + gap)
+        for r = 1, h do
+            for c = 1, w do
+                local col = rgb(img[r][c], s)
+                local cell = string.char(col[1], col[2], col[3])
+                for dy = 1, px do
+                    local line = lines[oy + (r - 1) * px + dy]
+                    for dx = 1, px do line[ox + (c - 1) * px + dx] = cell end
+                end
+            end
+        end
+    end
+    for y = 1, H do lines[y] = table.concat(lines[y]) end
+    T.png(path, W, H, table.concat(lines))
+end
+
 function M.imshow(x, opts)
     opts = M._data.check_options("imshow", opts, {"grid", "labels", "classes", "color", "file",
                                                  "print", "vmin", "vmax", "diverging", "columns",
@@ -159,10 +191,15 @@ function M.imshow(x, opts)
     local width = T.columns(1) or 80
     local per_row = opts.columns or math.max(1, math.min(#imgs, (width + 1) // (w + 1)))
     if opts.file then
-        if not tostring(opts.file):match("%.svg$") then
-            error("imshow: file is an .svg file name, got " .. tostring(opts.file), 2)
+        local file = tostring(opts.file)
+        local per_row = opts.columns or math.ceil(math.sqrt(#imgs)) -- a square sheet
+        if file:match("%.svg$") then
+            svg(file, imgs, s, opts, per_row)
+        elseif file:match("%.png$") then
+            png(file, imgs, s, opts, per_row)
+        else
+            error("imshow: file is an .svg or .png file name, got " .. file, 2)
         end
-        svg(opts.file, imgs, s, opts, per_row)
         if opts.print == nil then return end
     end
     local color = opts.color
@@ -198,7 +235,8 @@ M._doc{name = "imshow", signature = "imshow(x [, {grid =, labels =, classes =, f
         "by side with captions from labels (strings, or class numbers named by classes): a batch " ..
         "of Fashion-MNIST, Conv2d filters, feature maps. Values in [0, 1] are drawn on [0, 1]; " ..
         "signed values get a diverging map (blue below 0, white at 0, red above). file = " ..
-        "\"x.svg\" writes the picture as SVG instead (print = true draws it too).",
+        "\"x.svg\" writes the picture as SVG (with the captions), file = \"x.png\" as PNG " ..
+        "(pixel = size of a pixel, default 4), instead of drawing it (print = true draws it too).",
     example = "x, y, classes = data.fashion_mnist{split = \"test\"}\n" ..
         "imshow(x:narrow(1, 1, 8), {grid = true, labels = y, classes = classes})"}
 
