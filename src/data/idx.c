@@ -151,13 +151,23 @@ Tensor *gc_idx_read(const char *path, double scale, double offset, int channel, 
         gzclose(f);
         return NULL;
     }
-    raw = malloc(bytes > 0 ? (size_t)bytes : 1);
-    t = gc_new_node(out_ndim, shape, 0, 0);
-    if (!raw || !t) {
-        gc_set_error("%s: out of memory reading '%s' (%.0f values)", who, path, (double)numel);
-        goto fail_quiet;
+    /* A gzipped file proves its size only as it inflates: the buffer grows
+     * with what really comes out, and the tensor is made once it is all in. */
+    size_t want = (size_t)bytes, have = 0,
+           cap = plain || want < ((size_t)16 << 20) ? want : (size_t)16 << 20;
+    raw = malloc(cap > 0 ? cap : 1);
+    if (!raw) goto nomem;
+    while (have < want) {
+        if (have == cap) {
+            size_t grown = cap * 2 < want ? cap * 2 : want;
+            unsigned char *more = realloc(raw, grown);
+            if (!more) goto nomem;
+            raw = more, cap = grown;
+        }
+        if (read_exact(f, raw + have, cap - have, &why)) goto fail;
+        have = cap;
     }
-    if (read_exact(f, raw, (size_t)bytes, &why)) goto fail;
+    if (!(t = gc_new_node(out_ndim, shape, 0, 0))) goto nomem;
     unsigned char extra;
     if (gzread(f, &extra, 1) != 0) {
         why = "it has bytes after the values its header promises (or its data is corrupt)";
@@ -172,6 +182,9 @@ Tensor *gc_idx_read(const char *path, double scale, double offset, int channel, 
     free(raw);
     gzclose(f);
     return t;
+nomem:
+    gc_set_error("%s: out of memory reading '%s' (%.0f values)", who, path, (double)numel);
+    goto fail_quiet;
 fail:
     gc_set_error("%s: cannot read '%s': %s", who, path, why);
 fail_quiet:
