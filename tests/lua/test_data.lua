@@ -42,6 +42,23 @@ if f then
         xt, yt = nil, nil
         collectgarbage()
     end
+    -- the pieces together: a stratified split, normalisation, batches, a softmax regression
+    local sub = x:narrow(1, 1, 2000):reshape(2000, 784)
+    local tr, va = data.split(sub, y:narrow(1, 1, 2000), {val = 0.2, test = 0, seed = 1})
+    local xtr, mu, sd = data.normalize(tr.x)
+    local xva = data.normalize(va.x, mu, sd)
+    g.seed(1)
+    local w, b = g.var(g.randn(784, 10) * 0.01), g.var(g.zeros(10))
+    local opt = g.optim.SGD({w, b}, {lr = 0.1})
+    for _, xb, yb in data.loader(xtr, tr.y, {batch_size = 50, seed = 1}) do
+        local loss = g.cross_entropy(g.matmul(xb, w) + b, yb)
+        opt:zero_grad()
+        loss:backward()
+        opt:step()
+    end
+    local acc = g.metrics.accuracy(g.no_grad(function() return g.matmul(xva, w) + b end), va.y)
+    check.ok(acc > 0.6, "fashion_mnist: one epoch of softmax regression beats chance on a validation split",
+             acc)
     check.err("dataset-fashion-mnist", "fashion_mnist: a folder without the files names the package",
               data.fashion_mnist, {path = "/nonexistent"})
     check.err("unknown option 'splt'", "fashion_mnist: a misspelt option", data.fashion_mnist,
