@@ -1,8 +1,9 @@
 /*
- * ldata.c - the C half of `data`: IDX files, .npy/.npz files (the formats
- * are in src/data), a seeded random permutation, and index_select. The
- * rest of `data` (Fashion-MNIST, loaders, splits) is Lua, in lib/20-data.lua,
- * built on these.
+ * ldata.c - the C half of `data`: IDX files, .npy/.npz files, word lists and
+ * PNG pictures (the formats are in src/data), a seeded random permutation,
+ * index_select, and what the Lua half needs of the terminal (is it one, its
+ * width, a clock). The rest of `data`, metrics, progress and imshow are Lua,
+ * in lib/2x-*.lua, built on these (the helpers sit in the module's _data).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /*
  * ldata.h - data files and indices for Lua (ldata.c): data.idx,
- * data.save, data.load, randperm and index_select.
+ * data.save, data.load, randperm, index_select, and the helpers of the
+ * Lua half (_data).
  */
 #ifndef GRADCALC_LDATA_H
 #define GRADCALC_LDATA_H
