@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -318,6 +319,79 @@ static int l_words(lua_State *L)
     return 1;
 }
 
+/* ---- statistics for data.normalize ---------------------------------------------------- */
+
+/* _data.stats(x): mean and population std per feature of [N, F], per channel
+ * of [N, C, ...], or of all of a 1-d x, shaped to broadcast against x; in two
+ * passes over x (mean, then squared deviations) instead of copies of it. */
+static int l_stats(lua_State *L)
+{
+    Tensor *x = lgc_check(L, 1);
+    if (x->ndim == 0 || x->numel == 0)
+        return luaL_error(L, "data.normalize: x has no values to take statistics of");
+    int64_t outer = x->ndim == 1 ? 1 : x->shape[0], groups = x->ndim == 1 ? 1 : x->shape[1];
+    int64_t inner = x->numel / (outer * groups);
+    int64_t shape[GC_MAXDIM];
+    int ndim = x->ndim == 1 ? 0 : x->ndim;
+    for (int d = 0; d < ndim; d++) shape[d] = d == 1 ? groups : 1;
+    Tensor **ms = lgc_newslot(L);
+    if (!(*ms = gc_new(ndim, shape))) return lgc_raise(L);
+    Tensor **ss = lgc_newslot(L);
+    if (!(*ss = gc_new(ndim, shape))) return lgc_raise(L);
+    double *mean = (*ms)->data, *var = (*ss)->data, count = (double)(outer * inner);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int64_t o = 0; o < outer; o++) {
+            if (gc_interrupted()) return lgc_raise(L);
+            for (int64_t c = 0; c < groups; c++) {
+                const double *p = x->data + (o * groups + c) * inner;
+                double acc = 0, m = mean[c];
+                if (pass == 0)
+                    for (int64_t i = 0; i < inner; i++) acc += p[i];
+                else
+                    for (int64_t i = 0; i < inner; i++) acc += (p[i] - m) * (p[i] - m);
+                (pass == 0 ? mean : var)[c] += acc;
+            }
+        }
+        for (int64_t c = 0; c < groups; c++)
+            if (pass == 0)
+                mean[c] /= count;
+            else
+                var[c] = sqrt(var[c] / count);
+    }
+    return 2;
+}
+
+/* _data.standardize(x, mean, std): (x − mean) / std in one pass, for mean and std
+ * laid out as _data.stats makes them (one per feature or channel, or one in
+ * all); nil for any other shapes, which the caller broadcasts itself. */
+static int l_standardize(lua_State *L)
+{
+    Tensor *x = lgc_check(L, 1), *m = lgc_check(L, 2), *sd = lgc_check(L, 3);
+    int64_t outer = x->ndim <= 1 ? 1 : x->shape[0], groups = x->ndim <= 1 ? 1 : x->shape[1];
+    int fits = x->numel > 0 && m->numel == sd->numel && (m->numel == 1 || m->numel == groups);
+    for (int d = 0; fits && d < m->ndim; d++) /* [1, C, 1, ...] or all ones */
+        fits = m->shape[d] == 1 || (d == 1 && m->ndim == x->ndim);
+    for (int d = 0; fits && d < sd->ndim; d++)
+        fits = sd->shape[d] == 1 || (d == 1 && sd->ndim == x->ndim);
+    if (!fits || m->ndim > x->ndim || sd->ndim > x->ndim) {
+        lua_pushnil(L);
+        return 1;
+    }
+    int64_t inner = x->numel / (outer * groups);
+    Tensor **slot = lgc_newslot(L);
+    if (!(*slot = gc_new_node(x->ndim, x->shape, 0, 0))) return lgc_raise(L);
+    double *out = (*slot)->data;
+    for (int64_t o = 0; o < outer; o++) {
+        if (gc_interrupted()) return lgc_raise(L);
+        for (int64_t c = 0; c < groups; c++) {
+            double mc = m->data[m->numel == 1 ? 0 : c], sc = sd->data[sd->numel == 1 ? 0 : c];
+            int64_t at = (o * groups + c) * inner;
+            for (int64_t i = 0; i < inner; i++) out[at + i] = (x->data[at + i] - mc) / sc;
+        }
+    }
+    return lgc_result(L, slot);
+}
+
 /* ---- the terminal, for progress bars and pictures ------------------------------------ */
 
 /* _data.isatty(fd): whether fd 1 or 2 is a terminal. */
@@ -451,6 +525,8 @@ void lgc_open_data(lua_State *L)
                                           { "words", l_words },
                                           { "write_atomic", l_write_atomic },
                                           { "png", l_png },
+                                          { "stats", l_stats },
+                                          { "standardize", l_standardize },
                                           { NULL, NULL } };
     lua_pushvalue(L, internal);
     luaL_setfuncs(L, internals, 0);

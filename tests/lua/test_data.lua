@@ -244,6 +244,12 @@ local _, cm, cs = data.normalize(img)
 check.ok(cm.shape[2] == 2 and cm:dim() == 4, "normalize: images get one mean per channel")
 check.near(cm[1][1][1][1]:item(), 1, 1e-12, "normalize: channel 1 mean")
 check.near(cs[1][1][1][1]:item(), 1, 1e-12, "normalize: channel 1 std")
+check.near(data.normalize(F, 1, 2)[2][2]:item(), 14.5, 1e-12, "normalize: numbers as the statistics")
+check.near(data.normalize(F, g.tensor({1, 10, 5}), g.tensor({1, 10, 1}))[2][2]:item(), 2, 1e-12,
+           "normalize: per-feature statistics of shape [F] broadcast")
+local imgn = data.normalize(img)
+check.near(imgn[1][1][1][2]:item(), 1, 1e-12, "normalize: channel 1 of an image, (2 - 1) / 1")
+check.near(imgn[1][2][1][1]:item(), 0, 1e-12, "normalize: a constant channel centred to 0")
 check.err("both mean and std", "normalize: a mean without std", data.normalize, F, mu)
 
 check.done()

@@ -252,23 +252,7 @@ end
 
 -- Statistics per feature of [N, F], per channel of [N, C, ...], of all of a 1-d x.
 local function stats(x)
-    local nd = x:dim()
-    local m, s
-    if nd <= 1 then
-        m = M.mean(x)
-        s = M.sqrt(M.mean((x - m) ^ 2))
-    elseif nd == 2 then
-        m = M.mean(x, 1, true)
-        s = M.sqrt(M.mean((x - m) ^ 2, 1, true))
-    else
-        local c = x.shape[2]
-        local shape = {1, c}
-        for _ = 3, nd do shape[#shape + 1] = 1 end
-        local flat = x:transpose(1, 2):reshape(c, -1)
-        local mc = M.mean(flat, 2, true)
-        local sc = M.sqrt(M.mean((flat - mc) ^ 2, 2))
-        m, s = mc:reshape(shape), sc:reshape(shape)
-    end
+    local m, s = M._data.stats(x)
     -- a constant feature keeps its values centred instead of dividing by 0
     local sv = s:reshape(-1):totable()
     local fixed = false
@@ -283,6 +267,10 @@ function data.normalize(x, mean, std)
         if mean == nil and std == nil then mean, std = stats(x) end
         if mean == nil or std == nil then
             error("data.normalize: give both mean and std, or neither (to compute them from x)", 3)
+        end
+        if M.is_tensor(mean) and M.is_tensor(std) then
+            local fast = M._data.standardize(x, mean, std)
+            if fast then return fast, mean, std end
         end
         return (x - mean) / std, mean, std
     end)
