@@ -128,6 +128,11 @@ local sd2 = data.load(tmp .. ".npz")
 check.ok(sd2["0.weight"] and sd2["0.weight"][3][4]:item() == w[3][4]:item() and
          sd2["0.bias"]:numel() == 4 and sd2["2.weight"].shape[2] == 4,
          "save/load: a state dict keeps PyTorch's parameter names")
+data.save(tmp .. "_pairs.npz", {{"layer.weight", g.ones(2, 2)}, {"layer.bias", g.zeros(2)}})
+local pairs_back = data.load(tmp .. "_pairs.npz")
+os.remove(tmp .. "_pairs.npz")
+check.ok(pairs_back["layer.weight"] and pairs_back["layer.bias"]:numel() == 2,
+         "save: a list of {name, tensor} pairs is a state dict too")
 check.err("names as keys", "save: a list is not a state dict", data.save, tmp .. ".npz", {g.ones(2), 1})
 check.err("not a tensor", "save: a string value", data.save, tmp .. ".npz", {a = "x"})
 check.err("cannot write", "save: into a missing folder", data.save, "/no/such/dir/x.npy", w)

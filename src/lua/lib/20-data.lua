@@ -318,3 +318,28 @@ M._doc{name = "data.normalize", signature = "xn, mean, std = data.normalize(x [,
         "channel for images [N, C, H, W], one pair for a 1-d x; std is the population standard " ..
         "deviation (a constant feature gets std 1).",
     example = "xtr, m, s = data.normalize(xtr)\nxva = data.normalize(xva, m, s)"}
+
+-- ---- state dicts in any of their shapes ------------------------------------------------
+-- data.save takes a tensor, or names → tensors: a plain table, an ordered one
+-- (with __pairs), or a list of {name, tensor} pairs all become the same .npz.
+local save_c = data.save
+function data.save(path, value)
+    if type(value) == "table" and not M.is_tensor(value) then
+        local first = value[1]
+        local flat = {}
+        if type(first) == "table" and not M.is_tensor(first) and type(first[1]) == "string" then
+            for i, pair in ipairs(value) do
+                if type(pair) ~= "table" or type(pair[1]) ~= "string" or pair[2] == nil then
+                    error("data.save: entry " .. i .. " of the list is not a {name, tensor} pair", 2)
+                end
+                flat[pair[1]] = pair[2]
+            end
+            return save_c(path, flat)
+        end
+        if getmetatable(value) and getmetatable(value).__pairs then
+            for k, v in pairs(value) do flat[k] = v end
+            return save_c(path, flat)
+        end
+    end
+    return save_c(path, value)
+end
