@@ -343,3 +343,5 @@ function data.save(path, value)
     end
     return save_c(path, value)
 end
+M._docs["data.save"].summary = M._docs["data.save"].summary .. " A state dict may also be a " ..
+    "list of {name, tensor} pairs; the .npz holds the names in sorted order."
