@@ -42,6 +42,8 @@ if have_dicts then
     check.ok(n1 == 300, "words: labels 1 and 2, 300 each")
     local again = data.words({"english", "french"}, {per_lang = 300, seed = 2})
     check.ok(table.concat(again, " ") == table.concat(words, " "), "words: the same seed, the same words")
+    local by_package = data.words({"wamerican"}, {per_lang = 5, seed = 1})
+    check.ok(#by_package == 5, "words: a language named by its Debian package")
     local has_accent = false
     for _, c in ipairs(abc) do has_accent = has_accent or c == "é" end
     check.ok(has_accent, "words: é is one character of the alphabet")
@@ -61,6 +63,8 @@ check.ok(t[1][1] == 3 and t[1][2] == 2 and t[1][3] == 3 and t[2][1] == 1 and t[2
          "encode: indices, 0 after the end")
 check.ok(len[1]:item() == 3 and len[2]:item() == 1, "encode: lengths")
 check.ok(data.encode({"a"}, {"a"}, {length = 4}).shape[2] == 4, "encode: a fixed length")
+local xs = data.encode({"té"}, "aét")
+check.ok(xs[1][1]:item() == 3 and xs[1][2]:item() == 2, "encode: an alphabet given as a string of characters")
 check.err("not in the alphabet", "encode: an unknown character", data.encode, {"ab"}, {"a"})
 check.err("more than length = 1", "encode: a word longer than length", data.encode, {"aa"}, {"a"}, {length = 1})
 

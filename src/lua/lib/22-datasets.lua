@@ -22,6 +22,7 @@ local LANGS = {
     danish = {"danish", "wdanish"}, norwegian = {"bokmaal", "wnorwegian"},
     polish = {"polish", "wpolish"}, finnish = {"finnish", "wfinnish"},
 }
+for _, entry in pairs(LANGS) do LANGS[entry[2]] = entry end -- by package name too: wfrench
 
 local function read_words(lang, opts)
     local entry = LANGS[lang]
@@ -78,11 +79,16 @@ end
 function data.encode(words, alphabet, opts)
     opts = check_options("data.encode", opts, {"length"})
     if type(words) == "string" then words = {words} end
+    if type(alphabet) == "string" and utf8.len(alphabet) then -- "abc…": one character each
+        local list = {}
+        for _, cp in utf8.codes(alphabet) do list[#list + 1] = utf8.char(cp) end
+        alphabet = list
+    end
     if type(words) ~= "table" or type(alphabet) ~= "table" then
         error("data.encode: expected a list of words and an alphabet (a list of characters)", 2)
     end
     local index = {}
-    for i, c in ipairs(alphabet) do index[c] = i end
+    for i, c in ipairs(alphabet) do index[c] = index[c] or i end
     local rows, lengths, T = {}, {}, opts.length or 0
     for n, w in ipairs(words) do
         if not utf8.len(w) then error("data.encode: word " .. n .. " is not valid UTF-8", 2) end
@@ -380,7 +386,8 @@ M._doc{name = "data.words", signature =
 M._doc{name = "data.encode", signature = "x, lengths = data.encode(words, alphabet [, {length =}])",
     summary = "Encodes words as a padded index tensor [N, T] (T the longest word, or length): " ..
         "entry [n][t] is the position in alphabet of the t-th character of word n, and 0 after " ..
-        "its end; lengths [N] holds each word's number of characters.",
+        "its end; lengths [N] holds each word's number of characters. alphabet may also be a string of its " ..
+        "characters.",
     example = "x, len = data.encode({\"été\", \"a\"}, {\"a\", \"t\", \"é\"})  --> [[3, 2, 3], [1, 0, 0]], [3, 1]"}
 M._doc{name = "data.csv", signature =
     "x, names [, labels, classes] = data.csv(path [, {header = true, sep = \",\", labels =}])",
