@@ -203,6 +203,9 @@ check.ok(table.concat(t2.idx:totable(), ",") == table.concat(train.idx:totable()
          "split: the same seed, the same split")
 local u1, u2, u3 = data.split(X, Y, {val = 0.2, test = 0.2, stratify = false, seed = 1})
 check.ok(u2.x.shape[1] == 20 and u3.x.shape[1] == 20 and u1.x.shape[1] == 60, "split: unstratified sizes")
+local s1, s2, s3 = data.split(g.ones(3, 2), g.tensor({1, 2, 1}), {seed = 1})
+check.ok(s1.x.shape[1] == 3 and s2.x.shape[1] == 0 and s2.x.shape[2] == 2 and s3.y.shape[1] == 0,
+         "split: an empty part is an empty tensor of the right shape")
 check.err("val + test < 1", "split: fractions that leave nothing", data.split, X, Y, {val = 0.5, test = 0.5})
 
 -- ---- kfold --------------------------------------------------------------------------

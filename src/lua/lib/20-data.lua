@@ -162,12 +162,8 @@ local function allocate(counts, frac, total)
 end
 
 local function part(x, y, list)
-    local idx = M.tensor(#list > 0 and list or {})
-    local p = {idx = idx}
-    if #list > 0 then
-        p.x = x:index_select(1, idx)
-        p.y = y and y:index_select(1, idx)
-    end
+    local idx = M.tensor(list)
+    local p = {idx = idx, x = x:index_select(1, idx), y = y and y:index_select(1, idx)}
     p[1], p[2] = p.x, p.y
     return p
 end
