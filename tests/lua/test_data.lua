@@ -231,6 +231,8 @@ local plain = data.kfold(6, 3, {shuffle = false})
 local pv = plain[2].val:totable()
 check.ok(#pv == 2 and pv[1] == 3 and pv[2] == 4, "kfold: unshuffled folds are consecutive")
 check.err("k is a whole number from 2", "kfold: k > n", data.kfold, 3, 4)
+check.err("seed is a whole number", "kfold: a seed of 1.5", data.kfold, 5, 2, {seed = 1.5})
+check.err("seed is a whole number", "split: a string seed", data.split, X, Y, {seed = "a"})
 
 -- ---- normalize ----------------------------------------------------------------------
 local F = g.tensor({{1, 10, 5}, {3, 30, 5}})

@@ -22,6 +22,13 @@ local function check_options(who, opts, valid)
 end
 M._data.check_options = check_options
 
+local function check_seed(who, seed)
+    if seed ~= nil and math.type(seed) ~= "integer" then
+        error(who .. ": seed is a whole number, got " .. tostring(seed), 3)
+    end
+end
+M._data.check_seed = check_seed
+
 local function is_tensor(x) return M.is_tensor(x) end
 
 local function file_exists(path)
@@ -132,9 +139,7 @@ function data.loader(x, y, opts)
     if math.type(bs) ~= "integer" or bs < 1 then
         error("data.loader: batch_size is a whole number of at least 1, got " .. tostring(bs), 2)
     end
-    if opts.seed ~= nil and math.type(opts.seed) ~= "integer" then
-        error("data.loader: seed is a whole number, got " .. tostring(opts.seed), 2)
-    end
+    check_seed("data.loader", opts.seed)
     local l = {x = x, y = y, n = x.shape[1], batch_size = bs, shuffle = opts.shuffle ~= false,
                seed = opts.seed, drop_last = opts.drop_last == true, epoch = 0}
     return setmetatable(l, Loader)
@@ -172,6 +177,7 @@ function data.split(x, y, opts)
     if not is_tensor(x) then error("data.split: expected a tensor of samples, got " .. type(x), 2) end
     if type(y) == "table" and not is_tensor(y) and opts == nil then y, opts = nil, y end
     opts = check_options("data.split", opts, {"val", "test", "seed", "stratify"})
+    check_seed("data.split", opts.seed)
     local val, test = opts.val or 0.1, opts.test or 0.1
     if val < 0 or test < 0 or val + test >= 1 then
         error(string.format("data.split: val (%g) and test (%g) are fractions that leave some " ..
@@ -212,6 +218,7 @@ end
 
 function data.kfold(n, k, opts)
     opts = check_options("data.kfold", opts, {"seed", "shuffle"})
+    check_seed("data.kfold", opts.seed)
     if math.type(n) ~= "integer" or n < 1 then
         error("data.kfold: n is the number of samples, a whole number of at least 1, got " ..
               tostring(n), 2)

@@ -45,6 +45,7 @@ function data.words(langs, opts)
         error("data.words: expected a list of languages, e.g. {\"english\", \"french\"}", 2)
     end
     opts = check_options("data.words", opts, {"min_len", "max_len", "per_lang", "seed"})
+    M._data.check_seed("data.words", opts.seed)
     local per = opts.per_lang
     if per ~= nil and (math.type(per) ~= "integer" or per < 1) then
         error("data.words: per_lang is a whole number of at least 1, got " .. tostring(per), 2)
