@@ -55,6 +55,15 @@ else
     notok "Ctrl-C: the training loop shows its bar" "no bar"
 fi
 
+# a bar inside another's loop: the outer line stays, with the epoch under way
+run 'for e in progress(2, {desc = "outer"}) do for i in progress(3, {desc = "inner"}) do end end; print("nested done")'
+check "progress: nested bars finish" '^nested done'
+if screen | grep -A1 'outer .*1/2' | grep -q 'inner .*3/3'; then
+    ok "progress: an inner bar takes the line under the outer one"
+else
+    notok "progress: an inner bar takes the line under the outer one" "no inner line under outer 1/2"
+fi
+
 # imshow on a colour terminal: half-blocks
 run 'imshow(tensor({{0, 1}, {1, 0}}))'
 check "imshow: half-blocks on a colour terminal" '▀▀'

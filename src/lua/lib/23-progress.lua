@@ -33,7 +33,8 @@ end
 
 local function status(bar, now)
     local elapsed = now - bar.start
-    local rate = elapsed > 0 and bar.count / elapsed or 0
+    -- a rate from the first instants of a loop says nothing: it waits a tenth of a second
+    local rate = (elapsed >= 0.1 or bar.finished) and elapsed > 0 and bar.count / elapsed or 0
     local parts = {}
     if bar.total then
         parts[#parts + 1] = string.format("%d/%d", bar.count, bar.total)
@@ -41,8 +42,10 @@ local function status(bar, now)
     else
         parts[#parts + 1] = tostring(bar.count)
     end
-    parts[#parts + 1] = rate >= 1 and string.format("%.1f it/s", rate) or
-        (rate > 0 and string.format("%.2f s/it", 1 / rate) or "")
+    if rate > 0 then
+        parts[#parts + 1] = rate >= 1 and string.format("%.1f it/s", rate) or
+            string.format("%.2f s/it", 1 / rate)
+    end
     if bar.total and bar.count < bar.total and rate > 0 then
         parts[#parts + 1] = "ETA " .. clock((bar.total - bar.count) / rate)
     else
@@ -128,6 +131,13 @@ local function start(iterable, opts)
     local next_of, total = source(iterable)
     local bar = setmetatable({desc = opts.desc, total = opts.total or total, count = 0,
                               values = {}, start = T.now(), drawn = -1, tty = T.isatty(2)}, Bar)
+    -- a bar inside another's loop takes the next line, leaving the outer one drawn
+    local outer = active[#active]
+    if bar.tty and outer and outer.tty and not outer.finished then
+        draw(outer, T.now()) -- its line as it stands, kept above
+        io.stderr:write("\n")
+        outer.broken = true
+    end
     active[#active + 1] = bar
     local control
     local function step()
@@ -141,7 +151,10 @@ local function start(iterable, opts)
         bar.count = bar.count + 1
         if bar.tty then
             local now = T.now()
-            if now - bar.drawn >= 0.1 or (bar.total and bar.count == bar.total) then draw(bar, now) end
+            if bar.broken or now - bar.drawn >= 0.1 or (bar.total and bar.count == bar.total) then
+                bar.broken = false
+                draw(bar, now)
+            end
         end
         return table.unpack(results, 1, results.n)
     end
