@@ -231,6 +231,20 @@ local plain = data.kfold(6, 3, {shuffle = false})
 local pv = plain[2].val:totable()
 check.ok(#pv == 2 and pv[1] == 3 and pv[2] == 4, "kfold: unshuffled folds are consecutive")
 check.err("k is a whole number from 2", "kfold: k > n", data.kfold, 3, 4)
+-- stratified: the 50/30/20 labels of the split test, 5 folds of 20 with 10/6/4 each
+local sfolds = data.kfold(100, 5, {labels = Y, seed = 3})
+local strat_ok, seen_val = true, {}
+for _, fold in ipairs(sfolds) do
+    local c = {0, 0, 0}
+    for _, i in ipairs(fold.val:totable()) do
+        c[labels[i]] = c[labels[i]] + 1
+        seen_val[i] = (seen_val[i] or 0) + 1
+    end
+    strat_ok = strat_ok and c[1] == 10 and c[2] == 6 and c[3] == 4 and fold.train:numel() == 80
+end
+for i = 1, 100 do strat_ok = strat_ok and seen_val[i] == 1 end
+check.ok(strat_ok, "kfold: stratified folds keep the class proportions, each index once")
+check.err("labels holds 3 labels", "kfold: labels of another length", data.kfold, 10, 2, {labels = {1, 2, 1}})
 check.err("seed is a whole number", "kfold: a seed of 1.5", data.kfold, 5, 2, {seed = 1.5})
 check.err("seed is a whole number", "split: a string seed", data.split, X, Y, {seed = "a"})
 

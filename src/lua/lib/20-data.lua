@@ -217,7 +217,7 @@ function data.split(x, y, opts)
 end
 
 function data.kfold(n, k, opts)
-    opts = check_options("data.kfold", opts, {"seed", "shuffle"})
+    opts = check_options("data.kfold", opts, {"seed", "shuffle", "labels"})
     check_seed("data.kfold", opts.seed)
     if math.type(n) ~= "integer" or n < 1 then
         error("data.kfold: n is the number of samples, a whole number of at least 1, got " ..
@@ -234,17 +234,39 @@ function data.kfold(n, k, opts)
     else
         order = (opts.seed and M.randperm(n, opts.seed) or M.randperm(n)):totable()
     end
-    local folds, start = {}, 1
+    local members = {} -- the validation samples of each fold
+    for f = 1, k do members[f] = {} end
+    if opts.labels ~= nil then
+        -- stratified: the samples of each class dealt out to the folds in turn
+        local y = M.is_tensor(opts.labels) and opts.labels:totable() or opts.labels
+        if type(y) ~= "table" or #y ~= n then
+            error(string.format("data.kfold: labels holds %s labels for n = %d samples",
+                                type(y) == "table" and tostring(#y) or "no", n), 2)
+        end
+        local rank = {}
+        for r, i in ipairs(order) do rank[i] = r end
+        table.sort(order, function(a, b)
+            if y[a] ~= y[b] then return y[a] < y[b] end
+            return rank[a] < rank[b]
+        end)
+        for j, i in ipairs(order) do table.insert(members[(j - 1) % k + 1], i) end
+    else
+        local start = 1
+        for f = 1, k do
+            local size = n // k + (f <= n % k and 1 or 0) -- the first n % k folds are one larger
+            for j = start, start + size - 1 do table.insert(members[f], order[j]) end
+            start = start + size
+        end
+    end
+    local folds = {}
     for f = 1, k do
-        local size = n // k + (f <= n % k and 1 or 0) -- the first n % k folds are one larger
         local in_val, val, train = {}, {}, {}
-        for j = start, start + size - 1 do
-            val[#val + 1] = order[j]
-            in_val[order[j]] = true
+        for _, i in ipairs(members[f]) do
+            val[#val + 1] = i
+            in_val[i] = true
         end
         table.sort(val)
         for i = 1, n do if not in_val[i] then train[#train + 1] = i end end
-        start = start + size
         local tr, va = M.tensor(train), M.tensor(val)
         folds[f] = {train = tr, val = va, tr, va}
     end
@@ -308,11 +330,12 @@ M._doc{name = "data.split", signature =
         "table {x =, y =, idx =} (also {x, y}: local xtr, ytr = table.unpack(train)). With " ..
         "stratify every class keeps its share in each part, within one sample.",
     example = "train, val, test = data.split(x, y, {val = 0.1, test = 0.1, seed = 1})\n#train.x"}
-M._doc{name = "data.kfold", signature = "folds = data.kfold(n, k [, {seed =, shuffle = true}])",
+M._doc{name = "data.kfold", signature = "folds = data.kfold(n, k [, {seed =, shuffle = true, labels =}])",
     summary = "k-fold cross-validation of n samples: k pairs {train =, val =} (also {train, val}) " ..
         "of 1-based index tensors; every sample is in exactly one validation part, and the first " ..
         "n % k parts are one larger, as in scikit-learn's KFold. Select the rows with " ..
-        "x:index_select(1, fold.train).",
+        "x:index_select(1, fold.train). With labels = y the folds are stratified (as " ..
+        "StratifiedKFold): each class is dealt out to the folds in turn.",
     example = "for f, fold in ipairs(data.kfold(100, 5, {seed = 1})) do\n" ..
         "  xtr, xva = x:index_select(1, fold.train), x:index_select(1, fold.val)\nend"}
 M._doc{name = "data.normalize", signature = "xn, mean, std = data.normalize(x [, mean, std])",
