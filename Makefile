@@ -29,7 +29,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # The layers, lowest first: each may include only the ones before it
 # (tests/check_layers.sh checks). core and explain know nothing of Lua.
 CORE_SRC = $(wildcard src/core/*.c src/core/ops/*.c)
-EXPLAIN_SRC = $(wildcard src/explain/*.c)
+EXPLAIN_SRC = $(wildcard src/explain/*.c src/data/*.c)
 BINDING_SRC = $(wildcard src/lua/*.c)
 APP_SRC = $(wildcard src/app/*.c)
 
@@ -65,10 +65,10 @@ gradcalc: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) -lreadline $(BLAS_LIBS) -lz -lm
 
 $(BUILD)/gradcalc.so: $(BINDING_OBJ) $(CORE_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(BLAS_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(BLAS_LIBS) -lz -lm
 
 $(BUILD)/test_core: tests/c/test_core.c $(CORE_OBJ) $(HEADERS)
-	$(CC) $(GC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/c/test_core.c $(CORE_OBJ) $(BLAS_LIBS) -lm
+	$(CC) $(GC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/c/test_core.c $(CORE_OBJ) $(BLAS_LIBS) -lz -lm
 
 run: all
 	./gradcalc

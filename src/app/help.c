@@ -265,11 +265,15 @@ int help_show(lua_State *L)
     }
     if (lua_type(L, 1) == LUA_TSTRING) {
         name = lua_tostring(L, 1);
-    } else if (lua_isfunction(L, 1)) {
+    } else if (lua_isfunction(L, 1) || lua_istable(L, 1)) { /* a table: data, metrics, ... */
         lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
         push_methods(L);
         found = push_key_of(L, module, 1) || push_key_of(L, docs + 1, 1) ||
                 push_key_of(L, docs + 2, 1) || push_key_in_parts(L, module, 1);
+        if (!found && lua_istable(L, 1)) {
+            puts("help: this table is not one of gradcalc's; try help() for the tour.");
+            return 0;
+        }
         if (!found) {
             puts("This function is not one of gradcalc's, so it has no help here (Lua's own\n"
                  "functions are in the Lua 5.4 reference manual); help() lists gradcalc's.");

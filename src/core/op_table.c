@@ -46,6 +46,7 @@ KERNELS(activation)
 KERNELS(variance)
 KERNELS(logsumexp)
 KERNELS(norm)
+KERNELS(index_select)
 int gc_elementwise_shape(Tensor *out);
 #define UNARY(CODE, name, ...)            \
     int gc_##name##_forward(Tensor *out); \
@@ -189,6 +190,8 @@ const OpDef gc_ops[] = {
     [OP_NORM] = { "norm", "‖‖", "(Σᵢ |xᵢ|^p)^(1/p)",
                   "∂/∂xᵢ = sign(xᵢ)|xᵢ|^(p−1) / ‖x‖^(p−1) (x/‖x‖ for p = 2)", KERNEL(norm),
                   .kink = 1 },
+    [OP_INDEX_SELECT] = { "index_select", "[idx]", "yⱼ = a[idxⱼ] along dim",
+                          "∂L/∂a[i] = Σ over j with idxⱼ = i of ∂L/∂yⱼ", KERNEL(index_select) },
 };
 
 /* The table is as long as its last row: a missing last row fails here, when

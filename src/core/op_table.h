@@ -56,6 +56,7 @@ typedef enum OpCode {
     OP_STD,
     OP_LOGSUMEXP,
     OP_NORM,
+    OP_INDEX_SELECT,
     OP_COUNT
 } OpCode;
 

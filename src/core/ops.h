@@ -12,6 +12,7 @@
 #include "core/ops/activation.h"
 #include "core/ops/conv.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/index.h"
 #include "core/ops/loss.h"
 #include "core/ops/masking.h"
 #include "core/ops/matmul.h"

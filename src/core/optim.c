@@ -162,14 +162,16 @@ static const char *arg(double v)
     return buf;
 }
 
-static void say(FILE *out, const char *fmt, ...)
+static void say_(FILE *out, const char *fmt, ...)
 {
-    if (!out) return;
     va_list ap;
     va_start(ap, fmt);
     vfprintf(out, fmt, ap);
     va_end(ap);
 }
+/* The numbers of a trace are formatted only when there is one: a step of
+ * thousands of elements is otherwise slowed down by formatting. */
+#define say(out, ...) ((out) ? say_((out), __VA_ARGS__) : (void)0)
 
 /* "w[2][1]": the element at flat position i, with Lua's 1-based indices. */
 static void element_label(const Tensor *t, const char *name, int64_t i, char *buf, size_t size)
@@ -342,7 +344,7 @@ int gc_optim_step(Optimizer *o, FILE *out)
         if (c->kind == GC_ADAM) say(out, "%s (t = %lld)\n", name, (long long)o->steps[k]);
         for (int64_t i = 0; i < p->numel; i++) {
             int shown = p->numel <= TRACE_FULL || i < TRACE_SHOWN;
-            element_label(p, name, i, el, sizeof el);
+            if (shown && out) element_label(p, name, i, el, sizeof el); /* only for the trace */
             update(o, k, i, shown ? out : NULL, el);
         }
         if (p->numel > TRACE_FULL)

@@ -13,6 +13,11 @@
 
 int gc_write_atomic(const char *path, const char *text, const char *who)
 {
+    return gc_write_atomic_bytes(path, text, strlen(text), who);
+}
+
+int gc_write_atomic_bytes(const char *path, const void *bytes, size_t len, const char *who)
+{
     size_t n = strlen(path) + 5;
     char *tmp = malloc(n);
     if (!tmp) {
@@ -20,14 +25,13 @@ int gc_write_atomic(const char *path, const char *text, const char *who)
         return -1;
     }
     snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = fopen(tmp, "wb");
     if (!f) {
         gc_set_error("%s: cannot write '%s': %s", who, path, strerror(errno));
         free(tmp);
         return -1;
     }
-    size_t len = strlen(text);
-    int bad = fwrite(text, 1, len, f) != len;
+    int bad = fwrite(bytes, 1, len, f) != len;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) != 0) {
         gc_set_error("%s: cannot write '%s': %s", who, path, strerror(errno));

@@ -18,6 +18,7 @@
 #include "lua/loptim.h"
 #include "lua/lplot.h"
 #include "lua/lregister.h"
+#include "lua/ldata.h"
 #include "lua/lgradcalc.h"
 #include "explain/print.h"
 #include "lua/llib.h"
@@ -99,11 +100,27 @@ static int l_totable(lua_State *L)
 static int l_select(lua_State *L)
 {
     Tensor *t = lgc_test(L, 1);
-    if (!t) { /* Lua's own select(n, ...), which the global shadows */
-        lua_pushvalue(L, lua_upvalueindex(1));
-        lua_insert(L, 1);
-        lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-        return lua_gettop(L);
+    if (!t) { /* Lua's own select(n, ...), which the global shadows, done here so its
+                 errors name select as Lua's do */
+        int n = lua_gettop(L);
+        if (lua_type(L, 1) == LUA_TSTRING && *lua_tostring(L, 1) == '#') {
+            lua_pushinteger(L, n - 1);
+            return 1;
+        }
+        int isint;
+        lua_Integer i = lua_tointegerx(L, 1, &isint);
+        if (!isint)
+            return luaL_error(L, "bad argument #1 to 'select' (%s)",
+                              lua_isnumber(L, 1)
+                                  ? "number has no integer representation"
+                                  : lua_pushfstring(L, "number expected, got %s",
+                                                    n ? luaL_typename(L, 1) : "no value"));
+        if (i < 0)
+            i = n + i;
+        else if (i > n)
+            i = n;
+        if (i < 1) return luaL_error(L, "bad argument #1 to 'select' (index out of range)");
+        return n - (int)i;
     }
     int dim = lgc_dim(L, 2, "select");
     lua_Integer i = luaL_checkinteger(L, 3);
@@ -441,9 +458,6 @@ int luaopen_gradcalc(lua_State *L)
     lgc_open_tensor(L, no_methods); /* the methods come with the functions */
     lua_newtable(L);                /* the module */
     lgc_register(L, -1, functions, sizeof functions / sizeof functions[0]);
-    lua_getglobal(L, "select"); /* select keeps Lua's own for non-tensors */
-    lua_pushcclosure(L, l_select, 1);
-    lua_setfield(L, -2, "select");
     open_elementwise(L);
     push_op_list(L);
     lua_setfield(L, -2, "_ops");
@@ -458,6 +472,7 @@ int luaopen_gradcalc(lua_State *L)
     lgc_open_gradcheck(L);
     lgc_open_plot(L);
     lgc_open_nn_ops(L);
+    lgc_open_data(L);
     lgc_open_lualib(L);
 
     static int seeded = 0; /* a fresh sequence per run until seed(n) */

@@ -199,6 +199,19 @@ for _, op in ipairs(gradcalc._ops) do
     end
 end
 
+-- ---- index_select: rows, columns, inner dims, repeats ------------------------------------
+gradcheck("index_select rows with repeats", function(a) return a:index_select(1, {3, 1, 3, 2}) end,
+          {rnd({3, 4})})
+gradcheck("index_select columns", function(a) return index_select(a, 2, tensor({4, 1})) end,
+          {rnd({3, 4})})
+gradcheck("index_select a middle dim of [2, 3, 2]", function(a) return a:index_select(2, {2, 2, 3}) end,
+          {rnd({2, 3, 2})})
+gradcheck("index_select of a 1-d tensor", function(a) return a:index_select(1, {5, 1}) end,
+          {rnd({5})})
+gradcheck("index_select then matmul", function(a, w) return matmul(a:index_select(1, {2, 1}), w) end,
+          {rnd({3, 2}), rnd({2, 3})})
+check.ok(seen_ops.index_select, "gradcheck saw index_select")
+
 -- ---- the image, normalisation and masking ops (their own file, the same check) -----------------
 
 dofile("tests/lua/gradcheck_images.lua")(check, gc)
