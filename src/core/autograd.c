@@ -59,7 +59,9 @@ Tensor *gc_apply(OpCode code, int ninputs, Tensor **inputs, const OpArgs *args)
         out->ninputs++;
         record |= inputs[i]->requires_grad;
     }
-    if (op->forward(out) || gc_interrupted()) {
+    int failed = op->forward(out) || gc_interrupted();
+    out->args.source = NULL; /* the caller's, read by forward only */
+    if (failed) {
         gc_release(out);
         return NULL;
     }

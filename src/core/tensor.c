@@ -209,6 +209,7 @@ void gc_release(Tensor *t)
         for (int i = 0; i < d->ninputs; i++) DIES(d->inputs[i]);
         DIES(d->saved);
         DIES(d->grad);
+        if (d->hook) d->hook->release(d->hook);
         live_tensors--;
         live_bytes -= gc_tensor_bytes(d);
         free(d->name);

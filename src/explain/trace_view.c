@@ -204,7 +204,7 @@ void tv_formula(const View *v, Text *out, int64_t k, int numbers)
         gc_text_add(out, "ᵀ");
         return;
     }
-    const char *fn = op->call ? op->call : op->name;
+    const char *fn = t->hook ? t->hook->name : op->call ? op->call : op->name;
     gc_text_add(out, "%s(", fn);
     for (int i = 0; i < t->ninputs; i++) {
         if (i) gc_text_add(out, ", ");

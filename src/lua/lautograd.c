@@ -8,6 +8,7 @@
 
 #include "core/ops.h"
 #include "lua/lautograd.h"
+#include "lua/lcustom.h"
 #include "lua/lregister.h"
 #include "lua/ltensor.h"
 #include "lua/ltrace.h"
@@ -46,6 +47,8 @@ static int l_backward(lua_State *L)
     if (!lua_isnoneornil(L, 2)) seed = lgc_totensor(L, 2, "backward");
     Tensor **accumulated;
     int64_t n;
+    if (lgc_custom_busy())
+        return luaL_error(L, "backward: a custom op's backward cannot start another backward pass");
     if (gc_backward(root, seed, &accumulated, &n)) return lgc_raise(L);
     note_accumulation(accumulated, n);
     free(accumulated);
