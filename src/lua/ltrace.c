@@ -32,7 +32,8 @@ typedef struct Options {
     const char *file;
 } Options;
 
-static const char *const known[] = { "print", "format", "file", "precision", "round", "max", NULL };
+static const char *const known[] = { "print", "format", "file", "precision",
+                                     "round", "max",    "full", NULL };
 
 /* Reads the options table at idx (absent: the defaults). */
 static Options options(lua_State *L, int idx, const char *who)
@@ -47,6 +48,7 @@ static Options options(lua_State *L, int idx, const char *who)
     o.trace.precision = lgc_integer_option(L, idx, who, "precision", 1, 17, o.trace.precision);
     o.trace.round = lgc_integer_option(L, idx, who, "round", 1, 17, 0);
     o.max_nodes = lgc_integer_option(L, idx, who, "max", 1, 100000, 30);
+    o.trace.full = lgc_integer_option(L, idx, who, "full", 1, 1000000, GC_TRACE_SMALL);
     if (lua_getfield(L, idx, "print") != LUA_TNIL) o.print = lua_toboolean(L, -1);
     if (lua_getfield(L, idx, "format") != LUA_TNIL) {
         const char *f = luaL_checkstring(L, -1);
@@ -114,6 +116,7 @@ static int l_trace(lua_State *L)
     Options o = options(L, 2, "trace");
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     int n = deliver(L, gc_trace_forward(root, &o.trace), &o, "trace", "Forward trace");
+    if (n == 0 && o.print && !o.file) return 0; /* printed: nothing more at the prompt */
     push_names(L, 1, root);
     return n + 1;
 }
@@ -323,17 +326,15 @@ static int l_svg(lua_State *L)
 
 static const LuaFunction functions[] = {
     { "trace", NULL, "trace", l_trace,
-      "trace(E [, {print=false, round=n, format=\"markdown\", file=\"x.md\"}])",
-      "Prints how E was computed, one line per node in the order they ran: the formula in symbols, "
-      "then with the numbers put in, then the result. Unnamed results get the names t1, t2, ... "
-      "(set "
-      "as their .name, so later prints agree); small unnamed sums and products are written inside "
-      "the "
-      "formula that uses them. Returns a table name -> tensor of the graph's nodes (with "
-      "print=false, "
-      "the text first). round=n rounds every intermediate to n significant digits as hand "
-      "arithmetic "
-      "does; big tensors show their shape and min/mean/max.",
+      "trace(E [, {print=false, round=n, full=16, format=\"markdown\", file=\"x.md\"}])",
+      "Prints how E was computed, one line per node in the order they ran: the formula in "
+      "symbols, then with the numbers put in, then the result. Unnamed results get the names t1, "
+      "t2, ... (set as their .name, so later prints agree); small unnamed sums and products are "
+      "written inside the formula that uses them. With print=false it returns the text and a "
+      "table name -> tensor of the graph's nodes (with file=, just that table); printing, it "
+      "returns nothing, so the prompt shows only the trace. round=n rounds every intermediate to "
+      "n significant digits as hand arithmetic does; tensors of up to 16 elements show every "
+      "value, bigger ones their shape and min/mean/max.",
       NULL,
       "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
       "  --> net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },
