@@ -19,4 +19,19 @@ text = trace(sum(zero_mean * var(1, "k")), {print = false})
 check.ok(text:find("mean 0,", 1, true) ~= nil, "a mean that is rounding noise prints as 0", text)
 check.ok(select("#", trace(L)) == 0, "trace() that prints returns nothing, so the prompt adds no table")
 check.err("option full must be a whole number", "full= is checked", function() return trace(L, {full = 0}) end)
+-- explain of a weight matrix writes the product matmul's backward computes
+do
+    local A = tensor({{1, 2}, {3, 4}, {5, 6}}, {name = "A"})
+    local M = var({{0.1, 0.2}, {-0.5, 0.6}}, "M")
+    local Y = matmul(A, M)
+    Y.name = "Y"
+    local E = sum(sigmoid(Y))
+    E.name = "E"
+    E:backward()
+    local text = explain(E, M, {print = false})
+    check.ok(text:find("= Aᵀ @ ∂E/∂Y = [[1, 2], [3, 4], [5, 6]]ᵀ @ [[", 1, true) ~= nil,
+             "explain(E, M) writes ∂E/∂M = Aᵀ @ ∂E/∂Y with the numbers", text)
+    local g11 = string.format("%.6g", M.grad:totable()[1][1])
+    check.ok(text:find("\n    = [[" .. g11, 1, true) ~= nil, "the product's result is M.grad", text)
+end
 check.done()
