@@ -1,0 +1,92 @@
+-- test_reliability.lua - programs that once crashed gradcalc or corrupted its
+-- memory: each must now end in a clear error or a right answer.
+local check = dofile("tests/lua/check.lua")
+
+-- ---- stack of 8-d tensors: the result would need 9 dims --------------------------
+
+do
+    local a = ones(1, 1, 1, 1, 1, 1, 1, 1)
+    check.err("at most 8 are supported", "stack of 8-d tensors is refused", stack, {a, a}, 1)
+    check.err("at most 8 are supported", "stack of 8-d tensors at the last dim too", stack, {a, a}, -1)
+    local b = ones(1, 1, 1, 1, 1, 1, 1)
+    check.ok(stack({b, b}, 1).shape[1] == 2, "stack of 7-d tensors makes an 8-d one")
+end
+
+-- ---- gradcheck: f changing the list of inputs ------------------------------------
+
+do
+    local inp = {var({1, 2})}
+    local ok, good = pcall(gradcheck, function(a) inp[1] = 5; return sum(a * a) end, inp,
+                           {print = false})
+    check.ok(ok and good == true, "gradcheck survives f replacing its input by a number", good)
+    inp = {var({1, 2}), var({3})}
+    ok, good = pcall(gradcheck, function(a, b)
+        for k in pairs(inp) do inp[k] = nil end
+        return sum(a * b)
+    end, inp, {print = false})
+    check.ok(ok and good == true, "gradcheck survives f emptying its list of inputs", good)
+end
+
+-- ---- gradcheck: f dropping the last reference to an input and collecting ---------
+
+for _, size in ipairs({200, 3}) do -- a freed block, and a recycled one
+    local inp = {var(zeros(size))}
+    local n = 0
+    local ok, good = pcall(gradcheck, function(a)
+        n = n + 1
+        if n == 1 then return var(1) * 2 end
+        if n == 3 then inp[1] = nil; a = nil; collectgarbage(); collectgarbage() end
+        return sum(a and a * a or var(1))
+    end, inp, {print = false})
+    check.ok(ok, "gradcheck survives f collecting its input (" .. size .. " elements)", good)
+end
+
+do -- the analytic gradients and the output, collected while f runs
+    local x = var({1, 2, 3})
+    local ok, good = pcall(gradcheck, function(a)
+        collectgarbage(); collectgarbage()
+        return sum(a * a * a)
+    end, {x}, {print = false})
+    check.ok(ok and good == true, "gradcheck keeps its gradients across collections in f", good)
+end
+
+do -- f closing the file gradcheck prints into
+    local out = io.tmpfile()
+    local closed = false
+    check.err("f closed the file given as option print", "gradcheck notices f closing its print file",
+        gradcheck, function(a)
+            if not closed then closed = true else out:close() end
+            return sum(a * a)
+        end, {var({1, 2})}, {print = out})
+end
+
+-- ---- gradcheck's work is bounded ----------------------------------------------
+
+do
+    local calls = 0
+    local out = io.tmpfile()
+    local good, rows = gradcheck(function(a) calls = calls + 1; return sum(a * a) end,
+                                 {var(zeros(5000))}, {print = out})
+    out:seek("set")
+    local text = out:read("a")
+    out:close()
+    check.ok(good == true and #rows == 1000, "gradcheck samples 1000 of 5000 elements", #rows)
+    check.ok(calls == 2 + 2 * 1000, "f runs twice per sampled element", calls)
+    check.ok(rows[1].position == 1 and rows[2].position == 6 and rows[1000].position == 4996,
+             "the sample is evenly spaced", rows[2].position)
+    check.ok(text:find("checked: 1000 of them, evenly spaced", 1, true) ~= nil,
+             "the table says it checked a sample", text:sub(1, 400))
+    local _, all = gradcheck(function(a) return sum(a * a) end, {var(zeros(1200))},
+                             {print = false, max_elements = math.huge})
+    check.ok(#all == 1200, "max_elements = math.huge checks every element", #all)
+    local _, few = gradcheck(function(a, b) return sum(a * a) + sum(b) end,
+                             {var(zeros(6)), var(zeros(4))}, {print = false, max_elements = 5})
+    check.ok(#few == 5 and few[1].input == 1 and few[5].input == 2,
+             "the sample spans every input", #few)
+    check.err("max_elements must be at least 1", "max_elements 0 is refused", gradcheck,
+        function(a) return sum(a) end, {var({1})}, {max_elements = 0})
+    check.ok(gradcalc._docs.gradcheck.summary:find("max_elements", 1, true) ~= nil,
+             "help(gradcheck) tells about max_elements")
+end
+
+check.done()
