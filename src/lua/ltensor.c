@@ -442,6 +442,10 @@ void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
         lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
     }
     luaL_setfuncs(L, metamethods, 0);
+    /* getmetatable(x) gives this name, not the table: Lua code cannot call
+     * __gc on a tensor C is still using, nor change its methods */
+    lua_pushliteral(L, GRADCALC_TENSOR);
+    lua_setfield(L, -2, "__metatable");
     lua_newtable(L); /* the methods table */
     luaL_setfuncs(L, methods, 0);
     lua_pushvalue(L, -1);

@@ -79,9 +79,11 @@ static Options options(lua_State *L, int idx, const char *who)
         else if (strcmp(f, "text"))
             luaL_error(L, "%s: format is \"text\" or \"markdown\", got \"%s\"", who, f);
     }
-    if (lua_getfield(L, idx, "file") != LUA_TNIL)
-        o.file = luaL_checkstring(L, -1); /* kept alive by the table */
-    lua_pop(L, 3);
+    if (lua_getfield(L, idx, "file") != LUA_TNIL) o.file = luaL_checkstring(L, -1);
+    /* The file name stays on the stack: the table need not hold that string
+     * (a number converted here, or a value its __index made up). */
+    lua_replace(L, -3);
+    lua_pop(L, 1);
     return o;
 }
 
@@ -225,9 +227,10 @@ static int l_step_blocks(lua_State *L)
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     Steps *s = lua_newuserdatauv(L, sizeof *s, 0);
     s->blocks = NULL, s->nodes = NULL, s->n = 0;
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushcfunction(L, steps_gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushboolean(L, 0), lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     if (gc_trace_backward_blocks(root, &o.trace, &s->blocks, &s->nodes, &s->n)) return lgc_raise(L);
     if (s->n > INT32_MAX) return luaL_error(L, "step: the graph is too big to step through");

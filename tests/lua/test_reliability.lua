@@ -89,4 +89,33 @@ do
              "help(gradcheck) tells about max_elements")
 end
 
+-- ---- the metatables are protected ---------------------------------------------------
+
+do
+    local x = var({1, 2})
+    check.ok(getmetatable(x) == "gradcalc.Tensor", "getmetatable(tensor) gives a name, not the table",
+             tostring(getmetatable(x)))
+    check.err("attempt to call", "getmetatable(x).__gc(x) is impossible",
+              function() getmetatable(x).__gc(x) end)
+    check.ok(x:sum():item() == 3, "the tensor is still whole")
+    local o = optim.SGD({x}, {lr = 0.1})
+    check.ok(getmetatable(o) == "gradcalc.Optimizer", "getmetatable(optimizer) gives a name",
+             tostring(getmetatable(o)))
+    check.err("attempt to call", "getmetatable(opt).__gc(opt) is impossible",
+              function() getmetatable(o).__gc(o) end)
+    check.ok(tostring(o):find("SGD", 1, true) ~= nil, "the optimizer still works", tostring(o))
+    check.ok(getmetatable("") ~= nil, "strings keep their metatable")
+end
+
+-- ---- a file name given as a number is kept while it is used ---------------------------
+
+do
+    local x = var(2)
+    local E = x * x
+    local ok, err = pcall(trace, E, {file = 424242})
+    local f = io.open("424242", "r")
+    check.ok(ok and f ~= nil, "trace{file = <number>} writes a file of that name", err)
+    if f then f:close(); os.remove("424242") end
+end
+
 check.done()
