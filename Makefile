@@ -39,7 +39,7 @@ LUALIB = $(sort $(wildcard src/lua/lib/*.lua))
 APP_OBJ = $(APP_SRC:src/%.c=$(BUILD)/%.o)
 HEADERS = $(wildcard src/*/*.h src/*/*/*.h)
 
-.PHONY: all deps run test test-plain test-asan install bench clean
+.PHONY: all deps run test test-plain test-asan allocfail install bench clean
 
 all: gradcalc $(BUILD)/gradcalc.so
 
@@ -92,6 +92,18 @@ test-asan:
 # The sanitizer build keeps its binary in its own folder.
 build/asan/gradcalc: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) -lreadline $(BLAS_LIBS) -lz -lm
+
+# The allocation-failure build: the ASan objects linked with tests/alloc/alloc_fail.c,
+# which fails the Nth allocation (GC_ALLOC_FAIL=N), gradcalc's or Lua's.
+ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=luaL_newstate
+allocfail:
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" build/asan/gradcalc-allocfail
+
+build/asan/gradcalc-allocfail: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ) tests/alloc/alloc_fail.c
+	$(CC) $(GC_CFLAGS) $(CFLAGS) -c tests/alloc/alloc_fail.c -o $(BUILD)/alloc_fail.o
+	$(CC) $(CFLAGS) $(LDFLAGS) $(ALLOC_WRAP) -o $@ $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ) \
+		$(BUILD)/alloc_fail.o $(LUA_LIBS) -lreadline $(BLAS_LIBS) -lz -lm
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUA_CMOD)

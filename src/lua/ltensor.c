@@ -70,6 +70,21 @@ int lgc_result(lua_State *L, Tensor **slot)
 
 void lgc_push(lua_State *L, Tensor *t) { *lgc_newslot(L) = t; }
 
+static int push_text(lua_State *L)
+{
+    lua_pushstring(L, lua_touserdata(L, 1));
+    return 1;
+}
+
+void lgc_push_text(lua_State *L, char *text)
+{
+    lua_pushcfunction(L, push_text); /* neither push allocates */
+    lua_pushlightuserdata(L, text);
+    int status = lua_pcall(L, 1, 1, 0);
+    free(text);
+    if (status != LUA_OK) lua_error(L);
+}
+
 Tensor *lgc_test(lua_State *L, int idx)
 {
     Tensor **slot = lua_touserdata(L, idx);
@@ -352,8 +367,7 @@ static int tensor_tostring(lua_State *L)
 {
     char *text = gc_format(lgc_check(L, 1), gc_print_precision);
     if (!text) return lgc_raise(L);
-    lua_pushstring(L, text);
-    free(text);
+    lgc_push_text(L, text);
     return 1;
 }
 

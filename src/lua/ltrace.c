@@ -109,8 +109,7 @@ static int deliver(lua_State *L, char *text, const Options *o, const char *who, 
         free(text);
         return 0;
     }
-    lua_pushstring(L, text);
-    free(text);
+    lgc_push_text(L, text);
     return 1;
 }
 
@@ -241,12 +240,12 @@ static int l_step_blocks(lua_State *L)
         lua_pushstring(L, s->blocks[k]), lua_setfield(L, -2, "text");
         if (t->name) lua_pushstring(L, t->name), lua_setfield(L, -2, "name");
         char *value = gc_format(t, gc_print_precision);
-        lua_pushstring(L, value ? value : "?"), lua_setfield(L, -2, "value");
-        free(value);
+        if (!value) return lgc_raise(L);
+        lgc_push_text(L, value), lua_setfield(L, -2, "value");
         if (t->grad) {
             char *grad = gc_format(t->grad, gc_print_precision);
-            lua_pushstring(L, grad ? grad : "?"), lua_setfield(L, -2, "grad");
-            free(grad);
+            if (!grad) return lgc_raise(L);
+            lgc_push_text(L, grad), lua_setfield(L, -2, "grad");
         }
         lua_rawseti(L, -2, (lua_Integer)k + 1);
     }

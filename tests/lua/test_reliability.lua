@@ -89,6 +89,18 @@ do
              "help(gradcheck) tells about max_elements")
 end
 
+-- ---- found by scripts/fuzz ------------------------------------------------------------
+
+do -- broadcasting [0] against [1, 0]: rows of no elements divided the work by zero
+    local a = zeros(0) * {{}}
+    check.ok(a.shape[1] == 1 and a.shape[2] == 0, "zeros(0) * {{}} is an empty [1, 0] tensor")
+    local x = var(zeros(0))
+    local y = sum(x * {{}})
+    y:backward()
+    check.ok(x.grad ~= nil and x.grad:numel() == 0, "and its backward gives an empty gradient")
+    check.ok((ones(2, 0) + zeros(1, 0)):numel() == 0, "[2, 0] + [1, 0] too")
+end
+
 -- ---- the metatables are protected ---------------------------------------------------
 
 do
