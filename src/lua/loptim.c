@@ -166,8 +166,9 @@ static int optimizer_index(lua_State *L)
     } else if (!strcmp(key, "params")) {
         lua_createtable(L, o->n, 0);
         for (int k = 0; k < o->n; k++) {
+            Tensor **slot = lgc_newslot(L); /* first: an out-of-memory error leaks nothing */
             gc_retain(o->params[k]);
-            lgc_push(L, o->params[k]);
+            *slot = o->params[k];
             lua_rawseti(L, -2, k + 1);
         }
     } else {

@@ -119,18 +119,24 @@ static int deliver(lua_State *L, char *text, const Options *o, const char *who, 
 static void push_names(lua_State *L, int root_idx, Tensor *root)
 {
     int64_t n;
-    Tensor **order = gc_trace_order(root, &n);
+    void **box = lgc_newbox(L); /* frees the order if a push runs out of memory */
+    Tensor **order = *box = gc_trace_order(root, &n);
     if (!order) lgc_raise(L);
     lua_newtable(L);
     for (int64_t k = 0; k < n; k++) {
         if (!order[k]->name) continue;
-        if (order[k] == root)
+        if (order[k] == root) {
             lua_pushvalue(L, root_idx);
-        else
-            gc_retain(order[k]), lgc_push(L, order[k]);
+        } else { /* the slot first: the reference is taken once it has a home */
+            Tensor **slot = lgc_newslot(L);
+            gc_retain(order[k]);
+            *slot = order[k];
+        }
         lua_setfield(L, -2, order[k]->name);
     }
     free(order);
+    *box = NULL;
+    lua_remove(L, -2);
 }
 
 static int l_trace(lua_State *L)

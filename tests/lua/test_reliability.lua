@@ -101,6 +101,37 @@ do -- broadcasting [0] against [1, 0]: rows of no elements divided the work by z
     check.ok((ones(2, 0) + zeros(1, 0)):numel() == 0, "[2, 0] + [1, 0] too")
 end
 
+-- ---- finalizers run by allocations inside gradcalc's own functions -----------------
+
+do -- a finalizer dropping x.grad while x.grad is being read
+    local x = var(zeros(300)) -- large enough that a freed gradient goes back to malloc
+    local seen = 0
+    for _ = 1, 300 do
+        x.grad = nil
+        local y = sum(x * x + x)
+        y:backward()
+        for _ = 1, 20 do setmetatable({}, {__gc = function() x.grad = nil end}) end
+        local g = x.grad
+        if g then seen = seen + g:numel() // 300 end
+    end
+    check.ok(seen > 0, "x.grad read while finalizers clear it", seen)
+end
+
+do -- a finalizer dropping the last reference to a tensor of a trace
+    local E, survived = nil, 0
+    for _ = 1, 50 do
+        local x = var(zeros(200), "x")
+        local h = x * 2
+        h.name = "h"
+        E = sum(h)
+        E:backward()
+        for _ = 1, 20 do setmetatable({}, {__gc = function() x = nil; h = nil end}) end
+        local _, names = trace(E, {print = false})
+        if type(names) == "table" then survived = survived + 1 end
+    end
+    check.ok(survived == 50, "trace survives finalizers dropping its tensors", survived)
+end
+
 -- ---- the metatables are protected ---------------------------------------------------
 
 do
