@@ -132,6 +132,24 @@ do -- a finalizer dropping the last reference to a tensor of a trace
     check.ok(survived == 50, "trace survives finalizers dropping its tensors", survived)
 end
 
+-- ---- coroutines ------------------------------------------------------------------
+
+do -- a coroutine suspended inside no_grad left recording off for everyone
+    local co = coroutine.wrap(function() return no_grad(function() coroutine.yield() end) end)
+    check.err("attempt to yield across a C-call boundary", "no_grad refuses a yield inside fn", co)
+    local x = var(2)
+    check.ok((x * x).requires_grad, "recording is on after the refused yield")
+    local inside = coroutine.wrap(function()
+        return no_grad(function() return (x * x).requires_grad end)
+    end)
+    check.ok(inside() == false, "no_grad in a coroutine without a yield still works")
+    local g = coroutine.wrap(function()
+        return gradcheck(function(a) coroutine.yield(); return sum(a) end, {var({1})}, {print = false})
+    end)
+    check.err("yield across", "gradcheck refuses a yield inside f", g)
+    check.ok((x * x).requires_grad, "and recording is on after it")
+end
+
 -- ---- the metatables are protected ---------------------------------------------------
 
 do
