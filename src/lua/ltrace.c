@@ -325,10 +325,10 @@ static int l_svg(lua_State *L)
                "install it with: sudo apt-get install graphviz (or brew install graphviz), "
                "or write the DOT text with dot(E, \"graph.dot\")");
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    lua_pushfstring(L, "%s.dot.tmp", file); /* before the text: this may run out of memory */
+    const char *dotfile = lua_tostring(L, -1);
     char *text = gc_graph_dot(root, &o.trace);
     if (!text) return lgc_raise(L);
-    lua_pushfstring(L, "%s.dot.tmp", file);
-    const char *dotfile = lua_tostring(L, -1);
     int rc = gc_write_atomic(dotfile, text, "svg");
     free(text);
     if (rc) return lgc_raise(L);
