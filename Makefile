@@ -112,12 +112,15 @@ build/asan/gradcalc-allocfail: $(APP_OBJ) $(BINDING_OBJ) $(CORE_OBJ) tests/alloc
 # After the suite: a seeded slice of the fuzzer and a sample of the
 # allocation-failure loop, both against the sanitizer build.
 FUZZ_SLICE ?= 300
-ALLOC_SAMPLES ?= 300
+ALLOC_SAMPLES ?= 250
+RECOVER_SAMPLES ?= 150
 test-reliability: asan-build allocfail
 	@if command -v python3 >/dev/null 2>&1; then \
 		python3 scripts/fuzz/fuzz.py --count $(FUZZ_SLICE) --seed 1 --jobs 2 --out build/fuzz/slice; \
 	else echo "ok fuzz skipped: python3 not installed"; fi
 	@sh tests/alloc/test_alloc.sh build/asan/gradcalc-allocfail $(ALLOC_SAMPLES) | grep -v '^done$$'
+	@sh tests/alloc/test_alloc.sh build/asan/gradcalc-allocfail $(RECOVER_SAMPLES) \
+		tests/alloc/recover.lua | grep -v '^done$$'
 
 # make fuzz FUZZ_SECONDS=600 [FUZZ_SEED=n]: the generated programs, progress
 # files and lessons through the interpreter (fuzz.py), then the history

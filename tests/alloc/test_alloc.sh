@@ -1,14 +1,17 @@
 #!/bin/sh
-# test_alloc.sh - the allocation-failure loop: runs tests/alloc/script.lua
-# with the Nth allocation failing, for N over every allocation the script
-# makes (or SAMPLES of them, evenly spaced). Each run must end in success or
-# in a Lua "not enough memory" / "out of memory" error: no sanitizer report,
-# no signal, no leak.
-# usage: tests/alloc/test_alloc.sh BINARY [SAMPLES]   (SAMPLES=0: every N)
-binary=$1 samples=${2:-0}
+# test_alloc.sh - the allocation-failure loop: runs a script with the Nth
+# allocation failing, for N over every allocation the script makes (or
+# SAMPLES of them, evenly spaced). Each run must end in success or in a Lua
+# "not enough memory" / "out of memory" error: no sanitizer report, no
+# signal, no leak, no other error.
+#   tests/alloc/script.lua: the Nth allocation and all after it fail
+#   tests/alloc/recover.lua: only the Nth fails (GC_ALLOC_ONCE=1); the
+#     script then checks that gradcalc still works
+# usage: tests/alloc/test_alloc.sh BINARY [SAMPLES [SCRIPT]]   (SAMPLES=0: every N)
+binary=$1 samples=${2:-0} script=${3:-tests/alloc/script.lua}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
-script=tests/alloc/script.lua
+case $script in *recover.lua) export GC_ALLOC_ONCE=1 ;; esac
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1
@@ -16,7 +19,7 @@ export GRADCALC_HISTORY= XDG_STATE_HOME="$dir" HOME="$dir"
 
 total=$(GC_ALLOC_COUNT=1 "$binary" "$script" 2>&1 >"$dir/out" | sed -n 's/^alloc_fail: \([0-9]*\) allocations$/\1/p')
 if [ -z "$total" ] || ! grep -q '^ALLOC-END$' "$dir/out"; then
-    echo "not ok alloc: the script does not run to its end without failures"
+    echo "not ok alloc $script: the script does not run to its end without failures"
     exit 0
 fi
 step=1
@@ -48,8 +51,8 @@ for n in $ns; do
     fi
 done
 if [ $failures -eq 0 ]; then
-    echo "ok alloc: $runs runs (N = 1..$total step $step), each ends in success or an out-of-memory error"
+    echo "ok alloc $script: $runs runs (N = 1..$total step $step), each ends in success or an out-of-memory error"
 else
-    echo "not ok alloc: $failures of $runs runs crashed, leaked or ended otherwise"
+    echo "not ok alloc $script: $failures of $runs runs crashed, leaked or ended otherwise"
 fi
 echo done
