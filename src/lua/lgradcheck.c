@@ -101,7 +101,7 @@ static int within(double a, double b, double atol, double rtol)
 #define GRADCHECK_MAX_ELEMENTS 1000
 
 /* The stack slots of gradcheck_body. */
-enum { F = 1, INPUTS, OPTIONS, PROBE, SINK };
+enum { F = 1, INPUTS, OPTIONS, PROBE, SINK, HELD };
 
 /* Where the table goes, read again after every call of f: f may close the
  * file it was asked to print into. NULL: not printed. */
@@ -117,10 +117,10 @@ static FILE *sink(lua_State *L)
 /* The body of gradcheck, run under lua_pcall so that the probe is always
  * undone: 1 f, 2 list of inputs, 3 options, 4 light userdata Probe.
  *
- * Every tensor it uses across a call of f is anchored: the inputs in a
- * private copy of the list (which replaces the caller's, so f may change or
- * empty that one), the analytic gradients in a table, the outputs on the
- * stack, and the print file as a value at SINK. */
+ * Every tensor it uses across a call of f is anchored: the inputs by
+ * references of its own at HELD (f gets a private copy of the list, so it
+ * may change or empty the caller's), the analytic gradients in a table, the
+ * outputs on the stack, and the print file as a value at SINK. */
 static int gradcheck_body(lua_State *L)
 {
     static const char *const options[] = { "eps", "atol", "rtol", "print", "max_elements", NULL };
@@ -146,22 +146,29 @@ static int gradcheck_body(lua_State *L)
         }
     }
     int n = (int)lua_rawlen(L, INPUTS), checked = 0;
-    int64_t total = 0;        /* elements to check */
-    lua_createtable(L, n, 0); /* the private copy of the inputs */
+    int64_t total = 0; /* elements to check */
+    /* HELD: references of gradcheck's own, in slots f never sees (even
+     * debug.getmetatable(x).__gc(x) in f cannot free what C uses) */
+    lua_createtable(L, n, 0);
+    lua_createtable(L, n, 0); /* the private copy of the list, given to f */
     for (int k = 1; k <= n; k++) {
+        Tensor **held = lgc_newslot(L); /* before x is read: this may run finalizers */
+        lua_rawseti(L, HELD, k);
         lua_rawgeti(L, INPUTS, k);
         Tensor *x = lgc_test(L, -1);
         if (!x)
             return luaL_error(L, "gradcheck: inputs[%d] is a %s, expected a tensor", k,
                               luaL_typename(L, -1));
         for (int j = 1; j < k; j++) { /* each input's gradient is set aside once */
-            lua_rawgeti(L, -2, j);
+            lua_rawgeti(L, HELD, j);
             if (lgc_test(L, -1) == x)
                 return luaL_error(
                     L, "gradcheck: inputs[%d] is the same tensor as inputs[%d]; pass it once", k,
                     j);
             lua_pop(L, 1);
         }
+        gc_retain(x);
+        *held = x;
         checked += x->requires_grad;
         if (x->requires_grad) total += x->numel;
         lua_rawseti(L, -2, k);
@@ -186,11 +193,12 @@ static int gradcheck_body(lua_State *L)
         lua_rawseti(L, analytic, k);
     }
     Tensor **saved = lua_newuserdatauv(L, (size_t)n * sizeof *saved + 1, 0);
-    y = lgc_test(L, analytic - 1);
+    if (!(y = lgc_test(L, analytic - 1))) /* freed by a finalizer, through the debug library */
+        return luaL_error(L, "gradcheck: the tensor f returned was freed");
     Tensor *weights = y->requires_grad ? gc_new_like(y) : NULL;
     if (y->requires_grad && !weights) return lgc_raise(L);
     for (int k = 1; k <= n; k++) {
-        lua_rawgeti(L, INPUTS, k);
+        lua_rawgeti(L, HELD, k);
         Tensor *x = lgc_test(L, -1);
         saved[k - 1] = x->grad, x->grad = NULL;
         lua_pop(L, 1);
@@ -203,7 +211,7 @@ static int gradcheck_body(lua_State *L)
         gc_release(weights);
     }
     for (int k = 1; k <= n; k++) { /* keep the new gradients, give the old ones back */
-        lua_rawgeti(L, INPUTS, k);
+        lua_rawgeti(L, HELD, k);
         Tensor *x = lgc_test(L, -1);
         lua_rawgeti(L, analytic, k);
         *(Tensor **)lua_touserdata(L, -1) = x->grad; /* NULL: no gradient reached x */
@@ -248,7 +256,7 @@ static int gradcheck_body(lua_State *L)
     int rows = lua_gettop(L), nrows = 0, all_pass = 1, kinks = 0;
     int64_t seen = 0, pick = 0, next = 0; /* element `seen` overall is checked when == next */
     for (int k = 1; k <= n; k++) {
-        lua_rawgeti(L, INPUTS, k);
+        lua_rawgeti(L, HELD, k);
         Tensor *x = lgc_test(L, -1);
         lua_rawgeti(L, analytic, k);
         Tensor *g = lgc_test(L, -1);

@@ -50,6 +50,16 @@ do -- the analytic gradients and the output, collected while f runs
     check.ok(ok and good == true, "gradcheck keeps its gradients across collections in f", good)
 end
 
+do -- f freeing its input through the debug library, which __metatable cannot stop
+    local x = var(zeros(200))
+    local ok = pcall(gradcheck, function(a)
+        pcall(function() debug.getmetatable(a).__gc(a) end)
+        collectgarbage()
+        return sum(var(1) * 2)
+    end, {x}, {print = false})
+    check.ok(ok ~= nil, "gradcheck survives f calling __gc on its input through debug")
+end
+
 do -- f closing the file gradcheck prints into
     local out = io.tmpfile()
     local closed = false
