@@ -87,7 +87,9 @@ static int l_no_grad(lua_State *L)
     lua_pushboolean(L, 0); /* placeholder below fn, so results start at 2 */
     lua_insert(L, 1);
     gc_no_grad_depth++;
-    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, no_grad_finish);
+    /* not yieldable: recording is switched off for the whole process, so a
+     * coroutine suspended inside fn would leave it off for everyone */
+    int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
     return no_grad_finish(L, status, 0);
 }
 

@@ -74,6 +74,11 @@ static int new_optimizer(lua_State *L, OptimKind kind)
     if (!lua_istable(L, 1))
         return luaL_error(L, "%s: params must be a list of tensors, e.g. {w, b}; got %s", who,
                           luaL_typename(L, 1));
+    /* Everything is allocated before the tensors are read from the list:
+     * an allocation may run finalizers (Lua code), which could change it. */
+    Optimizer **slot = lua_newuserdatauv(L, sizeof *slot, 0); /* owned by Lua before it exists */
+    *slot = NULL;
+    luaL_setmetatable(L, OPTIMIZER);
     int n = (int)lua_rawlen(L, 1);
     Tensor **params = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *params, 0);
     for (int k = 1; k <= n; k++) {
@@ -83,10 +88,8 @@ static int new_optimizer(lua_State *L, OptimKind kind)
                               luaL_typename(L, -1));
         lua_pop(L, 1);
     }
-    Optimizer **slot = lua_newuserdatauv(L, sizeof *slot, 0); /* owned by Lua before it exists */
-    *slot = NULL;
-    luaL_setmetatable(L, OPTIMIZER);
     if (!(*slot = gc_optim_new(&c, n, params, who))) return lgc_raise(L);
+    lua_pop(L, 1); /* the list of pointers: the optimizer is the result */
     return 1;
 }
 
@@ -163,8 +166,9 @@ static int optimizer_index(lua_State *L)
     } else if (!strcmp(key, "params")) {
         lua_createtable(L, o->n, 0);
         for (int k = 0; k < o->n; k++) {
+            Tensor **slot = lgc_newslot(L); /* first: an out-of-memory error leaks nothing */
             gc_retain(o->params[k]);
-            lgc_push(L, o->params[k]);
+            *slot = o->params[k];
             lua_rawseti(L, -2, k + 1);
         }
     } else {
@@ -268,6 +272,8 @@ void lgc_open_optim(lua_State *L)
     int module = lua_gettop(L);
     luaL_newmetatable(L, OPTIMIZER);
     luaL_setfuncs(L, metamethods, 0);
+    lua_pushliteral(L, OPTIMIZER); /* getmetatable(opt) gives the name: no __gc from Lua */
+    lua_setfield(L, -2, "__metatable");
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "methods");
     lua_pop(L, 1);

@@ -233,8 +233,12 @@ typedef struct BinaryKernels {
     void (*general_backward)(Tensor *out, double *ga, double *gb);
 } BinaryKernels;
 
-/* A chunk of about CHUNK elements that is a whole number of rows. */
-static int64_t chunk_of(int64_t inner) { return inner >= CHUNK ? inner : CHUNK / inner * inner; }
+/* A chunk of about CHUNK elements that is a whole number of rows (rows of
+ * 0 elements, as in zeros(0) * {{}}, leave nothing to do). */
+static int64_t chunk_of(int64_t inner)
+{
+    return inner >= CHUNK ? inner : inner < 1 ? CHUNK : CHUNK / inner * inner;
+}
 
 static int binary_forward(Tensor *out, const BinaryKernels *k)
 {
