@@ -1,0 +1,152 @@
+/*
+ * parallel.c - the thread count, loops split into fixed blocks, and the
+ * blocked pairwise sum that gives the same bits on one thread or many.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/parallel.h"
+#include "core/tensor.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* OpenBLAS's own control; present in every OpenBLAS build. */
+extern void openblas_set_num_threads(int n);
+
+static int threads = 0; /* 0: not decided yet */
+
+void gc_set_threads(int n)
+{
+    if (n < 1) n = 1;
+    if (n > GC_MAX_THREADS) n = GC_MAX_THREADS;
+    threads = n;
+    openblas_set_num_threads(n);
+}
+
+int gc_threads(void)
+{
+    if (threads == 0) {
+        const char *env = getenv("GRADCALC_THREADS");
+        long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+        gc_set_threads(n < 1 ? 1 : n > GC_MAX_THREADS ? GC_MAX_THREADS : (int)n);
+    }
+    return threads;
+}
+
+static void run_blocks(int64_t n, int64_t block, void (*fn)(void *ctx, int64_t from, int64_t to),
+                       void *ctx, int poll)
+{
+    if (block < 1) block = 1;
+    int64_t nblocks = (n + block - 1) / block;
+    int nt = n >= GC_PARALLEL_MIN && nblocks > 1 ? gc_threads() : 1;
+#ifdef _OPENMP
+    if (nt > 1) {
+        /* static: each thread takes one run of consecutive blocks */
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (int64_t k = 0; k < nblocks; k++) {
+            if (poll && gc_interrupt) continue;
+            int64_t from = k * block, to = from + block < n ? from + block : n;
+            fn(ctx, from, to);
+        }
+        return;
+    }
+#endif
+    (void)nt;
+    for (int64_t k = 0; k < nblocks && !(poll && gc_interrupt); k++) {
+        int64_t from = k * block, to = from + block < n ? from + block : n;
+        fn(ctx, from, to);
+    }
+}
+
+void gc_parallel_for(int64_t n, int64_t block, void (*fn)(void *ctx, int64_t from, int64_t to),
+                     void *ctx)
+{
+    run_blocks(n, block, fn, ctx, 1);
+}
+
+void gc_parallel_all(int64_t n, int64_t block, void (*fn)(void *ctx, int64_t from, int64_t to),
+                     void *ctx)
+{
+    run_blocks(n, block, fn, ctx, 0);
+}
+
+/* Pairwise down to runs of 32, each summed with 4 accumulators. */
+double gc_pairwise(const double *x, int64_t n)
+{
+    if (n <= 32) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int64_t i = 0;
+        for (; i + 4 <= n; i += 4) s0 += x[i], s1 += x[i + 1], s2 += x[i + 2], s3 += x[i + 3];
+        for (; i < n; i++) s0 += x[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+    int64_t half = n / 2;
+    half = half > 32 ? half & ~(int64_t)31 : half; /* split points do not depend on the caller */
+    return gc_pairwise(x, half) + gc_pairwise(x + half, n - half);
+}
+
+typedef struct SumJob {
+    const double *x;
+    double (*block_sum)(void *ctx, int64_t from, int64_t to);
+    void *ctx;
+    double *partial;
+} SumJob;
+
+static void sum_block(void *ctx, int64_t from, int64_t to)
+{
+    SumJob *j = ctx;
+    j->partial[from / GC_BLOCK] =
+        j->block_sum ? j->block_sum(j->ctx, from, to) : gc_pairwise(j->x + from, to - from);
+}
+
+static double block_value(SumJob *job, int64_t k, int64_t n)
+{
+    int64_t from = k * GC_BLOCK, to = from + GC_BLOCK < n ? from + GC_BLOCK : n;
+    return job->block_sum ? job->block_sum(job->ctx, from, to)
+                          : gc_pairwise(job->x + from, to - from);
+}
+
+/* gc_pairwise over the block sums, computing each when it is needed: the
+ * same additions in the same order, without an array of block sums. */
+static double combine_unstored(SumJob *job, int64_t k0, int64_t nb, int64_t n)
+{
+    if (nb <= 32) {
+        double s[4] = { 0, 0, 0, 0 };
+        int64_t i = 0;
+        for (; i + 4 <= nb; i += 4)
+            for (int r = 0; r < 4; r++) s[r] += block_value(job, k0 + i + r, n);
+        for (; i < nb; i++) s[0] += block_value(job, k0 + i, n);
+        return (s[0] + s[1]) + (s[2] + s[3]);
+    }
+    int64_t half = nb / 2;
+    half = half > 32 ? half & ~(int64_t)31 : half;
+    return combine_unstored(job, k0, half, n) + combine_unstored(job, k0 + half, nb - half, n);
+}
+
+static double sum_blocks(SumJob *job, int64_t n)
+{
+    int64_t nblocks = (n + GC_BLOCK - 1) / GC_BLOCK;
+    if (nblocks <= 1) return n == 0 ? 0 : block_value(job, 0, n);
+    double small[64];
+    double *partial = nblocks <= 64 ? small : malloc((size_t)nblocks * sizeof *partial);
+    if (!partial) return combine_unstored(job, 0, nblocks, n); /* the same sum, one thread */
+    job->partial = partial;
+    gc_parallel_all(n, GC_BLOCK, sum_block, job); /* every block, so every partial is set */
+    double sum = gc_pairwise(partial, nblocks);
+    if (partial != small) free(partial);
+    return sum;
+}
+
+double gc_sum_doubles(const double *x, int64_t n)
+{
+    SumJob job = { x, NULL, NULL, NULL };
+    return sum_blocks(&job, n);
+}
+
+double gc_sum_terms(int64_t n, double (*block_sum)(void *ctx, int64_t from, int64_t to), void *ctx)
+{
+    SumJob job = { NULL, block_sum, ctx, NULL };
+    return sum_blocks(&job, n);
+}
