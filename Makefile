@@ -21,10 +21,10 @@ BLAS_CFLAGS = $(shell $(PKG_CONFIG) --cflags openblas)
 BLAS_LIBS = $(shell $(PKG_CONFIG) --libs openblas)
 
 # Tables of rows (ops, functions) leave trailing fields out on purpose.
-# Big loops run on every core through OpenMP (core/parallel.c); the loops of
+# Big loops run on every core, in a pool of threads (core/parallel.c); the loops of
 # the core are vectorised at any -O level (-O2 alone leaves most scalar;
 # errno from sqrt would stop it, and nothing reads it).
-OMP_FLAGS = -fopenmp
+OMP_FLAGS = -pthread
 VECTOR_FLAGS = -ftree-vectorize -fvect-cost-model=dynamic -funswitch-loops -fno-math-errno
 GC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wno-missing-field-initializers -fPIC -Isrc $(OMP_FLAGS) $(LUA_CFLAGS) $(BLAS_CFLAGS)
 

@@ -136,5 +136,7 @@ void gc_optim_loop(Optimizer *o, int k, int64_t from, int64_t to)
                     o->sq[k] ? o->sq[k]->data : NULL, o->steps[k] },
                   from,
                   runs[o->c.kind] };
-    if (to > from) gc_parallel_all(to - from, GC_BLOCK, shifted, &s);
+    /* SGD is a multiply-add per element; the others divide and take roots */
+    int64_t min = o->c.kind == GC_SGD ? GC_PARALLEL_MIN : GC_PARALLEL_HEAVY;
+    if (to > from) gc_parallel_all(to - from, GC_BLOCK, min, shifted, &s);
 }

@@ -2,15 +2,12 @@
  * parallel.c - the thread count, loops split into fixed blocks, and the
  * blocked pairwise sum that gives the same bits on one thread or many.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "core/parallel.h"
 #include "core/tensor.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 /* OpenBLAS's own control; present in every OpenBLAS build. */
 extern void openblas_set_num_threads(int n);
@@ -35,41 +32,120 @@ int gc_threads(void)
     return threads;
 }
 
-static void run_blocks(int64_t n, int64_t block, void (*fn)(void *ctx, int64_t from, int64_t to),
-                       void *ctx, int poll)
+/*
+ * The pool: workers sleep on a condition variable (they never spin, so a
+ * busy machine loses nothing to them) and take blocks from a shared counter
+ * as they come. The caller takes blocks too and, once none are left, waits
+ * only for the workers that are still inside one: a worker the system has
+ * not woken in time just misses the job. Which thread runs a block never
+ * changes what the block computes.
+ */
+typedef struct Job {
+    int64_t n, block, nblocks;
+    void (*fn)(void *ctx, int64_t from, int64_t to);
+    void *ctx;
+    int poll;
+} Job;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER, finished = PTHREAD_COND_INITIALIZER;
+static Job job;
+static int64_t next_block;          /* taken with __atomic_fetch_add */
+static unsigned generation;         /* bumped for each job */
+static int open_job, running, want; /* under lock */
+static int nworkers;                /* started so far */
+static _Thread_local int inside;    /* a block of a job runs on this thread */
+
+static void take_blocks(void)
+{
+    inside = 1;
+    for (;;) {
+        int64_t k = __atomic_fetch_add(&next_block, 1, __ATOMIC_RELAXED);
+        if (k >= job.nblocks) break;
+        if (job.poll && gc_interrupt) continue;
+        int64_t from = k * job.block, to = from + job.block < job.n ? from + job.block : job.n;
+        job.fn(job.ctx, from, to);
+    }
+    inside = 0;
+}
+
+static void *worker(void *unused)
+{
+    (void)unused;
+    unsigned seen = 0;
+    pthread_mutex_lock(&lock);
+    seen = generation;
+    for (;;) {
+        while (generation == seen) pthread_cond_wait(&wake, &lock);
+        seen = generation;
+        if (!open_job || running >= want) continue;
+        running++;
+        pthread_mutex_unlock(&lock);
+        take_blocks();
+        pthread_mutex_lock(&lock);
+        if (--running == 0) pthread_cond_signal(&finished);
+    }
+    return NULL;
+}
+
+/* Starts workers up to nt - 1; returns how many there are. */
+static int start_workers(int nt)
+{
+    while (nworkers < nt - 1) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int bad = pthread_create(&t, &attr, worker, NULL);
+        pthread_attr_destroy(&attr);
+        if (bad) break; /* fewer threads: the same results, more slowly */
+        nworkers++;
+    }
+    return nworkers;
+}
+
+static void run_blocks(int64_t n, int64_t block, int64_t min,
+                       void (*fn)(void *ctx, int64_t from, int64_t to), void *ctx, int poll)
 {
     if (block < 1) block = 1;
     int64_t nblocks = (n + block - 1) / block;
-    int nt = n >= GC_PARALLEL_MIN && nblocks > 1 ? gc_threads() : 1;
-#ifdef _OPENMP
+    int nt = n >= min && nblocks > 1 && !inside ? gc_threads() : 1;
     if (nt > 1) {
-        /* static: each thread takes one run of consecutive blocks */
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (int64_t k = 0; k < nblocks; k++) {
-            if (poll && gc_interrupt) continue;
-            int64_t from = k * block, to = from + block < n ? from + block : n;
-            fn(ctx, from, to);
+        pthread_mutex_lock(&lock);
+        int helpers = start_workers(nt);
+        if (helpers > 0) {
+            job = (Job){ n, block, nblocks, fn, ctx, poll };
+            next_block = 0;
+            want = helpers;
+            open_job = 1;
+            generation++;
+            pthread_cond_broadcast(&wake);
+            pthread_mutex_unlock(&lock);
+            take_blocks();
+            pthread_mutex_lock(&lock);
+            open_job = 0;
+            while (running > 0) pthread_cond_wait(&finished, &lock);
+            pthread_mutex_unlock(&lock);
+            return;
         }
-        return;
+        pthread_mutex_unlock(&lock);
     }
-#endif
-    (void)nt;
     for (int64_t k = 0; k < nblocks && !(poll && gc_interrupt); k++) {
         int64_t from = k * block, to = from + block < n ? from + block : n;
         fn(ctx, from, to);
     }
 }
 
-void gc_parallel_for(int64_t n, int64_t block, void (*fn)(void *ctx, int64_t from, int64_t to),
-                     void *ctx)
+void gc_parallel_for(int64_t n, int64_t block, int64_t min,
+                     void (*fn)(void *ctx, int64_t from, int64_t to), void *ctx)
 {
-    run_blocks(n, block, fn, ctx, 1);
+    run_blocks(n, block, min, fn, ctx, 1);
 }
 
-void gc_parallel_all(int64_t n, int64_t block, void (*fn)(void *ctx, int64_t from, int64_t to),
-                     void *ctx)
+void gc_parallel_all(int64_t n, int64_t block, int64_t min,
+                     void (*fn)(void *ctx, int64_t from, int64_t to), void *ctx)
 {
-    run_blocks(n, block, fn, ctx, 0);
+    run_blocks(n, block, min, fn, ctx, 0);
 }
 
 /* Pairwise down to runs of 32, each summed with 4 accumulators. */
@@ -133,7 +209,8 @@ static double sum_blocks(SumJob *job, int64_t n)
     double *partial = nblocks <= 64 ? small : malloc((size_t)nblocks * sizeof *partial);
     if (!partial) return combine_unstored(job, 0, nblocks, n); /* the same sum, one thread */
     job->partial = partial;
-    gc_parallel_all(n, GC_BLOCK, sum_block, job); /* every block, so every partial is set */
+    gc_parallel_all(n, GC_BLOCK, GC_PARALLEL_MIN, sum_block,
+                    job); /* every block, so every partial is set */
     double sum = gc_pairwise(partial, nblocks);
     if (partial != small) free(partial);
     return sum;

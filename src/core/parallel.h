@@ -1,6 +1,7 @@
 /*
- * parallel.h - splitting big loops over the cores (OpenMP), in fixed blocks
- * so that every result is the same whatever the number of threads.
+ * parallel.h - splitting big loops over the cores (a pool of POSIX threads),
+ * in fixed blocks so that every result is the same whatever the number of
+ * threads.
  *
  * The thread count is GRADCALC_THREADS when set (1 turns threading off),
  * else the number of cores, at most GC_MAX_THREADS. OpenBLAS is given the
@@ -11,28 +12,30 @@
 
 #include <stdint.h>
 
-#define GC_MAX_THREADS  8
-/* Below this many elements a loop stays on one thread: measured on a 2-core
- * machine (scripts/bench/threads.lua), waking a second thread costs about
- * as much as 30-60 thousand additions. */
-#define GC_PARALLEL_MIN ((int64_t)1 << 16)
+#define GC_MAX_THREADS    8
+/* Below these many elements a loop stays on one thread (measured on a
+ * 2-core machine with scripts/bench/threads.lua): waking a second thread
+ * costs about as much as a few hundred thousand additions in cache, or a
+ * few tens of thousands of exp, sqrt or divisions. */
+#define GC_PARALLEL_MIN   ((int64_t)1 << 18) /* memory-bound loops: +, ·, copies */
+#define GC_PARALLEL_HEAVY ((int64_t)1 << 15) /* loops with exp, log, sqrt, / */
 /* Elements per block: the unit of work, of Ctrl-C polling and of summation. */
-#define GC_BLOCK        ((int64_t)1 << 13)
+#define GC_BLOCK          ((int64_t)1 << 13)
 
 int gc_threads(void);
 void gc_set_threads(int n); /* for tests and benchmarks; also sets OpenBLAS's */
 
 /* Calls fn(ctx, from, to) on consecutive ranges covering [0, n): ranges of
  * `block` elements (a multiple of the caller's row length), run on several
- * threads when n >= GC_PARALLEL_MIN. Stops early, leaving blocks undone, when
+ * threads when n >= min (GC_PARALLEL_MIN or _HEAVY). Stops early, leaving blocks undone, when
  * gc_interrupt is set; the caller then reports gc_interrupted(). */
-void gc_parallel_for(int64_t n, int64_t block, void (*fn)(void *ctx, int64_t from, int64_t to),
-                     void *ctx);
+void gc_parallel_for(int64_t n, int64_t block, int64_t min,
+                     void (*fn)(void *ctx, int64_t from, int64_t to), void *ctx);
 
 /* The same, never stopping early: for updates that must not be left half
  * done (an optimizer step) and for sums (whose every block is needed). */
-void gc_parallel_all(int64_t n, int64_t block, void (*fn)(void *ctx, int64_t from, int64_t to),
-                     void *ctx);
+void gc_parallel_all(int64_t n, int64_t block, int64_t min,
+                     void (*fn)(void *ctx, int64_t from, int64_t to), void *ctx);
 
 /* Σ x[i] for i in [0, n) by blocked pairwise summation: GC_BLOCK-sized blocks
  * summed pairwise, the block sums combined pairwise in their order. The same
