@@ -3,6 +3,7 @@
  * blocked pairwise sum that gives the same bits on one thread or many.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -88,9 +89,14 @@ static void *worker(void *unused)
     return NULL;
 }
 
-/* Starts workers up to nt - 1; returns how many there are. */
+/* Starts workers up to nt - 1; returns how many there are. Workers block
+ * every signal, so Ctrl-C always reaches the main thread (readline, the
+ * interrupt flag) and never a worker. */
 static int start_workers(int nt)
 {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     while (nworkers < nt - 1) {
         pthread_t t;
         pthread_attr_t attr;
@@ -101,6 +107,7 @@ static int start_workers(int nt)
         if (bad) break; /* fewer threads: the same results, more slowly */
         nworkers++;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return nworkers;
 }
 
