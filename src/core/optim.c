@@ -18,7 +18,6 @@
 #include "core/inplace.h"
 #include "core/number.h"
 #include "core/optim.h"
-#include "core/optim_loops.h"
 
 /* Elements traced in full per parameter; the rest are counted. */
 #define TRACE_FULL  6 /* tensors up to this size are traced whole */
@@ -372,6 +371,13 @@ static void adamw_element(Optimizer *o, int k, int64_t i, FILE *out, const char 
     *w = w2;
 }
 
+/* The untraced update of elements [from, to) of parameter k. */
+static void loop(Optimizer *o, int k, int64_t from, int64_t to)
+{
+    gc_optim_loop(&o->c, o->steps[k], o->params[k]->data, o->params[k]->grad->data,
+                  o->buf[k] ? o->buf[k]->data : NULL, o->sq[k] ? o->sq[k]->data : NULL, from, to);
+}
+
 /* Allocates the state parameter k needs on its first step. */
 static int make_state(Optimizer *o, int k)
 {
@@ -403,7 +409,7 @@ int gc_optim_step(Optimizer *o, FILE *out)
             if (!p->grad) continue;
             if (make_state(o, k)) return -1;
             o->steps[k]++;
-            gc_optim_loop(o, k, 0, p->numel);
+            loop(o, k, 0, p->numel);
             p->version++;
         }
         return 0;
@@ -440,7 +446,7 @@ int gc_optim_step(Optimizer *o, FILE *out)
             element_label(p, name, i, el, sizeof el);
             update(o, k, i, out, el);
         }
-        gc_optim_loop(o, k, shown, p->numel); /* the rest, unprinted */
+        loop(o, k, shown, p->numel); /* the rest, unprinted */
         if (p->numel > TRACE_FULL)
             say(out, "  … and %lld more elements of %s, updated the same way\n",
                 (long long)(p->numel - TRACE_SHOWN), name);

@@ -125,18 +125,15 @@ static void shifted(void *ctx, int64_t from, int64_t to)
     s->run(&s->job, s->from + from, s->from + to);
 }
 
-void gc_optim_loop(Optimizer *o, int k, int64_t from, int64_t to)
+void gc_optim_loop(const OptimConfig *c, int64_t t, double *w, const double *g, double *buf,
+                   double *sq, int64_t from, int64_t to)
 {
-    Tensor *p = o->params[k];
     static void (*const runs[])(void *, int64_t, int64_t) = {
         [GC_SGD] = sgd,         [GC_RMSPROP] = rmsprop, [GC_ADAM] = adam,
         [GC_ADAGRAD] = adagrad, [GC_ADAMW] = adamw,
     };
-    Shifted s = { { &o->c, p->data, p->grad->data, o->buf[k] ? o->buf[k]->data : NULL,
-                    o->sq[k] ? o->sq[k]->data : NULL, o->steps[k] },
-                  from,
-                  runs[o->c.kind] };
+    Shifted s = { { c, w, g, buf, sq, t }, from, runs[c->kind] };
     /* SGD is a multiply-add per element; the others divide and take roots */
-    int64_t min = o->c.kind == GC_SGD ? GC_PARALLEL_MIN : GC_PARALLEL_HEAVY;
+    int64_t min = c->kind == GC_SGD ? GC_PARALLEL_MIN : GC_PARALLEL_HEAVY;
     if (to > from) gc_parallel_all(to - from, GC_BLOCK, min, shifted, &s);
 }

@@ -200,3 +200,11 @@ M._doc{
         .. "reason.",
     example = "sch:step{trace = true}",
 }
+
+M._doc{
+    name = "LRScheduler:get_last_lr",
+    signature = "sch:get_last_lr()",
+    summary = "The learning rate the scheduler set last, as a list {lr} (one per optimizer, as "
+        .. "PyTorch gives one per parameter group).",
+    example = "sch:get_last_lr()[1]",
+}
