@@ -13,7 +13,8 @@
 /* OpenBLAS's own control; present in every OpenBLAS build. */
 extern void openblas_set_num_threads(int n);
 
-static int threads = 0; /* 0: not decided yet */
+static int threads = 0;        /* 0: not decided yet */
+static int64_t forced_min = 0; /* GRADCALC_THREADS_MIN: a threshold for every loop */
 
 void gc_set_threads(int n)
 {
@@ -29,9 +30,15 @@ int gc_threads(void)
         const char *env = getenv("GRADCALC_THREADS");
         long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
         gc_set_threads(n < 1 ? 1 : n > GC_MAX_THREADS ? GC_MAX_THREADS : (int)n);
+        const char *min = getenv("GRADCALC_THREADS_MIN"); /* for scripts/bench/threads.lua */
+        if (min && *min) forced_min = strtoll(min, NULL, 10);
     }
     return threads;
 }
+
+/* Decided when the program (or gradcalc.so) loads, so that OpenBLAS runs
+ * on the same number of threads from its first call on. */
+__attribute__((constructor)) static void decide_threads(void) { gc_threads(); }
 
 /*
  * The pool: workers sleep on a condition variable (they never spin, so a
@@ -116,7 +123,9 @@ static void run_blocks(int64_t n, int64_t block, int64_t min,
 {
     if (block < 1) block = 1;
     int64_t nblocks = (n + block - 1) / block;
-    int nt = n >= min && nblocks > 1 && !inside ? gc_threads() : 1;
+    int nt = gc_threads();
+    if (forced_min > 0) min = forced_min;
+    if (n < min || nblocks < 2 || inside) nt = 1;
     if (nt > 1) {
         pthread_mutex_lock(&lock);
         int helpers = start_workers(nt);

@@ -4,8 +4,9 @@
  * threads.
  *
  * The thread count is GRADCALC_THREADS when set (1 turns threading off),
- * else the number of cores, at most GC_MAX_THREADS. OpenBLAS is given the
- * same count once, so its workers and ours do not spin against each other.
+ * else the number of cores, at most GC_MAX_THREADS, decided when the
+ * program loads. OpenBLAS is given the same count then, deliberately: its
+ * default would be the same, but GRADCALC_THREADS=1 must bind it too.
  */
 #ifndef GRADCALC_PARALLEL_H
 #define GRADCALC_PARALLEL_H
