@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/parallel.h"
@@ -164,18 +165,27 @@ void gc_parallel_all(int64_t n, int64_t block, int64_t min,
     run_blocks(n, block, min, fn, ctx, 0);
 }
 
-/* Pairwise down to runs of 32, each summed with 4 accumulators. */
+/* Pairwise down to runs of at most 128, each summed in 8 lanes (4 pairs),
+ * combined in a fixed order. The split points depend on n only. */
+typedef double Pair __attribute__((vector_size(16)));
+
 double gc_pairwise(const double *x, int64_t n)
 {
-    if (n <= 32) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    if (n <= 128) {
+        Pair s[4] = { { 0, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } };
         int64_t i = 0;
-        for (; i + 4 <= n; i += 4) s0 += x[i], s1 += x[i + 1], s2 += x[i + 2], s3 += x[i + 3];
-        for (; i < n; i++) s0 += x[i];
-        return (s0 + s1) + (s2 + s3);
+        for (; i + 8 <= n; i += 8) {
+            Pair v[4];
+            memcpy(v, x + i, sizeof v);
+            s[0] += v[0], s[1] += v[1], s[2] += v[2], s[3] += v[3];
+        }
+        double tail = 0;
+        for (; i < n; i++) tail += x[i];
+        Pair t = (s[0] + s[1]) + (s[2] + s[3]);
+        return (t[0] + t[1]) + tail;
     }
     int64_t half = n / 2;
-    half = half > 32 ? half & ~(int64_t)31 : half; /* split points do not depend on the caller */
+    half = half > 128 ? half & ~(int64_t)127 : half;
     return gc_pairwise(x, half) + gc_pairwise(x + half, n - half);
 }
 
@@ -204,16 +214,18 @@ static double block_value(SumJob *job, int64_t k, int64_t n)
  * same additions in the same order, without an array of block sums. */
 static double combine_unstored(SumJob *job, int64_t k0, int64_t nb, int64_t n)
 {
-    if (nb <= 32) {
-        double s[4] = { 0, 0, 0, 0 };
+    if (nb <= 128) {
+        double s[8] = { 0, 0, 0, 0, 0, 0, 0, 0 }, tail = 0;
         int64_t i = 0;
-        for (; i + 4 <= nb; i += 4)
-            for (int r = 0; r < 4; r++) s[r] += block_value(job, k0 + i + r, n);
-        for (; i < nb; i++) s[0] += block_value(job, k0 + i, n);
-        return (s[0] + s[1]) + (s[2] + s[3]);
+        for (; i + 8 <= nb; i += 8)
+            for (int r = 0; r < 8; r++) s[r] += block_value(job, k0 + i + r, n);
+        for (; i < nb; i++) tail += block_value(job, k0 + i, n);
+        /* the lanes of gc_pairwise: pairs (0,1) (2,3) (4,5) (6,7) */
+        double t0 = (s[0] + s[2]) + (s[4] + s[6]), t1 = (s[1] + s[3]) + (s[5] + s[7]);
+        return (t0 + t1) + tail;
     }
     int64_t half = nb / 2;
-    half = half > 32 ? half & ~(int64_t)31 : half;
+    half = half > 128 ? half & ~(int64_t)127 : half;
     return combine_unstored(job, k0, half, n) + combine_unstored(job, k0 + half, nb - half, n);
 }
 

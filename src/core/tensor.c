@@ -119,7 +119,8 @@ static int nspare[CLASSES];
 /*
  * Big blocks are kept too, a few, by exact size: a training loop asks for
  * the same sizes every step, and a fresh block from the system costs a page
- * fault per 4 KiB, more than the arithmetic done in it.
+ * fault per 4 KiB, more than the arithmetic done in it. They hold at most
+ * BIG_KEEP_BYTES, or as much as the live tensors when that is more.
  */
 #define BIG_KEEP       8
 #define BIG_KEEP_BYTES ((size_t)128 << 20)
@@ -144,8 +145,9 @@ static void *big_take(size_t size)
 
 static int big_keep(void *block, size_t size)
 {
-    if (size > BIG_KEEP_BYTES / 2) return 0;
-    while (nbig > 0 && (nbig == BIG_KEEP || big_bytes + size > BIG_KEEP_BYTES)) {
+    size_t cap = (size_t)live_bytes > BIG_KEEP_BYTES ? (size_t)live_bytes : BIG_KEEP_BYTES;
+    if (size > cap) return 0;
+    while (nbig > 0 && (nbig == BIG_KEEP || big_bytes + size > cap)) {
         free(big[0].block); /* the oldest goes */
         big_bytes -= big[0].size;
         memmove(big, big + 1, (size_t)--nbig * sizeof big[0]);
