@@ -231,6 +231,22 @@ static void softmax_units(void *ctx, int64_t from, int64_t to)
         unit_range(s, u, &o, &i0, &i1);
         const double *x = s->x + o * n * inner;
         double *y = s->out + o * n * inner;
+        if (inner == 1) { /* a contiguous row: the same steps, loops along it */
+            double best = -INFINITY, sum = 0;
+            for (int64_t k = 0; k < n; k++)
+                if (x[k] > best) best = x[k];
+            for (int64_t k = 0; k < n; k++) {
+                y[k] = exp(x[k] - best);
+                sum += y[k];
+            }
+            if (s->log_form) {
+                double lt = log(sum);
+                for (int64_t k = 0; k < n; k++) y[k] = x[k] - best - lt;
+            } else {
+                for (int64_t k = 0; k < n; k++) y[k] = y[k] / sum;
+            }
+            continue;
+        }
         for (int64_t i = i0; i < i1; i++) top[i - i0] = -INFINITY, total[i - i0] = 0;
         for (int64_t k = 0; k < n; k++)
             for (int64_t i = i0; i < i1; i++)
@@ -276,6 +292,17 @@ static void softmax_grad_units(void *ctx, int64_t from, int64_t to)
         int64_t base = o * n * inner;
         const double *y = s->y + base, *g = s->g + base;
         double *ga = s->out + base;
+        if (inner == 1) {
+            double d = 0;
+            if (s->log_form) {
+                for (int64_t k = 0; k < n; k++) d += g[k];
+                for (int64_t k = 0; k < n; k++) ga[k] += g[k] - exp(y[k]) * d;
+            } else {
+                for (int64_t k = 0; k < n; k++) d += g[k] * y[k];
+                for (int64_t k = 0; k < n; k++) ga[k] += y[k] * (g[k] - d);
+            }
+            continue;
+        }
         for (int64_t i = i0; i < i1; i++) dot[i - i0] = 0;
         for (int64_t k = 0; k < n; k++)
             for (int64_t i = i0; i < i1; i++)
