@@ -133,7 +133,7 @@ static void run_blocks(int64_t n, int64_t block, int64_t min,
         if (helpers > 0) {
             job = (Job){ n, block, nblocks, fn, ctx, poll };
             next_block = 0;
-            want = helpers;
+            want = helpers < nt - 1 ? helpers : nt - 1; /* fewer than started, if lowered */
             open_job = 1;
             generation++;
             pthread_cond_broadcast(&wake);
