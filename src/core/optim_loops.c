@@ -7,15 +7,6 @@
 #include "core/optim_loops.h"
 #include "core/parallel.h"
 
-/* An AVX2 copy of each loop as well (4 numbers per instruction, about twice
- * as fast), picked when the program starts: the same bits, as no multiply
- * and add are fused. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CLONES
-#endif
-
 typedef struct Job {
     const OptimConfig *c;
     double *restrict w;
@@ -24,7 +15,7 @@ typedef struct Job {
     int64_t t;
 } Job;
 
-CLONES static void sgd(void *ctx, int64_t from, int64_t to)
+GC_CLONES static void sgd(void *ctx, int64_t from, int64_t to)
 {
     const Job *j = ctx;
     const OptimConfig *c = j->c;
@@ -50,7 +41,7 @@ CLONES static void sgd(void *ctx, int64_t from, int64_t to)
     }
 }
 
-CLONES static void rmsprop(void *ctx, int64_t from, int64_t to)
+GC_CLONES static void rmsprop(void *ctx, int64_t from, int64_t to)
 {
     const Job *j = ctx;
     const OptimConfig *c = j->c;
@@ -71,7 +62,7 @@ CLONES static void rmsprop(void *ctx, int64_t from, int64_t to)
     }
 }
 
-CLONES static void adam(void *ctx, int64_t from, int64_t to)
+GC_CLONES static void adam(void *ctx, int64_t from, int64_t to)
 {
     const Job *j = ctx;
     const OptimConfig *c = j->c;
@@ -89,7 +80,7 @@ CLONES static void adam(void *ctx, int64_t from, int64_t to)
     }
 }
 
-CLONES static void adagrad(void *ctx, int64_t from, int64_t to)
+GC_CLONES static void adagrad(void *ctx, int64_t from, int64_t to)
 {
     const Job *j = ctx;
     const OptimConfig *c = j->c;
@@ -104,7 +95,7 @@ CLONES static void adagrad(void *ctx, int64_t from, int64_t to)
     }
 }
 
-CLONES static void adamw(void *ctx, int64_t from, int64_t to)
+GC_CLONES static void adamw(void *ctx, int64_t from, int64_t to)
 {
     const Job *j = ctx;
     const OptimConfig *c = j->c;

@@ -88,7 +88,8 @@ static int unary_backward(Tensor *out, UnaryGradRun run)
 }
 
 #define UNARY(CODE, name, symbol, call, formula, derivative, kink, FWD, DA, ...)              \
-    static void name##_run(const double *restrict A, double *restrict Y, int64_t n, double s) \
+    GC_CLONES static void name##_run(const double *restrict A, double *restrict Y, int64_t n, \
+                                     double s)                                                \
     {                                                                                         \
         (void)s;                                                                              \
         for (int64_t i = 0; i < n; i++) {                                                     \
@@ -96,9 +97,9 @@ static int unary_backward(Tensor *out, UnaryGradRun run)
             Y[i] = (FWD);                                                                     \
         }                                                                                     \
     }                                                                                         \
-    static void name##_grad_run(const double *restrict A, const double *restrict Y,           \
-                                const double *restrict G, double *restrict GA, int64_t n,     \
-                                double s)                                                     \
+    GC_CLONES static void name##_grad_run(const double *restrict A, const double *restrict Y, \
+                                          const double *restrict G, double *restrict GA,      \
+                                          int64_t n, double s)                                \
     {                                                                                         \
         (void)s;                                                                              \
         for (int64_t i = 0; i < n; i++) {                                                     \
@@ -139,8 +140,9 @@ static int layout(const Tensor *out, const Tensor *a, const Tensor *b, int64_t *
  * The backward writes ga and gb in separate passes, so that x*x (where
  * both are the same gradient) adds both contributions. */
 #define BINARY(CODE, name, symbol, infix, prec, formula, derivative, kink, FWD, DA, DB, ...)     \
-    static void name##_loop(int mode, const double *restrict A, const double *restrict B,        \
-                            double *restrict Y, int64_t n, int64_t inner)                        \
+    GC_CLONES static void name##_loop(int mode, const double *restrict A,                        \
+                                      const double *restrict B, double *restrict Y, int64_t n,   \
+                                      int64_t inner)                                             \
     {                                                                                            \
         switch (mode) {                                                                          \
         case SAME:                                                                               \
@@ -169,9 +171,9 @@ static int layout(const Tensor *out, const Tensor *a, const Tensor *b, int64_t *
                 }                                                                                \
         }                                                                                        \
     }                                                                                            \
-    static void name##_grad_a(int mode, const double *restrict A, const double *restrict B,      \
-                              const double *restrict Y, const double *restrict G,                \
-                              double *restrict GA, int64_t n, int64_t inner)                     \
+    GC_CLONES static void name##_grad_a(                                                         \
+        int mode, const double *restrict A, const double *restrict B, const double *restrict Y,  \
+        const double *restrict G, double *restrict GA, int64_t n, int64_t inner)                 \
     {                                                                                            \
         double acc = 0;                                                                          \
         switch (mode) {                                                                          \
@@ -206,9 +208,9 @@ static int layout(const Tensor *out, const Tensor *a, const Tensor *b, int64_t *
                 }                                                                                \
         }                                                                                        \
     }                                                                                            \
-    static void name##_grad_b(int mode, const double *restrict A, const double *restrict B,      \
-                              const double *restrict Y, const double *restrict G,                \
-                              double *restrict GB, int64_t n, int64_t inner)                     \
+    GC_CLONES static void name##_grad_b(                                                         \
+        int mode, const double *restrict A, const double *restrict B, const double *restrict Y,  \
+        const double *restrict G, double *restrict GB, int64_t n, int64_t inner)                 \
     {                                                                                            \
         if (mode == B_TRAILING) { /* a column sum over the rows the bias was repeated on */      \
             for (int64_t r = 0; r < n; r += inner)                                               \
