@@ -119,6 +119,48 @@ int64_t gc_tensor_bytes(const Tensor *t)
 static void *spare[CLASSES];
 static int nspare[CLASSES];
 
+/*
+ * Big blocks are kept too, a few, by exact size: a training loop asks for
+ * the same sizes every step, and a fresh block from the system costs a page
+ * fault per 4 KiB, more than the arithmetic done in it. They hold at most
+ * BIG_KEEP_BYTES, or as much as the live tensors when that is more.
+ */
+#define BIG_KEEP       8
+#define BIG_KEEP_BYTES ((size_t)128 << 20)
+static struct {
+    void *block;
+    size_t size;
+} big[BIG_KEEP];
+static int nbig;
+static size_t big_bytes;
+
+static void *big_take(size_t size)
+{
+    for (int i = nbig - 1; i >= 0; i--) {
+        if (big[i].size != size) continue;
+        void *block = big[i].block;
+        big_bytes -= size;
+        big[i] = big[--nbig];
+        return block;
+    }
+    return NULL;
+}
+
+static int big_keep(void *block, size_t size)
+{
+    size_t cap = (size_t)live_bytes > BIG_KEEP_BYTES ? (size_t)live_bytes : BIG_KEEP_BYTES;
+    if (size > cap) return 0;
+    while (nbig > 0 && (nbig == BIG_KEEP || big_bytes + size > cap)) {
+        free(big[0].block); /* the oldest goes */
+        big_bytes -= big[0].size;
+        memmove(big, big + 1, (size_t)--nbig * sizeof big[0]);
+    }
+    big[nbig].block = block, big[nbig].size = size;
+    nbig++;
+    big_bytes += size;
+    return 1;
+}
+
 /* The first `clear` bytes of the block are zero. */
 static void *block_alloc(size_t size, size_t clear)
 {
@@ -129,6 +171,10 @@ static void *block_alloc(size_t size, size_t clear)
         nspare[cls]--;
         memset(block, 0, clear);
         return block;
+    }
+    if (cls >= CLASSES) {
+        void *block = big_take(size);
+        if (block) return memset(block, 0, clear);
     }
     if (cls < CLASSES) size = (cls + 1) * CLASS_BYTES;
     if (clear == size) return calloc(1, size); /* fresh pages come zeroed */
@@ -169,6 +215,8 @@ static void block_free(void *block, size_t size)
         *(void **)block = spare[cls];
         spare[cls] = block;
         nspare[cls]++;
+    } else if (cls >= CLASSES && big_keep(block, size)) {
+        /* kept for the next block of this size */
     } else {
         free(block);
     }
