@@ -216,6 +216,10 @@ check.ok(seen_ops.index_select, "gradcheck saw index_select")
 
 dofile("tests/lua/gradcheck_images.lua")(check, gc)
 
+-- ---- the sequence ops and modules (their own file, the same check) -----------------------------------
+
+dofile("tests/lua/gradcheck_sequences.lua")(check, gc)
+
 -- ---- every op with a backward was checked ------------------------------------------------------
 
 local missing = {}

@@ -262,3 +262,7 @@ M._doc{name = "nn.utils.clip_grad_norm_", signature = "total = nn.utils.clip_gra
         .. "as a 0-d tensor, before clipping, as PyTorch does. norm_type may be math.huge (the largest |g|).",
     formula = "total = (Σ |g|^p)^(1/p); g ← g · min(1, max_norm/(total + 1e-6))",
     example = "loss:backward(); nn.utils.clip_grad_norm_(net:parameters(), 1.0); opt:step()"}
+M._doc{name = "nn.utils", signature = "nn.utils.clip_grad_norm_(params, max_norm)",
+    summary = "Helpers for training: clip_grad_norm_ scales the gradients down when their total norm exceeds "
+        .. "max_norm (help \"nn.utils.clip_grad_norm_\").",
+    example = "nn.utils.clip_grad_norm_(net:parameters(), 5)"}
