@@ -4,7 +4,7 @@
 -- The model: nn.Embedding(64, 32) -> nn.LSTM(32, 64, batch_first) -> the
 -- last hidden state -> nn.Linear(64, 8), cross_entropy, Adam (lr 0.01).
 -- The data: 20,000 random sequences of 12 tokens from 64, labelled by a
--- rule the net can learn (the first token's class, token mod 8), in batches
+-- rule the net can learn (the last token's class, token mod 8), in batches
 -- of 64: one epoch is 313 steps. Each step is what a learner writes:
 -- zero_grad, forward, loss, backward, step.
 --
@@ -28,7 +28,7 @@ do
     for n = 1, NSEQ do
         local row = {}
         for t = 1, T do row[t] = math.floor(r[n][t] * V) + 1 end
-        xs[n], ys[n] = row, (row[1] - 1) % C + 1
+        xs[n], ys[n] = row, (row[T] - 1) % C + 1
     end
 end
 

@@ -25,9 +25,9 @@ local function name(t, s)
     return t
 end
 
--- x·Wᵀ (+ b)
-local function affine(x, w, b)
-    local y = M.matmul(x, w:t())
+-- x·Wᵀ (+ b); wt is Wᵀ, transposed once per call of the layer, not per step
+local function affine(x, wt, b)
+    local y = M.matmul(x, wt)
     if b then y = y + b end
     return y
 end
@@ -45,7 +45,7 @@ local function plus(a, b)
 end
 
 -- One step of each kind of cell: x [N, I], h [N, H] or nil (and c) -> h' (, c').
--- p holds w_ih, w_hh, b_ih, b_hh; tag is the step's label ("2", "2_l2") or nil.
+-- p holds W_ihᵀ, W_hhᵀ (as w_ih, w_hh), b_ih, b_hh; tag is the step's label ("2", "2_l2") or nil.
 local steps = {}
 
 function steps.RNN(p, x, h, _, tag, nonlinearity)
@@ -55,7 +55,7 @@ function steps.RNN(p, x, h, _, tag, nonlinearity)
 end
 
 function steps.LSTM(p, x, h, c, tag)
-    local H = p.w_hh.shape[2]
+    local H = p.w_hh.shape[1]
     local gates = plus(affine(x, p.w_ih, p.b_ih), recur(h, p.w_hh, p.b_hh))
     local i = name(M.sigmoid(gates:narrow(2, 1, H)), tag and ("i" .. tag))
     local f = name(M.sigmoid(gates:narrow(2, H + 1, H)), tag and ("f" .. tag))
@@ -66,7 +66,7 @@ function steps.LSTM(p, x, h, c, tag)
 end
 
 function steps.GRU(p, x, h, _, tag)
-    local H = p.w_hh.shape[2]
+    local H = p.w_hh.shape[1]
     local gi, gh = affine(x, p.w_ih, p.b_ih), recur(h, p.w_hh, p.b_hh)
     local function part(t, k)
         if t == nil then return nil end
@@ -149,7 +149,7 @@ local function layer_class(kind)
     end
 
     function cls:_layer(l)
-        return {w_ih = self["weight_ih_l" .. l], w_hh = self["weight_hh_l" .. l],
+        return {w_ih = self["weight_ih_l" .. l]:t(), w_hh = self["weight_hh_l" .. l]:t(),
                 b_ih = self["bias_ih_l" .. l], b_hh = self["bias_hh_l" .. l]}
     end
 
@@ -310,7 +310,7 @@ local function cell_class(kind)
         end
         h = state(h, "the hidden state h")
         if kind == "LSTM" then c = state(c, "the cell state c") end
-        local p = {w_ih = self.weight_ih, w_hh = self.weight_hh, b_ih = self.bias_ih, b_hh = self.bias_hh}
+        local p = {w_ih = self.weight_ih:t(), w_hh = self.weight_hh:t(), b_ih = self.bias_ih, b_hh = self.bias_hh}
         local h2, c2 = steps[kind](p, x, h, c, nil, self.nonlinearity)
         if not batched then
             h2 = h2:reshape(H)
