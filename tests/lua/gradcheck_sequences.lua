@@ -223,6 +223,11 @@ do
     for _ in text:gmatch("path %d+:") do paths = paths + 1 end
     check.ok(paths == 6, "explain lists one path per (use of W_hh, later state): 6 for 4 steps",
              paths .. " paths:\n" .. text)
+    local early = explain(L, rnn.h[1], {print = false})
+    local through = 0
+    for _ in early:gmatch("path %d+:") do through = through + 1 end
+    check.ok(rnn.h[1].name == "h1" and through == 4 and early:find("∂h2/∂h1", 1, true),
+             "explain(L, rnn.h[1]) sums h1's paths through the later steps (4 for 4 steps)", early)
     local lstm = nn.LSTM(1, 1)
     local o2 = lstm(tensor({{{0.5}}, {{-1}}, {{0.3}}}))
     local E = sum(o2)
@@ -244,6 +249,33 @@ do
     local t2 = nn.utils.clip_grad_norm_({a, b}, 10)
     check.near(b.grad[2]:item(), 4 / (5 + 1e-6), 1e-12, "clip_grad_norm_ leaves gradients under the limit alone")
     check.near(t2:item(), 1, 1e-5, "clip_grad_norm_ measures the clipped gradients next time")
+end
+
+-- ---- state_dict: the field names; PyTorch's 0-based names load too -------------------------------------
+
+do
+    local a = nn.LSTM(2, 3, {num_layers = 2})
+    local sd = a:state_dict()
+    check.ok(sd.weight_ih_l1 == a.weight_ih_l1 and sd.bias_hh_l2 == a.bias_hh_l2 and sd.weight_ih_l0 == nil,
+             "an LSTM's state_dict keys are its fields, layers from 1")
+    local torch_sd = {}
+    for k, v in pairs(sd) do
+        torch_sd[(k:gsub("_l(%d)$", function(n) return "_l" .. (tonumber(n) - 1) end))] = v * 2
+    end
+    local b = nn.LSTM(2, 3, {num_layers = 2})
+    b:load_state_dict(torch_sd)
+    check.ok(sum(abs(b.weight_hh_l2 - a.weight_hh_l2 * 2)):item() == 0 and
+             sum(abs(b.weight_ih_l1 - a.weight_ih_l1 * 2)):item() == 0,
+             "load_state_dict takes PyTorch's names (weight_hh_l1 of torch is layer 2)")
+    local c = nn.LSTM(2, 3, {num_layers = 2})
+    c:load_state_dict(sd)
+    check.ok(sum(abs(c.bias_ih_l2 - a.bias_ih_l2)):item() == 0, "load_state_dict takes gradcalc's own names")
+    local mha = nn.MultiheadAttention(4, 2)
+    local keys = {}
+    for k in pairs(mha:state_dict()) do keys[#keys + 1] = k end
+    table.sort(keys)
+    check.ok(table.concat(keys, " ") == "in_proj_bias in_proj_weight out_proj.bias out_proj.weight",
+             "MultiheadAttention's state_dict keys are PyTorch's", table.concat(keys, " "))
 end
 
 -- ---- errors ------------------------------------------------------------------------------------------------------

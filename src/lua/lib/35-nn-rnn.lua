@@ -201,10 +201,15 @@ local function layer_class(kind)
             if l > 1 and self.dropout > 0 and self.training then
                 for t = 1, T do inputs[t] = M.dropout(inputs[t], self.dropout, true) end
             end
-            local outs = {}
+            local outs, cs = {}, {}
             for t = 1, T do
                 h, c = step(p, inputs[t], h, c, l == 1 and tostring(t) or (t .. "_l" .. l), self.nonlinearity)
                 outs[t] = h
+                if l == 1 and c then cs[t] = c end
+            end
+            if l == 1 then -- the first layer's states, for explain(L, rnn.h[1])
+                rawset(self, "h", outs)
+                if kind == "LSTM" then rawset(self, "c", cs) end
             end
             inputs, hn[l], cn[l] = outs, h, c
         end
@@ -347,7 +352,9 @@ local names_note = "Parameters per layer l = 1..num_layers (counted from 1, like
     .. "read as PyTorch's, each layer number shifted by one). Input x [T, N, input] ([N, T, input] with "
     .. "batch_first; [T, input] for one sequence); h0 [num_layers, N, H] (never batch-first). Each step is "
     .. "recorded as ordinary ops and its hidden state is named h1, h2, ... (h<t>_l<l> in layers after the first), "
-    .. "so explain(L, m.weight_hh_l1) lists one path per time step (via h2, via h3, ...)."
+    .. "so explain(L, m.weight_hh_l1) lists one path per time step (via h2, via h3, ...). After a call, m.h[t] "
+    .. "is the first layer's hidden state h<t> (m.c[t] the LSTM's cell state c<t>): explain(L, m.h[1]) sums "
+    .. "the gradient of h1 over the later steps."
 M._doc{name = "nn.RNN",
     signature = "rnn = nn.RNN(input_size, hidden_size [, {nonlinearity=\"tanh\", num_layers=1, bias=true, "
         .. "batch_first=false, dropout=0}]); output, h_n = rnn(x [, h0])",
