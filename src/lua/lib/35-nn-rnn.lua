@@ -316,7 +316,8 @@ local function cell_class(kind)
         h = state(h, "the hidden state h")
         if kind == "LSTM" then c = state(c, "the cell state c") end
         local p = {w_ih = self.weight_ih:t(), w_hh = self.weight_hh:t(), b_ih = self.bias_ih, b_hh = self.bias_hh}
-        local h2, c2 = steps[kind](p, x, h, c, nil, self.nonlinearity)
+        -- the gates are named i, f, g, o (r, z, n) and the new states h, c, for traces of one step
+        local h2, c2 = steps[kind](p, x, h, c, "", self.nonlinearity)
         if not batched then
             h2 = h2:reshape(H)
             if c2 then c2 = c2:reshape(H) end
@@ -382,8 +383,9 @@ M._doc{name = "nn.GRU",
     formula = "h_t = (1 − z)⊙n + z⊙h_{t−1}",
     example = "gru = nn.GRU(3, 4, {num_layers = 2}); out, h = gru(randn(6, 2, 3))"}
 local cell_note = " Parameters weight_ih [G·H, input], weight_hh [G·H, H], bias_ih, bias_hh [G·H], "
-    .. "U(−1/√H, 1/√H). x is [N, input] or [input]; a missing state starts at zeros. Write the time loop "
-    .. "yourself and name the states to read them in traces."
+    .. "U(−1/√H, 1/√H). x is [N, input] or [input]; a missing state starts at zeros. The gates are named "
+    .. "i, f, g, o (r, z, n) and the new states h (and c) in traces; in a time loop of your own, rename the "
+    .. "states (h.name = \"h\" .. t) to read the steps apart."
 M._doc{name = "nn.RNNCell", signature = "cell = nn.RNNCell(input_size, hidden_size [, {bias=true, nonlinearity=\"tanh\"}]); h = cell(x [, h])",
     summary = "One step of nn.RNN: h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)." .. cell_note,
     example = "cell = nn.RNNCell(2, 3); h = nil; for t = 1, 4 do h = cell(randn(1, 2), h); h.name = \"h\" .. t end"}
