@@ -106,6 +106,9 @@ do
         end
     end
     check.ok(worst < 1e-12, "attention worked with plain loops agrees to 12 digits", "worst difference " .. worst)
+    local plain = scaled_dot_product_attention(tensor(q), tensor(k), tensor(v))
+    local zero = scaled_dot_product_attention(tensor(q), tensor(k), tensor(v), {mask = zeros(3, 3)})
+    check.ok(sum(abs(plain - zero)):item() == 0, "attention: a mask of zeros adds nothing (it hides nothing)")
 end
 
 -- ---- recurrent layers: lengths, batches, layers, batch_first --------------------------------------

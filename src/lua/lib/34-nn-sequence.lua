@@ -79,12 +79,15 @@ function M.one_hot(labels, C)
     return M.index_select(M.eye(C), 1, flat):reshape(append(t.shape, C))
 end
 
--- Whether every value of t is 0 or 1 (a keep-mask rather than an additive one).
+-- Whether t is a keep-mask (only 0s and 1s, at least one 1) rather than an
+-- additive one: a mask of zeros alone adds nothing, it does not hide everything.
 local function zero_one(t)
+    local ones = false
     for _, v in ipairs(t:detach():flatten():totable()) do
         if v ~= 0 and v ~= 1 then return false end
+        ones = ones or v == 1
     end
-    return true
+    return ones
 end
 
 -- Checks that mask broadcasts to shape (numpy rules, from the right).
@@ -245,7 +248,7 @@ M._doc{name = "scaled_dot_product_attention",
     summary = "Attention over the last two dims, with any batch dims in front: q [..., L, d], k [..., S, d], "
         .. "v [..., S, dv] give out [..., L, dv] and the weights [..., L, S]. It is recorded as its parts, named for "
         .. "traces: scores = q·kᵀ (matmul), scaled = scores/√d, masked (when there is a mask), weights = softmax "
-        .. "along the keys, out = weights·v (matmul). mask broadcasts to [..., L, S]; a mask of only 0s and 1s is a "
+        .. "along the keys, out = weights·v (matmul). mask broadcasts to [..., L, S]; a mask of only 0s and 1s (at least one 1) is a "
         .. "keep-mask (0 = masked, the position gets −inf before the softmax), any other mask is added (use 0 and "
         .. "−math.huge). causal = true hides the keys after each query (triu(ones(L, S), 1)). A row with every key "
         .. "masked gives NaN, as in PyTorch.",
