@@ -2,7 +2,8 @@
 -- cells, with PyTorch's arguments, gate orders and initialisation. Each time
 -- step is recorded as ordinary ops (matmul, add, sigmoid, tanh, mul), and
 -- the hidden states are named h1, h2, ... so that explain() and traces show
--- backpropagation through time path by path ("via h2").
+-- backpropagation through time path by path ("via h2"). A layer projects
+-- its whole input sequence through W_ih in one product.
 local M = ...
 local nn = M.nn
 local show = M._show_shape
@@ -39,6 +40,13 @@ local function recur(h, w, b)
     return affine(h, w, b)
 end
 
+-- The input term x·W_ihᵀ + b_ih; the layers project every step at once
+-- (p.projected), then each step's x is already its slice of that.
+local function inproj(p, x)
+    if p.projected then return x end
+    return affine(x, p.w_ih, p.b_ih)
+end
+
 local function plus(a, b)
     if b == nil then return a end
     return a + b
@@ -49,14 +57,14 @@ end
 local steps = {}
 
 function steps.RNN(p, x, h, _, tag, nonlinearity)
-    local z = plus(affine(x, p.w_ih, p.b_ih), recur(h, p.w_hh, p.b_hh))
+    local z = plus(inproj(p, x), recur(h, p.w_hh, p.b_hh))
     local f = nonlinearity == "relu" and M.relu or M.tanh
     return name(f(z), tag and ("h" .. tag))
 end
 
 function steps.LSTM(p, x, h, c, tag)
     local H = p.w_hh.shape[1]
-    local gates = plus(affine(x, p.w_ih, p.b_ih), recur(h, p.w_hh, p.b_hh))
+    local gates = plus(inproj(p, x), recur(h, p.w_hh, p.b_hh))
     local i = name(M.sigmoid(gates:narrow(2, 1, H)), tag and ("i" .. tag))
     local f = name(M.sigmoid(gates:narrow(2, H + 1, H)), tag and ("f" .. tag))
     local g = name(M.tanh(gates:narrow(2, 2 * H + 1, H)), tag and ("g" .. tag))
@@ -67,7 +75,7 @@ end
 
 function steps.GRU(p, x, h, _, tag)
     local H = p.w_hh.shape[1]
-    local gi, gh = affine(x, p.w_ih, p.b_ih), recur(h, p.w_hh, p.b_hh)
+    local gi, gh = inproj(p, x), recur(h, p.w_hh, p.b_hh)
     local function part(t, k)
         if t == nil then return nil end
         return t:narrow(t:dim(), (k - 1) * H + 1, H)
@@ -189,21 +197,26 @@ local function layer_class(kind)
         end
         h0, c0 = initial(h0, "h0"), initial(c0, "c0")
         if not batched then x = x:reshape(T, 1, I) end
-        local inputs = {}
-        for t = 1, T do inputs[t] = x:select(tdim, t) end
-        local hn, cn = {}, {}
+        -- the layer's input as one tensor, time along dim tdim; its projection
+        -- x·W_ihᵀ + b_ih for all steps in one product, sliced per step
+        local seq, sdim = x, tdim
+        local hn, cn, outs = {}, {}, nil
         local step = steps[kind]
         for l = 1, Ls do
             local p = self:_layer(l)
+            if l > 1 then
+                seq, sdim = M.stack(outs, 1), 1
+                if self.dropout > 0 and self.training then seq = M.dropout(seq, self.dropout, true) end
+            end
+            local xw = name(affine(seq, p.w_ih, p.b_ih), l == 1 and "xw_ih" or ("xw_ih_l" .. l))
+            p.projected = true
             -- without h0 (c0) the first step has no recurrent term: the state is 0
             local h = h0 and h0:select(1, l)
             local c = c0 and c0:select(1, l)
-            if l > 1 and self.dropout > 0 and self.training then
-                for t = 1, T do inputs[t] = M.dropout(inputs[t], self.dropout, true) end
-            end
-            local outs, cs = {}, {}
+            local cs = {}
+            outs = {}
             for t = 1, T do
-                h, c = step(p, inputs[t], h, c, l == 1 and tostring(t) or (t .. "_l" .. l), self.nonlinearity)
+                h, c = step(p, xw:select(sdim, t), h, c, l == 1 and tostring(t) or (t .. "_l" .. l), self.nonlinearity)
                 outs[t] = h
                 if l == 1 and c then cs[t] = c end
             end
@@ -211,8 +224,9 @@ local function layer_class(kind)
                 rawset(self, "h", outs)
                 if kind == "LSTM" then rawset(self, "c", cs) end
             end
-            inputs, hn[l], cn[l] = outs, h, c
+            hn[l], cn[l] = h, c
         end
+        local inputs = outs
         local output = M.stack(inputs, tdim)
         local h_n = M.stack(hn, 1)
         local c_n = kind == "LSTM" and M.stack(cn, 1) or nil
@@ -351,8 +365,9 @@ local names_note = "Parameters per layer l = 1..num_layers (counted from 1, like
     .. "and bias_hh_l<l> [G·H], all U(−1/√H, 1/√H) as in PyTorch. state_dict() uses these field names, so "
     .. "sd[name] is m[name]; load_state_dict also takes PyTorch's own names (a dict with a key ending in _l0 is "
     .. "read as PyTorch's, each layer number shifted by one). Input x [T, N, input] ([N, T, input] with "
-    .. "batch_first; [T, input] for one sequence); h0 [num_layers, N, H] (never batch-first). Each step is "
-    .. "recorded as ordinary ops and its hidden state is named h1, h2, ... (h<t>_l<l> in layers after the first), "
+    .. "batch_first; [T, input] for one sequence); h0 [num_layers, N, H] (never batch-first). The input "
+    .. "projection x·W_ihᵀ + b_ih of every step is one product per layer (named xw_ih), sliced per step; each "
+    .. "step's recurrence is recorded as ordinary ops and its hidden state is named h1, h2, ... (h<t>_l<l> in layers after the first), "
     .. "so explain(L, m.weight_hh_l1) lists one path per time step (via h2, via h3, ...). After a call, m.h[t] "
     .. "is the first layer's hidden state h<t> (m.c[t] the LSTM's cell state c<t>): explain(L, m.h[1]) sums "
     .. "the gradient of h1 over the later steps."
