@@ -11,6 +11,9 @@
 -- Both sides time the epoch with a wall clock (clock.wall() here, the
 -- date +%s%N of scripts/bench/lib/clock.lua; time.perf_counter in Python),
 -- after one warm-up step; the ratio is gradcalc's time over PyTorch's.
+-- CPU times (os.clock, time.process_time) are printed beside: on a busy
+-- machine they move less than wall time (os.clock counts OpenBLAS's
+-- threads too; set OPENBLAS_NUM_THREADS=1 to compare one thread with one).
 -- Run from the repository root: ./gradcalc scripts/bench/lstm.lua
 -- (GC_BENCH_SEQS=2000 for a quick run).
 
@@ -63,14 +66,14 @@ local function step(first)
 end
 
 step(1) -- warm-up
-local w0 = clock.wall()
+local w0, c0 = clock.wall(), clock.cpu()
 local first, last, steps = nil, nil, 0
 for start = 1, NSEQ, B do
     last = step(start)
     first = first or last
     steps = steps + 1
 end
-local mine = clock.wall() - w0
+local mine, mine_cpu = clock.wall() - w0, clock.cpu() - c0
 print(string.format("lstm: embedding %d, hidden %d, length %d, %d classes, batch %d, Adam lr %g, %d sequences (%d steps)",
                     E, H, T, C, B, LR, NSEQ, steps))
 print(string.format("  gradcalc: %7.2f s  (%.1f ms/step; loss %.4f at the first step, %.4f at the last)",
@@ -91,3 +94,8 @@ if not theirs then
 end
 print(string.format("  PyTorch:  %7.2f s  (%.1f ms/step; %s)", theirs, 1000 * theirs / steps, out:match("info=([^\n]*)") or ""))
 print(string.format("  ratio:    %.2fx PyTorch's time (goal: at most 1.0x)", mine / theirs))
+local their_cpu = tonumber(out:match("cpu=(%S+)"))
+if their_cpu then
+    print(string.format("  CPU time: gradcalc %.2f s, PyTorch %.2f s: %.2fx (steadier than wall time on a busy machine)",
+                        mine_cpu, their_cpu, mine_cpu / their_cpu))
+end

@@ -4,7 +4,8 @@ The same LSTM classifier (Embedding(64, 32), LSTM(32, 64, batch_first),
 Linear(64, 8) on the last hidden state), cross-entropy, Adam lr 0.01, one
 epoch of random sequences (12 tokens from 64, labelled by the last token
 mod 8) in batches of 64, after one warm-up step. Prints the epoch's wall
-time (time.perf_counter) for lstm.lua to read: seconds=<s> info=<text>.
+time (time.perf_counter) and CPU time for lstm.lua to read:
+seconds=<s> cpu=<s> info=<text>.
 
 Run: python3 scripts/bench/lstm_torch.py [number of sequences]
 """
@@ -47,8 +48,8 @@ def step(first):
 
 
 step(0)
-w0 = time.perf_counter()
+w0, c0 = time.perf_counter(), time.process_time()
 losses = [step(s) for s in range(0, NSEQ, B)]
-wall = time.perf_counter() - w0
-print(f"seconds={wall:.6f} info=torch {torch.__version__}, {torch.get_num_threads()} threads, "
+wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+print(f"seconds={wall:.6f} cpu={cpu:.6f} info=torch {torch.__version__}, {torch.get_num_threads()} threads, "
       f"loss {losses[0]:.4f} at the first step, {losses[-1]:.4f} at the last")
