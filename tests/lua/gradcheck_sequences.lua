@@ -279,6 +279,8 @@ do
     table.sort(keys)
     check.ok(table.concat(keys, " ") == "in_proj_bias in_proj_weight out_proj.bias out_proj.weight",
              "MultiheadAttention's state_dict keys are PyTorch's", table.concat(keys, " "))
+    check.ok(mha["out_proj.weight"] == mha.out_proj.weight and mha["out_proj.bias"] == mha.out_proj.bias,
+             "MultiheadAttention: mha[\"out_proj.weight\"] is mha.out_proj.weight")
 end
 
 -- ---- errors ------------------------------------------------------------------------------------------------------

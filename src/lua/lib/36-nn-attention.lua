@@ -9,6 +9,18 @@ nn.MultiheadAttention = nn.Module("MultiheadAttention")
 local MHA = nn.MultiheadAttention
 local who = "nn.MultiheadAttention"
 
+-- mha["out_proj.weight"] reads as mha.out_proj.weight: PyTorch's dotted names work as keys.
+MHA.__index = function(self, key)
+    local v = MHA[key]
+    if v ~= nil or type(key) ~= "string" or not key:find(".", 1, true) then return v end
+    local node = self
+    for part in key:gmatch("[^.]+") do
+        if type(node) ~= "table" then return nil end
+        node = rawget(node, part)
+    end
+    return node
+end
+
 function MHA:init(embed_dim, num_heads, opts)
     if opts ~= nil and type(opts) ~= "table" then error(who .. ": options must be a table", 3) end
     for k in pairs(opts or {}) do
@@ -162,6 +174,7 @@ M._doc{name = "nn.MultiheadAttention",
         .. "−math.huge to hide (gradcalc has no boolean tensors; masked_fill(zeros(L, S), triu(ones(L, S), 1), "
         .. "−math.huge) is a causal mask). weights [N, L, S] are averaged over the heads (or [N, heads, L, S] with "
         .. "average_attn_weights = false); need_weights = false returns nil for them. state_dict keys are PyTorch's: "
-        .. "in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias.",
+        .. "in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias; mha[\"out_proj.weight\"] is "
+        .. "mha.out_proj.weight.",
     formula = "head_i = softmax(q W_qiᵀ (k W_kiᵀ)ᵀ / √d) v W_viᵀ;  out = [head_1 … head_h] W_oᵀ + b_o",
     example = "mha = nn.MultiheadAttention(4, 2); x = randn(3, 1, 4); out, w = mha(x, x, x)"}
