@@ -241,6 +241,22 @@ do
              "an LSTM's trace shows the gates and the cell path c3 → c2", t2)
 end
 
+-- Attention on 3 tokens, traced: the scores, the scaling, the softmax weights and the weighted sum.
+do
+    local q = var({{1, 0}, {0, 1}, {1, 1}})
+    local out = scaled_dot_product_attention(q, q, q, {causal = true})
+    local text = trace(out, {print = false})
+    check.ok(text:find("scores = ", 1, true) and text:find("scaled = scores / 1.41421", 1, true)
+             and text:find("weights = softmax(masked", 1, true) and text:find("weights @", 1, true),
+             "a trace of attention shows the scores, the scaling, the softmax and the weighted sum", text)
+    local cell = nn.LSTMCell(1, 1)
+    local h = cell(tensor({{0.5}}), {tensor({{0.1}}), tensor({{-0.2}})})
+    local t = trace(h, {print = false})
+    check.ok(t:find("i = σ", 1, true) and t:find("f = σ", 1, true) and t:find("g = tanh", 1, true)
+             and t:find("o = σ", 1, true) and t:find("c = f·-0.2 + i·g", 1, true),
+             "a trace of an LSTM step shows the four gates and c = f⊙c + i⊙g", t)
+end
+
 -- ---- clip_grad_norm_ --------------------------------------------------------------------------------------------
 
 do
