@@ -223,6 +223,10 @@ gradcheck("a custom sigmoid", function(a) return mysig(a) end, {rnd({2, 3}, -3, 
 
 dofile("tests/lua/gradcheck_images.lua")(check, gc)
 
+-- ---- the sequence ops and modules (their own file, the same check) -----------------------------------
+
+dofile("tests/lua/gradcheck_sequences.lua")(check, gc)
+
 -- ---- every op with a backward was checked ------------------------------------------------------
 
 local missing = {}
