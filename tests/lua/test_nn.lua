@@ -313,4 +313,10 @@ for line in out:gmatch("[^\n]+") do
 end
 check.ok(got.loss, "torch.nn ran", out:sub(-1500))
 
+-- (each made in a local first: a tail call would leave no line to report)
+for _, make in ipairs({function() local m = nn.Linear(2, 3, {biass = true}); return m end,
+                       function() local m = nn.Conv2d(1, 1, 3, {strid = 1}); return m end,
+                       function() local m = nn.LSTM(2, 3, {x = 1}); return m end}) do
+    check.err("test_nn.lua:", "a misspelt option is reported at the line that wrote it", make)
+end
 check.done()

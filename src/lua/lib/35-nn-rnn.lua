@@ -8,18 +8,8 @@ local M = ...
 local nn = M.nn
 local show = M._show_shape
 
-local function opt(opts, key, default)
-    if opts == nil or opts[key] == nil then return default end
-    return opts[key]
-end
-
-local function check_opts(who, opts, valid)
-    if opts == nil then return end
-    if type(opts) ~= "table" then error(who .. ": options must be a table, got " .. type(opts), 4) end
-    for k in pairs(opts) do
-        if not valid[k] then error(who .. ": unknown option '" .. tostring(k) .. "'", 4) end
-    end
-end
+local opt = M._opt
+local function check_opts(who, opts, valid) M._check_opts(who, opts, valid, 4) end -- not a tail call: the level counts this frame
 
 local function name(t, s)
     if s then t.name = s end
