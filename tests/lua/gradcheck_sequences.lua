@@ -275,19 +275,19 @@ end
 do
     local a = nn.LSTM(2, 3, {num_layers = 2})
     local sd = a:state_dict()
-    check.ok(sd.weight_ih_l1 == a.weight_ih_l1 and sd.bias_hh_l2 == a.bias_hh_l2 and sd.weight_ih_l0 == nil,
-             "an LSTM's state_dict keys are its fields, layers from 1")
+    check.ok(sd.weight_ih_l0 == a.weight_ih_l1 and sd.bias_hh_l1 == a.bias_hh_l2 and sd.weight_ih_l2 == nil,
+             "an LSTM's state_dict keys are PyTorch's, layers from 0")
     local torch_sd = {}
-    for k, v in pairs(sd) do
-        torch_sd[(k:gsub("_l(%d)$", function(n) return "_l" .. (tonumber(n) - 1) end))] = v * 2
-    end
+    for k, v in pairs(sd) do torch_sd[k] = v * 2 end
     local b = nn.LSTM(2, 3, {num_layers = 2})
     b:load_state_dict(torch_sd)
     check.ok(sum(abs(b.weight_hh_l2 - a.weight_hh_l2 * 2)):item() == 0 and
              sum(abs(b.weight_ih_l1 - a.weight_ih_l1 * 2)):item() == 0,
              "load_state_dict takes PyTorch's names (weight_hh_l1 of torch is layer 2)")
     local c = nn.LSTM(2, 3, {num_layers = 2})
-    c:load_state_dict(sd)
+    local own = {}
+    for k, v in pairs(sd) do own[(k:gsub("_l(%d)$", function(n) return "_l" .. (tonumber(n) + 1) end))] = v end
+    c:load_state_dict(own)
     check.ok(sum(abs(c.bias_ih_l2 - a.bias_ih_l2)):item() == 0, "load_state_dict takes gradcalc's own names")
     local mha = nn.MultiheadAttention(4, 2)
     local keys = {}

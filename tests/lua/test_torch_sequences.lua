@@ -40,6 +40,7 @@ end
 local function lit(t) return "(" .. pyshape(t.shape) .. ", [" .. fmt(values(t)) .. "])" end
 
 -- gradcalc's parameter name -> PyTorch's (layers counted from 0)
+-- gradcalc's parameter name as torch's (state_dict already gives torch's)
 local function torch_key(k)
     return (k:gsub("_l(%d+)$", function(n) return "_l" .. (tonumber(n) - 1) end))
 end
@@ -270,7 +271,7 @@ for _, c in ipairs(cases) do
     for k, x in ipairs(c.inputs) do spec[k] = lit(x) end
     if c.m then
         for key, t in pairs(c.m:state_dict()) do
-            sd[#sd + 1] = string.format("%q: %s", torch_key(key), lit(t))
+            sd[#sd + 1] = string.format("%q: %s", key, lit(t))
         end
     end
     local ok, outs = pcall(c.fwd, c.m, table.unpack(c.inputs))

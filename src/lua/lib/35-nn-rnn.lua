@@ -245,21 +245,6 @@ local function layer_class(kind)
         return s
     end
 
-    -- Also takes PyTorch's own names (weight_ih_l0, ...: layers counted
-    -- from 0), recognised by a key ending in _l0.
-    function cls:load_state_dict(t, o)
-        local torch = false
-        for k in pairs(t) do if type(k) == "string" and k:match("_l0$") then torch = true end end
-        if torch then
-            local renamed = {}
-            for k, v in pairs(t) do
-                local base, n = tostring(k):match("^(.-_l)(%d+)$")
-                renamed[base and (base .. (tonumber(n) + 1)) or k] = v
-            end
-            t = renamed
-        end
-        return nn._Module.load_state_dict(self, t, o)
-    end
     return cls
 end
 
@@ -352,9 +337,9 @@ nn.GRUCell = cell_class("GRU")
 
 local names_note = "Parameters per layer l = 1..num_layers (counted from 1, like Sequential; PyTorch's "
     .. "weight_ih_l0 is gradcalc's weight_ih_l1): weight_ih_l<l> [G·H, input], weight_hh_l<l> [G·H, H], bias_ih_l<l> "
-    .. "and bias_hh_l<l> [G·H], all U(−1/√H, 1/√H) as in PyTorch. state_dict() uses these field names, so "
-    .. "sd[name] is m[name]; load_state_dict also takes PyTorch's own names (a dict with a key ending in _l0 is "
-    .. "read as PyTorch's, each layer number shifted by one). Input x [T, N, input] ([N, T, input] with "
+    .. "and bias_hh_l<l> [G·H], all U(−1/√H, 1/√H) as in PyTorch. state_dict() gives PyTorch's names "
+    .. "(weight_ih_l0, ...), so the weights load into torch as they are; load_state_dict takes those or "
+    .. "gradcalc's field names. Input x [T, N, input] ([N, T, input] with "
     .. "batch_first; [T, input] for one sequence); h0 [num_layers, N, H] (never batch-first). The input "
     .. "projection x·W_ihᵀ + b_ih of every step is one product per layer (named xw_ih), sliced per step; each "
     .. "step's recurrence is recorded as ordinary ops and its hidden state is named h1, h2, ... (h<t>_l<l> in layers after the first), "
