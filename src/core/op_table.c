@@ -139,7 +139,7 @@ const OpDef gc_ops[] = {
     [OP_NARROW]      = { "narrow", "[i:j]", "a[i..i+n−1]", "∂L/∂a[i..] = ∂L/∂y, 0 elsewhere", KERNEL(narrow) },
     [OP_CAT]         = { "cat", "cat", "a, b, … joined", "each input gets its slice of ∂L/∂y", KERNEL(cat) },
     [OP_MSE]         = { "mse", "MSE", "(1/n) Σᵢ (pᵢ − tᵢ)²", "∂/∂pᵢ = 2(pᵢ − tᵢ)/n", KERNEL(mse) },
-    [OP_BCE]         = { "bce", "BCE", "−(1/n) Σᵢ tᵢ ln pᵢ + (1 − tᵢ) ln(1 − pᵢ)", "∂/∂pᵢ = (pᵢ − tᵢ) / (pᵢ(1 − pᵢ) n)", KERNEL(bce) },
+    [OP_BCE]         = { "bce", "BCE", "−(1/n) Σᵢ [tᵢ ln pᵢ + (1 − tᵢ) ln(1 − pᵢ)]", "∂/∂pᵢ = (pᵢ − tᵢ) / (pᵢ(1 − pᵢ) n)", KERNEL(bce) },
     [OP_CROSS_ENTROPY] = { "cross_entropy", "CE", "(1/N) Σₙ −ln softmax(zₙ)[yₙ]", "∂/∂zₙ = (softmax(zₙ) − onehot(yₙ)) / N", KERNEL(cross_entropy) },
     [OP_NLL]         = { "nll", "NLL", "−(1/N) Σₙ aₙ[yₙ]", "∂/∂aₙ[yₙ] = −1/N, 0 elsewhere", KERNEL(nll) },
     // clang-format on

@@ -41,13 +41,13 @@ BINARY(POW, pow, "^", "^", 4, "a ^ b", "∂/∂a = b·a^(b−1);  ∂/∂b = a^b
        "pow(var(3), 2)  --> 9")
 /* maximum/minimum route the gradient to the chosen input; a tie splits it.
  * A nan wins, as it does in max and min: a diverging value must not vanish. */
-BINARY(MAXIMUM, maximum, "max", NULL, 9, "max(a, b)", "∂/∂a = [a > b];  ∂/∂b = [b > a]", 1,
+BINARY(MAXIMUM, maximum, "max", NULL, 9, "max(a, b)", "∂/∂a = [a > b] + ½[a = b];  ∂/∂b = [b > a] + ½[a = b]", 1,
        a >= b || isnan(a) ? a : b, a > b ? 1 : a == b ? 0.5 : 0, b > a ? 1 : a == b ? 0.5 : 0,
        "maximum(a, b)  (also max(a, b))",
        "Elementwise larger of a and b. The gradient goes to the larger input (split on a tie): "
        "max routes.",
        "maximum(var(2), var(5))")
-BINARY(MINIMUM, minimum, "min", NULL, 9, "min(a, b)", "∂/∂a = [a < b];  ∂/∂b = [b < a]", 1,
+BINARY(MINIMUM, minimum, "min", NULL, 9, "min(a, b)", "∂/∂a = [a < b] + ½[a = b];  ∂/∂b = [b < a] + ½[a = b]", 1,
        a <= b || isnan(a) ? a : b, a < b ? 1 : a == b ? 0.5 : 0, b < a ? 1 : a == b ? 0.5 : 0,
        "minimum(a, b)  (also min(a, b))",
        "Elementwise smaller of a and b; the gradient goes to the smaller input.",
@@ -81,7 +81,7 @@ UNARY(SIGMOID, sigmoid, "σ", "σ", "σ(a) = 1/(1 + e^(−a))", "∂/∂a = σ(a
       "The logistic function, squashing any number into (0, 1); its derivative is largest (1/4) "
       "at 0 and vanishes for large |x|.",
       "h = sigmoid(var(0.3775))  --> 0.593269992...")
-UNARY(TANH, tanh, "tanh", "tanh", "tanh(a)", "∂/∂a = 1 − tanh²(a)", 0,
+UNARY(TANH, tanh, "tanh", "tanh", "tanh(a) = (eᵃ − e⁻ᵃ)/(eᵃ + e⁻ᵃ)", "∂/∂a = 1 − tanh²(a)", 0,
       tanh(a), 1 - y * y,
       "tanh(x)", "Hyperbolic tangent, squashing into (−1, 1); tanh(x) = 2σ(2x) − 1.",
       "tanh(var(0))  --> 0")
