@@ -67,6 +67,19 @@ static void math_line(Text *out, const char *s, size_t len)
             gc_text_add(out, "%.*s", (int)(s - w), w);
             continue;
         }
+        if (*s == '^' && s + 1 < end && s[1] == '(') { /* a^(b−1): LaTeX needs a^{b-1} */
+            const char *close = s + 2;
+            int depth = 1;
+            while (close < end && (depth += *close == '(' ? 1 : *close == ')' ? -1 : 0) > 0)
+                close++;
+            if (close < end) {
+                gc_text_add(out, "^{");
+                math_line(out, s + 2, (size_t)(close - s - 2));
+                gc_text_add(out, "}");
+                s = close + 1;
+                continue;
+            }
+        }
         int done = 0;
         for (int i = 0; latex[i].from && !done; i++) {
             size_t n = strlen(latex[i].from);

@@ -140,7 +140,8 @@ static char *backward_text(lua_State *L, Tensor *root, const Options *o, const c
 static int l_explain(lua_State *L)
 {
     Tensor *root = lgc_check(L, 1), *var = lgc_test(L, 2);
-    Options o = options(L, var ? 3 : 2, "explain");
+    /* explain(E, w, opts), explain(E, opts), and explain(E, nil, opts) */
+    Options o = options(L, var || (lua_isnil(L, 2) && lua_istable(L, 3)) ? 3 : 2, "explain");
     if (!var)
         return deliver(L, backward_text(L, root, &o, "explain"), &o, "explain", "Backward pass");
     if (!root->grad)

@@ -34,4 +34,18 @@ do
     local g11 = string.format("%.6g", M.grad:totable()[1][1])
     check.ok(text:find("\n    = [[" .. g11, 1, true) ~= nil, "the product's result is M.grad", text)
 end
+-- Markdown: exponents in braces, and explain(E, nil, {file=}) writes the file
+do
+    local x = var(2, "x")
+    local y = x ^ 3
+    y.name = "y"
+    y:backward()
+    local path = os.tmpname()
+    explain(y, nil, {format = "markdown", file = path})
+    local f = io.open(path)
+    local md = f and f:read("a") or ""
+    if f then f:close() end
+    os.remove(path)
+    check.ok(md:find("a^{b-1}", 1, true) ~= nil, "explain(E, nil, {format=markdown, file=}) writes the file, exponents in braces", md)
+end
 check.done()
