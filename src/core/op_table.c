@@ -128,8 +128,8 @@ const OpDef gc_ops[] = {
     /* name, symbol, formula, local derivatives, kernels; kinks and infix forms where they have them */
     [OP_SUM]         = { "sum", "Σ", "Σᵢ aᵢ", "∂/∂aᵢ = 1", KERNEL(reduce) },
     [OP_MEAN]        = { "mean", "mean", "(1/n) Σᵢ aᵢ", "∂/∂aᵢ = 1/n", KERNEL(reduce) },
-    [OP_MAX]         = { "max", "max", "maxᵢ aᵢ", "∂/∂aᵢ = 1 for the largest, else 0", KERNEL(reduce), .kink = 1 },
-    [OP_MIN]         = { "min", "min", "minᵢ aᵢ", "∂/∂aᵢ = 1 for the smallest, else 0", KERNEL(reduce), .kink = 1 },
+    [OP_MAX]         = { "max", "max", "maxᵢ aᵢ", "∂/∂aᵢ = 1/k for the k largest (ties share, as PyTorch; along a dim, the position returned), else 0", KERNEL(reduce), .kink = 1 },
+    [OP_MIN]         = { "min", "min", "minᵢ aᵢ", "∂/∂aᵢ = 1/k for the k smallest (ties share, as PyTorch; along a dim, the position returned), else 0", KERNEL(reduce), .kink = 1 },
     [OP_SOFTMAX]     = { "softmax", "softmax", "yᵢ = e^aᵢ / Σⱼ e^aⱼ", "∂yᵢ/∂aⱼ = yᵢ([i = j] − yⱼ)", KERNEL(softmax) },
     [OP_LOG_SOFTMAX] = { "log_softmax", "log_softmax", "yᵢ = aᵢ − ln Σⱼ e^aⱼ", "∂yᵢ/∂aⱼ = [i = j] − softmax(a)ⱼ", KERNEL(softmax) },
     [OP_MATMUL]      = { "matmul", "@", "Cᵢⱼ = Σₖ Aᵢₖ Bₖⱼ", "∂L/∂A = ∂L/∂C · Bᵀ;  ∂L/∂B = Aᵀ · ∂L/∂C", KERNEL(matmul), .infix = " @ ", .precedence = OP_PREC_MUL },

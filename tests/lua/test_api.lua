@@ -291,4 +291,16 @@ do
     check.ok(type(text) == "string" and text:find("digraph", 1, true) ~= nil, "todot(E) returns DOT text")
     check.ok(dot(e) == text, "dot(E) still gives the same DOT text as todot(E)")
 end
+-- max(x) at a tie shares the gradient, as PyTorch gives [0, 0.5, 0.5]
+do
+    local x = var({0, 1, 1})
+    max(x):backward()
+    local g = x.grad:totable()
+    check.ok(g[1] == 0 and g[2] == 0.5 and g[3] == 0.5, "max(x) at a tie shares the gradient evenly, as PyTorch")
+    local z = var({{1, 5}, {5, 5}})
+    local v = max(z, 2)
+    sum(v):backward()
+    local gz = z.grad:totable()
+    check.ok(gz[2][1] == 1 and gz[2][2] == 0, "max(x, dim) at a tie sends the gradient to the position it returns")
+end
 check.done()

@@ -174,7 +174,8 @@ int gc_reduce_forward(Tensor *out)
 }
 
 /* sum: every input element gets the output's gradient; mean: divided by n;
- * max/min: only the winner gets it. */
+ * max/min along a dim: only the winner gets it; over every element, the
+ * elements that tie for it share it. */
 int gc_reduce_backward(Tensor *out)
 {
     Tensor *a = out->inputs[0];
@@ -192,7 +193,17 @@ int gc_reduce_backward(Tensor *out)
         gc_parallel_for(a->numel, GC_BLOCK, GC_PARALLEL_MIN, sum_grad_range, &s);
         return 0;
     }
-    for (int64_t o = 0; o < outer; o++) {
+    if (out->args.dim == GC_ALL_DIMS) {
+        /* max(x) of every element: a tie shares the gradient evenly among
+         * the elements equal to the result, as PyTorch does */
+        double y = out->data[0], ties = 0;
+        for (int64_t k = 0; k < a->numel; k++)
+            ties += a->data[k] == y || (isnan(y) && isnan(a->data[k]));
+        for (int64_t k = 0; k < a->numel; k++)
+            if (a->data[k] == y || (isnan(y) && isnan(a->data[k]))) ga[k] += g[0] / ties;
+        return 0;
+    }
+    for (int64_t o = 0; o < outer; o++) { /* along a dim: to the position returned */
         for (int64_t i = 0; i < inner; i++) {
             int64_t best = (int64_t)out->saved->data[o * inner + i] - 1;
             ga[o * n * inner + i + best * inner] += g[o * inner + i];
