@@ -1,0 +1,142 @@
+#!/bin/sh
+# The day-2 lessons (10 and up), with their trainings at reduced sizes
+# (GRADCALC_LESSON_QUICK=1): each replays as its golden transcript
+# (tests/golden/lessons/<lesson>.txt; GOLDEN_UPDATE=1 rewrites them), runs
+# from a pipe with the right answers to a full score and with wrong ones
+# to hints and worked solutions, hands out its questions with the replay's
+# answers as the key, and its catalogued mistakes get their hints.
+# --lessons heads both days. A lesson that reads Fashion-MNIST is skipped,
+# with a message, when the data is not installed.
+# usage: GRADCALC=/path/to/gradcalc sh tests/repl/test_lessons_day2.sh
+: "${GRADCALC:?set GRADCALC to the gradcalc binary}"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export GRADCALC_LESSONS="$top/lessons" XDG_STATE_HOME="$tmp/state" GRADCALC_LESSON_QUICK=1
+golden="$top/tests/golden/lessons"
+
+ok() { echo "ok $1"; }
+notok() { echo "not ok $1: $2"; [ -f "$tmp/out" ] && head -n 20 "$tmp/out" | sed 's/^/    | /'; }
+# gc ARGS...: gradcalc with a time limit, stdout to $tmp/out (stderr, where
+# progress bars write their timings, to $tmp/err).
+gc() { timeout 300 "$GRADCALC" "$@" >"$tmp/out" 2>"$tmp/err"; }
+
+have_data=
+"$GRADCALC" -e 'data.fashion_mnist{split = "test"}' >/dev/null 2>&1 && have_data=1
+
+# needs_data FILE: the lesson reads Fashion-MNIST.
+needs_data() { grep -q 'fashion_mnist' "$1"; }
+
+for file in "$top"/lessons/1[0-9]-*.lua; do
+    [ -e "$file" ] || continue
+    id=$(basename "$file" .lua)
+    n=${id%%-*}
+    if needs_data "$file" && [ -z "$have_data" ]; then
+        ok "lesson $id skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
+        continue
+    fi
+
+    if ! gc --lesson "$n" --replay </dev/null; then
+        notok "lesson $id replays" "exit status $?"
+        cat "$tmp/err" | head -n 5
+        continue
+    fi
+    cp "$tmp/out" "$tmp/replay"
+    if [ -n "$GOLDEN_UPDATE" ]; then
+        mkdir -p "$golden" && cp "$tmp/replay" "$golden/$id.txt"
+    fi
+    if cmp -s "$tmp/replay" "$golden/$id.txt"; then
+        ok "lesson $id replays as its golden transcript"
+    else
+        echo "not ok lesson $id replays as its golden transcript: differs (- expected, + got)"
+        diff "$golden/$id.txt" "$tmp/replay" | head -n 20 | sed 's/^/    /'
+    fi
+    grep -q "^End of lesson $n\. " "$tmp/replay" || notok "lesson $id replays to the end" "no 'End of lesson'"
+
+    sed -n 's/^  answer: [^=]* = //p' "$tmp/replay" >"$tmp/answers"
+    count=$(wc -l <"$tmp/answers" | tr -d ' ')
+    if [ "$count" -eq 0 ]; then
+        notok "lesson $id asks questions" "the replay shows no answer"
+        continue
+    fi
+    if gc --lesson "$n" <"$tmp/answers" && grep -q "^End of lesson $n\. Score: $count of $count at the first try, $count of $count in the end\.$" "$tmp/out"; then
+        ok "lesson $id with the right answers: full score ($count/$count)"
+    else
+        notok "lesson $id with the right answers: full score" "$(grep 'Score' "$tmp/out" || echo 'no score')"
+    fi
+
+    awk 'BEGIN { for (i = 0; i < 400; i++) print "123456.789" }' >"$tmp/wrong"
+    if gc --lesson "$n" <"$tmp/wrong"; then
+        hints=$(grep -c '^Hint: ' "$tmp/out")
+        shown=$(grep -c '^Worked solution:' "$tmp/out")
+        if grep -q "^End of lesson $n\. Score: 0 of $count at the first try, 0 of $count in the end\.$" "$tmp/out" && [ "$hints" -ge "$count" ] &&
+            [ "$shown" -eq "$count" ]; then
+            ok "lesson $id with wrong answers: hints and worked solutions, score 0"
+        else
+            notok "lesson $id with wrong answers: hints and worked solutions" \
+                "$hints hints, $shown solutions, for $count questions"
+        fi
+    else
+        notok "lesson $id with wrong answers" "exit status $?"
+    fi
+
+    # The handout's answer key is the replay's answers, in order.
+    sed -n 's/^  answer: //p' "$tmp/replay" >"$tmp/key_expected"
+    if gc -e "lesson($n, {handout = true, answers = true, output = '$tmp/h$n.md'})" </dev/null &&
+        sed -n '/^## Answer key$/,$p' "$tmp/h$n.md" | sed -n 's/^\*\*[0-9]*\.\*\* `\(.*\)`$/\1/p' >"$tmp/key" &&
+        cmp -s "$tmp/key" "$tmp/key_expected" &&
+        [ "$(grep -c '^`.* = ________________`$' "$tmp/h$n.md")" -eq "$count" ]; then
+        ok "lesson $id handout: $count questions with blanks, the key has the replay's answers"
+    else
+        notok "lesson $id handout" "$(diff "$tmp/key_expected" "$tmp/key" 2>&1 | head -n 5)"
+    fi
+done
+
+# --lessons heads both days, each with its title, the day-2 lessons under day 2.
+if gc --lessons </dev/null && grep -q '^Day 1: ' "$tmp/out" && grep -q '^Day 2: ' "$tmp/out" &&
+    sed -n '/^Day 2: /,$p' "$tmp/out" | grep -q '^ 10  Convolution by hand  \[' &&
+    sed -n '/^Day 1: /,/^Day 2: /p' "$tmp/out" | grep -q '^  9  ' &&
+    ! sed -n '/^Day 1: /,/^Day 2: /p' "$tmp/out" | grep -q '^ 10  '; then
+    ok "--lessons shows day 1 and day 2, each with its title and its lessons"
+else
+    notok "--lessons shows both days" "see output"
+fi
+
+# hint LESSON QUESTION ANSWER TEXT: at question QUESTION of lesson LESSON
+# (the questions before it answered right), ANSWER gets a hint saying TEXT.
+hint() {
+    l=$1 q=$2 answer=$3 text=$4
+    name="lesson $l question $q: $answer gets '$text'"
+    if [ -z "$have_data" ] && needs_data "$(ls "$top"/lessons/"$l"-*.lua)"; then
+        ok "$name skipped: Fashion-MNIST is not installed"
+        return
+    fi
+    [ -f "$tmp/answers$l" ] ||
+        "$GRADCALC" --lesson "$l" --replay </dev/null 2>/dev/null | sed -n 's/^  answer: [^=]* = //p' >"$tmp/answers$l"
+    head -n $((q - 1)) "$tmp/answers$l" >"$tmp/in"
+    printf '%s\nquit\n' "$answer" >>"$tmp/in"
+    timeout 120 "$GRADCALC" --lesson "$l" <"$tmp/in" >"$tmp/out" 2>/dev/null
+    sed -n "/^Question $q\\. /,\$p" "$tmp/out" | sed -n '/✗ /,$p' >"$tmp/said"
+    if grep -q '✗ not quite' "$tmp/said" && grep -qF -- "$text" "$tmp/said"; then
+        ok "$name"
+    else
+        echo "not ok $name: the hint differs"
+        sed 's/^/    | /' "$tmp/said" | head -n 10
+    fi
+}
+
+# Lesson 10, convolution: the flipped kernel, rows for columns, padding
+# forgotten, the + 1 of the size, the biases, Σ G for ∂L/∂K, average pooling.
+hint 10 1 '4' 'You flipped the kernel'
+hint 10 2 '6' 'You took rows 3–5, columns 2–4'
+hint 10 3 '-4' 'That is Y[1][1] without padding'
+hint 10 4 '(5 + 2 - 3)/2' 'You forgot the + 1'
+hint 10 4 '5' 'That is the stride-1 size'
+hint 10 5 '23' 'You forgot the + 1.'
+hint 10 6 '72' 'Count the 8 biases too.'
+hint 10 7 '784*5408' 'Count the biases too: one per output.'
+hint 10 8 '4' 'That is Σ G, the gradient of a bias'
+hint 10 8 '-4' 'That is Y[1][1]'
+hint 10 9 '2' 'That is the mean (average pooling)'
+hint 10 10 '0.5' 'That spreads the gradient over the 4 pixels'
+echo done
