@@ -139,4 +139,14 @@ hint 10 8 '4' 'That is Σ G, the gradient of a bias'
 hint 10 8 '-4' 'That is Y[1][1]'
 hint 10 9 '2' 'That is the mean (average pooling)'
 hint 10 10 '0.5' 'That spreads the gradient over the 4 pixels'
+
+# Lesson 11, the CNN: the biases forgotten, one pooling of two, the
+# accuracy as a count, the precision for the recall.
+hint 11 1 '784*128 + 128*10' 'Count the biases too: 128 + 10.'
+hint 11 2 '16*14*14' 'That is after one pooling'
+hint 11 2 '16*28*28' 'each pooling halves it'
+hint 11 2 '8*7*7' 'The second conv has 16 channels'
+hint 11 3 '8*9 + 8*16*9 + 784*10' 'Count the biases too: 8 + 16 + 10.'
+hint 11 4 "$(sed -n 's/^Σ diagonal \/ N = \([0-9]*\) \/ [0-9]*$/\1/p' "$golden/11-cnn.txt")" 'That is the count of right answers'
+hint 11 5 "$(sed -n '/^true .* predicted/,/^  >/p' "$golden/11-cnn.txt" | awk '$1 == "Shirt" { s = $8 } NR > 1 && NF >= 11 { c += $(NF - 3) } END { print s "/" c }')" 'that is the precision'
 echo done
