@@ -103,26 +103,44 @@ else
 fi
 
 # hint LESSON QUESTION ANSWER TEXT: at question QUESTION of lesson LESSON
-# (the questions before it answered right), ANSWER gets a hint saying TEXT.
+# (the other questions answered right), ANSWER gets a hint saying TEXT (a
+# fixed string). The hints are collected, then checked by check_hints
+# LESSON in as few runs as can be: each run types at most one wrong answer
+# a question, then the right one, so a lesson that trains runs a few
+# times, not once a hint.
 hint() {
-    l=$1 q=$2 answer=$3 text=$4
-    name="lesson $l question $q: $answer gets '$text'"
-    if [ -z "$have_data" ] && needs_data "$(ls "$top"/lessons/"$l"-*.lua)"; then
-        ok "$name skipped: Fashion-MNIST is not installed"
+    printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"$tmp/hints$1"
+}
+check_hints() {
+    l=$1
+    file=$(ls "$top"/lessons/"$l"-*.lua)
+    if [ -z "$have_data" ] && needs_data "$file"; then
+        ok "lesson $l hints skipped: Fashion-MNIST is not installed"
         return
     fi
-    [ -f "$tmp/answers$l" ] ||
-        "$GRADCALC" --lesson "$l" --replay </dev/null 2>/dev/null | sed -n 's/^  answer: [^=]* = //p' >"$tmp/answers$l"
-    head -n $((q - 1)) "$tmp/answers$l" >"$tmp/in"
-    printf '%s\nquit\n' "$answer" >>"$tmp/in"
-    timeout 120 "$GRADCALC" --lesson "$l" <"$tmp/in" >"$tmp/out" 2>/dev/null
-    sed -n "/^Question $q\\. /,\$p" "$tmp/out" | sed -n '/✗ /,$p' >"$tmp/said"
-    if grep -q '✗ not quite' "$tmp/said" && grep -qF -- "$text" "$tmp/said"; then
-        ok "$name"
-    else
-        echo "not ok $name: the hint differs"
-        sed 's/^/    | /' "$tmp/said" | head -n 10
-    fi
+    "$GRADCALC" --lesson "$l" --replay </dev/null 2>/dev/null | sed -n 's/^  answer: [^=]* = //p' >"$tmp/right$l"
+    # the pass of each hint: how many hints of its question came before it
+    awk -F '\t' '{ print ++seen[$1] "\t" $0 }' "$tmp/hints$l" >"$tmp/passes$l"
+    passes=$(cut -f 1 "$tmp/passes$l" | sort -n | tail -n 1)
+    p=1
+    while [ "$p" -le "$passes" ]; do
+        awk -F '\t' -v p="$p" 'NR == FNR { if ($1 == p) wrong[$2] = $3; next }
+            { if (FNR in wrong) print wrong[FNR]; print }' "$tmp/passes$l" "$tmp/right$l" >"$tmp/in"
+        printf 'quit\n' >>"$tmp/in"
+        timeout 300 "$GRADCALC" --lesson "$l" <"$tmp/in" >"$tmp/out" 2>/dev/null
+        awk -F '\t' -v p="$p" '$1 == p' "$tmp/passes$l" >"$tmp/pass"
+        while IFS="$(printf '\t')" read -r _ q answer text; do
+            sed -n "/^Question $q\\. /,/^Question $((q + 1))\\. /p" "$tmp/out" | sed -n '/✗ /,$p' >"$tmp/said"
+            name="lesson $l question $q: $answer gets '$text'"
+            if grep -q '✗ not quite' "$tmp/said" && grep -qF -- "$text" "$tmp/said"; then
+                ok "$name"
+            else
+                echo "not ok $name: the hint differs"
+                sed 's/^/    | /' "$tmp/said" | head -n 10
+            fi
+        done <"$tmp/pass"
+        p=$((p + 1))
+    done
 }
 
 # Lesson 10, convolution: the flipped kernel, rows for columns, padding
@@ -140,6 +158,8 @@ hint 10 8 '-4' 'That is Y[1][1]'
 hint 10 9 '2' 'That is the mean (average pooling)'
 hint 10 10 '0.5' 'That spreads the gradient over the 4 pixels'
 
+check_hints 10
+
 # Lesson 11, the CNN: the biases forgotten, one pooling of two, the
 # accuracy as a count, the precision for the recall.
 hint 11 1 '784*128 + 128*10' 'Count the biases too: 128 + 10.'
@@ -149,4 +169,44 @@ hint 11 2 '8*7*7' 'The second conv has 16 channels'
 hint 11 3 '8*9 + 8*16*9 + 784*10' 'Count the biases too: 8 + 16 + 10.'
 hint 11 4 "$(sed -n 's/^Σ diagonal \/ N = \([0-9]*\) \/ [0-9]*$/\1/p' "$golden/11-cnn.txt")" 'That is the count of right answers'
 hint 11 5 "$(sed -n '/^true .* predicted/,/^  >/p' "$golden/11-cnn.txt" | awk '$1 == "Shirt" { s = $8 } NR > 1 && NF >= 11 { c += $(NF - 3) } END { print s "/" c }')" 'that is the precision'
+
+check_hints 11
+
+# Lesson 13, evaluation: the last epoch for the best, dropout without its
+# scale or with 1/p, weight decay left out or subtracted, the mean of all
+# points for the threshold, std over n, the precision and recall swapped,
+# F1 as the arithmetic mean.
+hint 13 1 "$(sed -n 's/^        1  *[0-9]*  *\([0-9][0-9]*\)$/\1/p' "$golden/13-evaluation.txt" | head -n 1)" 'That is the last epoch'
+hint 13 2 '2' 'Kept elements are scaled by 1/(1 − p)'
+hint 13 2 '2/0.25' 'The scale is 1/(1 − p) = 1/0.75, not 1/p.'
+hint 13 2 '0.75*2' 'That is (1 − p)·h'
+hint 13 3 '2 - 0.1*0.25' 'That is the step without weight decay'
+hint 13 3 '2 - 0.1*(0.25 - 0.5*2)' 'λ·w is added to the gradient, not subtracted.'
+hint 13 4 '13/4' 'That is the mean of the four points'
+hint 13 6 'math.sqrt(((1 - 2/3)^2 + 2*(0.5 - 2/3)^2)/3)' 'That divides by n = 3'
+hint 13 7 '0.03' 'Count the right answers of both classes'
+hint 13 8 '3/5' 'That is the precision'
+hint 13 9 '3/10' 'That is the recall'
+hint 13 10 '(0.6 + 0.3)/2' 'That is the arithmetic mean'
+
+check_hints 13
+
+# Lesson 14, initialisation and normalisation: variances for standard
+# deviations, LeCun's scale or fan_out, the unbiased variance in batch
+# norm, x̂ for y, σ² for σ, the gradient without the batch statistics,
+# the training output in eval mode, layer norm over the batch.
+hint 14 1 '2/384' 'That is the variance'
+hint 14 1 'math.sqrt(1/256)' "LeCun's"
+hint 14 2 'math.sqrt(2/128)' 'He uses fan_in'
+hint 14 2 '2/256' 'That is the variance; take its square root.'
+hint 14 5 '10/3' 'That divides by N − 1 = 3'
+hint 14 6 '-2/math.sqrt(2.5)' 'That is x̂; now scale by γ = 2'
+hint 14 6 '2*(-2)/math.sqrt(10/3) + 0.5' 'You used the variance over N − 1'
+hint 14 6 '2*(-2)/2.5 + 0.5' 'Divide by the standard deviation'
+hint 14 7 '-2.02982' 'That is y[1]'
+hint 14 8 '2/math.sqrt(2.5)' 'it treats μ and σ² as constants'
+hint 14 9 '0.9 + 0.1*2.5' 'The running variance takes the unbiased batch variance'
+hint 14 10 '-2.02982' 'That is the training-mode output'
+hint 14 11 '1' 'You normalised column 1'
+check_hints 14
 echo done
