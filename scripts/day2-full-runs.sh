@@ -1,7 +1,8 @@
 #!/bin/sh
 # The day-2 lessons' trainings at full size (GRADCALC_LESSON_FULL=1: all
 # 60,000 Fashion-MNIST training images, more epochs), replayed, with the
-# accuracies they reach printed; the whole transcripts are kept in a
+# accuracies they reach printed (every line of the transcripts with a
+# percentage); the whole transcripts are kept in a
 # folder. Takes several minutes on 2 cores. Needs the Debian package
 # dataset-fashion-mnist (or GRADCALC_DATA naming a folder with its files).
 # usage: sh scripts/day2-full-runs.sh [GRADCALC] [OUTPUT_FOLDER]
@@ -23,7 +24,7 @@ for file in "$top"/lessons/1[0-9]-*.lua; do
     echo "== lesson $n ($id), full size"
     start=$(date +%s)
     if "$gradcalc" --lesson "$n" --replay </dev/null >"$out/$id.txt" 2>"$out/$id.progress"; then
-        grep -E 'accuracy [0-9.]+ %|accuracy: |accuracy .*[0-9] %' "$out/$id.txt" | grep -v '^  >' | sed 's/^/   /'
+        grep -E '[0-9] %' "$out/$id.txt" | grep -v '^  >' | sed 's/^/   /'
         echo "   ($(($(date +%s) - start)) s; transcript in $out/$id.txt)"
     else
         echo "   FAILED: see $out/$id.txt"
