@@ -21,7 +21,7 @@ if quick and quick ~= "" and quick ~= "0" then
 elseif full and full ~= "" and full ~= "0" then
     sizes = {train = 500, more = 5000, val = 5000, epochs = 40, spirals = 600, fold_epochs = 300}
 else
-    sizes = {train = 500, more = 2000, val = 2000, epochs = 30, spirals = 300, fold_epochs = 300}
+    sizes = {train = 500, more = 2000, val = 1000, epochs = 25, spirals = 300, fold_epochs = 300}
 end
 
 local ok, a, b, c = pcall(data.fashion_mnist, {split = "train"})
@@ -280,7 +280,7 @@ At scale, with data.kfold: 5 folds of %d spiral points, an MLP trained
 on each in turn.]], sizes.spirals))
 
 code [[
-sx, sy = data.spirals(sizes.spirals, 2, 0.2, {seed = 6})
+sx, sy = data.spirals(sizes.spirals, 2, 0.6, {seed = 6})
 accs = {}
 for f, fold in ipairs(data.kfold(sizes.spirals, 5, {seed = 7, labels = sy})) do
     seed(8)
