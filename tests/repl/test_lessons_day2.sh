@@ -103,6 +103,24 @@ else
     notok "--lessons shows both days" "see output"
 fi
 
+# A day-2 lesson stopped in the middle is listed where it stopped and
+# continues there with --resume, as on day 1 (lesson 10: no data needed
+# before its last section, but its transcript has the picture).
+if [ -s "$tmp/right10" ]; then
+    head -n 2 "$tmp/right10" >"$tmp/two"
+    sed -n '3,$p' "$tmp/right10" >"$tmp/rest"
+    total=$(wc -l <"$tmp/right10" | tr -d ' ')
+    if gc --lesson 10 <"$tmp/two" && gc --lessons </dev/null &&
+        grep -q ' 10  .*\[stopped at question 3 of [0-9]*: 2 of 2 at the first try, 2 of 2 in the end\]' "$tmp/out" &&
+        gc --lesson 10 --resume <"$tmp/rest" &&
+        grep -q '^Lesson 10: .*, continued at question 3 (so far 2 of 2 at the first try, 2 of 2 in the end)\.$' "$tmp/out" &&
+        grep -q "^End of lesson 10\. Score: $total of $total at the first try, $total of $total in the end\.$" "$tmp/out"; then
+        ok "lesson 10 stopped at question 3 is listed so, and --resume finishes it ($total/$total)"
+    else
+        notok "lesson 10 stopped and resumed" "see output"
+    fi
+fi
+
 # hint LESSON QUESTION ANSWER TEXT: at question QUESTION of lesson LESSON
 # (the other questions answered right), ANSWER gets a hint saying TEXT (a
 # fixed string). The hints are collected, then checked by check_hints
