@@ -3,7 +3,7 @@
 -- A lesson is a Lua file in this folder, named NN-something.lua, written
 -- with the small vocabulary below (README.md explains it to teachers):
 --
---   lesson{title=, summary=}   first statement: what the lesson is
+--   lesson{title=, summary= [, day=2]}  first statement: what the lesson is
 --   section "title"            a heading
 --   say [[text]]               explanation (indentation is removed)
 --   formula [[text]]           a formula, set off from the text
@@ -87,12 +87,25 @@ local function metadata(file)
     return nil, ok and "it does not start with lesson{...}" or tostring(e)
 end
 
+-- The days of the course, as --lessons heads them; a lesson says its day
+-- with lesson{..., day = 2} (day 1 when it does not).
+local DAYS = {
+    "the foundations of deep learning: tensors, backpropagation, optimizers",
+    "convolutional networks, evaluation, initialisation and normalisation",
+}
+
 function M.list()
     local records = load_progress()
     local list = catalogue()
-    write(bold("gradcalc lessons: the foundations of deep learning, day 1"), "\n\n")
+    write(bold("gradcalc lessons: understanding the foundations of deep learning"), "\n")
+    local day
     for _, l in ipairs(list) do
         local meta, err = metadata(l.file)
+        local d = meta and math.tointeger(meta.day) or day or 1
+        if d ~= day then
+            day = d
+            write("\n", bold(string.format("Day %d: %s", d, DAYS[d] or "more lessons")), "\n\n")
+        end
         if meta then
             write(string.format("%3d  %s  [%s]\n", l.number, bold(meta.title or l.id),
                 progress_text(records[l.id])))
@@ -101,7 +114,7 @@ function M.list()
             write(string.format("%3d  %s: cannot be read: %s\n", l.number, l.id, err))
         end
     end
-    if #list == 0 then write("No lessons in ", dir, "\n") end
+    if #list == 0 then write("\nNo lessons in ", dir, "\n") end
     write("\nRun one with  gradcalc --lesson N  (lesson(N) at the prompt); a lesson\n",
           "you stopped offers to continue where you were (--resume: without asking).\n",
           "gradcalc --lesson N --replay prints its worked solutions.\n")

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The lessons: every lesson replays to the end as in its golden transcript
+# The day-1 lessons (day 2: test_lessons_day2.sh): every lesson replays to the end as in its golden transcript
 # (tests/golden/lessons/<lesson>.txt; GOLDEN_UPDATE=1 rewrites them), runs
 # from a pipe with the right answers to a full score, and with wrong ones
 # gives hints and the worked solutions without hanging. Then the command
@@ -19,7 +19,7 @@ notok() { echo "not ok $1: $2"; [ -f "$tmp/out" ] && head -n 20 "$tmp/out" | sed
 # gc ARGS...: gradcalc with a time limit, stdout and stderr to $tmp/out.
 gc() { timeout 300 "$GRADCALC" "$@" >"$tmp/out" 2>&1; }
 
-for file in "$top"/lessons/[0-9]*.lua; do
+for file in "$top"/lessons/0[0-9]-*.lua; do
     id=$(basename "$file" .lua)
     n=${id%%-*}
     n=${n#0}

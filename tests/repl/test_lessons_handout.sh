@@ -23,7 +23,7 @@ for e in xelatex lualatex pdflatex; do
     if command -v "$e" >/dev/null 2>&1; then engine=$e; break; fi
 done
 
-for file in "$top"/lessons/[0-9]*.lua; do
+for file in "$top"/lessons/0[0-9]-*.lua; do
     id=$(basename "$file" .lua)
     n=${id%%-*}
     n=${n#0}
