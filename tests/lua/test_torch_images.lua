@@ -7,6 +7,7 @@
 -- to L = sum(out * W) with the same W, and compare the outputs and dL/dx for
 -- every input at 1e-10 (relative to the size of the value, at least 1).
 local check = dofile("tests/lua/check.lua")
+local torch_lib = dofile("tests/lua/torch_lib.lua")
 
 local python = os.getenv("GRADCALC_PYTHON") or "/usr/bin/python3"
 local probe = os.execute(python .. " -c 'import torch' >/dev/null 2>&1")
@@ -282,26 +283,9 @@ local text = io.open(result):read("a")
 os.remove(script)
 os.remove(result)
 check.ok(ran, "torch ran every case", text:sub(-2000))
-for line in text:gmatch("[^\n]+") do
-    local name, kind, nums = line:match("^(.-)|(%w+)|(.*)$")
-    if name then
-        local list = {}
-        for v in nums:gmatch("%S+") do list[#list + 1] = tonumber(v) or (v == "nan" and 0 / 0) or (v == "inf" and math.huge) or -math.huge end
-        theirs[name] = theirs[name] or {}
-        theirs[name][kind] = list
-    end
-end
+theirs = torch_lib.parse(text)
 
-local function same(a, b)
-    if #a ~= #b then return false, string.format("%d values here, %d in torch", #a, #b) end
-    for i = 1, #a do
-        local x, y = a[i], b[i]
-        if not (x == y or (x ~= x and y ~= y) or math.abs(x - y) <= TOL * math.max(1, math.abs(y))) then
-            return false, string.format("element %d: gradcalc %.17g, torch %.17g", i, x, y)
-        end
-    end
-    return true
-end
+local function same(a, b) return torch_lib.same(a, b, TOL) end
 
 for _, c in ipairs(cases) do
     local mine, ref = here[c.name], theirs[c.name]
