@@ -59,7 +59,9 @@ Tensor *gc_apply(OpCode code, int ninputs, Tensor **inputs, const OpArgs *args)
         out->ninputs++;
         record |= inputs[i]->requires_grad;
     }
-    if (op->forward(out) || gc_interrupted()) {
+    int failed = op->forward(out) || gc_interrupted();
+    out->args.source = NULL; /* the caller's, read by forward only */
+    if (failed) {
         gc_release(out);
         return NULL;
     }
@@ -206,9 +208,14 @@ int gc_backward(Tensor *root, const Tensor *seed, Tensor ***accumulated, int64_t
             t->grad = NULL;
         }
     }
-    Tensor *g = gc_grad_of(root);
+    /* The root's gradient is the seed, written (not added to zeros): the
+     * first gradient of a node needs no zero fill. */
+    Tensor *g = root->grad = gc_new_node(root->ndim, root->shape, 0, 0);
     if (!g) goto fail;
-    for (int64_t i = 0; i < root->numel; i++) g->data[i] += seed ? seed->data[i] : 1.0;
+    if (seed)
+        memcpy(g->data, seed->data, (size_t)root->numel * sizeof *g->data);
+    else
+        for (int64_t i = 0; i < root->numel; i++) g->data[i] = 1.0;
 
     for (int64_t k = n - 1; k >= 0; k--) {
         Tensor *t = order[k];

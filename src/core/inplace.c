@@ -1,16 +1,62 @@
 /*
  * inplace.c - fill_, copy_, add_, mul_ and zero_grad: values changed where
- * they are, never recorded in the graph.
+ * they are, never recorded in the graph. Equal shapes and a single number
+ * have their own loops (split over the cores when big); real broadcasting
+ * walks the indices.
  */
 #include <string.h>
 
 #include "core/broadcast.h"
 #include "core/inplace.h"
+#include "core/parallel.h"
+
+enum { COPY, ADD, MUL, FILL };
+
+typedef struct Job {
+    double *d;
+    const double *s; /* NULL: the number v */
+    double v, alpha;
+    int mode;
+} Job;
+
+/* dst and src are the same block or disjoint ones (tensors do not share). */
+static void run(void *ctx, int64_t from, int64_t to)
+{
+    const Job *j = ctx;
+    double *d = j->d, alpha = j->alpha, v = j->v;
+    const double *s = j->s;
+    switch (j->mode) {
+    case FILL:
+        for (int64_t i = from; i < to; i++) d[i] = v;
+        break;
+    case COPY:
+        if (d != s) memcpy(d + from, s + from, (size_t)(to - from) * sizeof *d);
+        break;
+    case ADD:
+        if (s)
+            for (int64_t i = from; i < to; i++) d[i] += alpha * s[i];
+        else
+            for (int64_t i = from; i < to; i++) d[i] += alpha * v;
+        break;
+    default:
+        if (s)
+            for (int64_t i = from; i < to; i++) d[i] *= s[i];
+        else
+            for (int64_t i = from; i < to; i++) d[i] *= v;
+    }
+}
+
+/* Every element, never stopped half way: an in-place change is all or nothing. */
+static void run_all(Tensor *dst, const double *src, double v, double alpha, int mode)
+{
+    Job job = { dst->data, src, v, alpha, mode };
+    gc_parallel_all(dst->numel, GC_BLOCK, GC_PARALLEL_MIN, run, &job);
+}
 
 int gc_fill_(Tensor *t, double v)
 {
     t->version++; /* never recorded; a later backward sees the change */
-    for (int64_t i = 0; i < t->numel; i++) t->data[i] = v;
+    run_all(t, NULL, v, 1, FILL);
     return 0;
 }
 
@@ -29,14 +75,23 @@ static int inplace_broadcast(Tensor *dst, const Tensor *src, const char *who, in
         return -1;
     }
     dst->version++;
+    if (gc_same_shape(dst, src) || src->numel == 1) {
+        int number = src->numel == 1 && dst->numel != 1;
+        double v = src->numel == 1 ? src->data[0] : 0;
+        if (number && mode == COPY)
+            run_all(dst, NULL, v, 1, FILL);
+        else
+            run_all(dst, number ? NULL : src->data, v, alpha, mode);
+        return 0;
+    }
     Broadcast bc;
     gc_broadcast_init(&bc, dst, dst, src);
     int64_t idx[GC_MAXDIM] = { 0 }, os = 0;
     for (int64_t i = 0; i < dst->numel; i++) {
         double s = src->data[os];
         switch (mode) {
-        case 0: dst->data[i] = s; break;
-        case 1: dst->data[i] += alpha * s; break;
+        case COPY: dst->data[i] = s; break;
+        case ADD: dst->data[i] += alpha * s; break;
         default: dst->data[i] *= s; break;
         }
         for (int d = ndim - 1; d >= 0; d--) {
@@ -49,12 +104,15 @@ static int inplace_broadcast(Tensor *dst, const Tensor *src, const char *who, in
     return 0;
 }
 
-int gc_copy_(Tensor *dst, const Tensor *src) { return inplace_broadcast(dst, src, "copy_", 0, 1); }
+int gc_copy_(Tensor *dst, const Tensor *src)
+{
+    return inplace_broadcast(dst, src, "copy_", COPY, 1);
+}
 int gc_add_(Tensor *dst, const Tensor *src, double alpha, const char *who)
 {
-    return inplace_broadcast(dst, src, who, 1, alpha);
+    return inplace_broadcast(dst, src, who, ADD, alpha);
 }
-int gc_mul_(Tensor *dst, const Tensor *src) { return inplace_broadcast(dst, src, "mul_", 2, 1); }
+int gc_mul_(Tensor *dst, const Tensor *src) { return inplace_broadcast(dst, src, "mul_", MUL, 1); }
 
 void gc_zero_grad(Tensor *t)
 {

@@ -47,6 +47,7 @@ KERNELS(variance)
 KERNELS(logsumexp)
 KERNELS(norm)
 KERNELS(index_select)
+KERNELS(custom)
 int gc_elementwise_shape(Tensor *out);
 #define UNARY(CODE, name, ...)            \
     int gc_##name##_forward(Tensor *out); \
@@ -192,6 +193,8 @@ const OpDef gc_ops[] = {
                   .kink = 1 },
     [OP_INDEX_SELECT] = { "index_select", "[idx]", "yⱼ = a[idxⱼ] along dim",
                           "∂L/∂a[i] = Σ over j with idxⱼ = i of ∂L/∂yⱼ", KERNEL(index_select) },
+    [OP_CUSTOM] = { "custom", "custom", "y = your forward(x, …)", "∂L/∂x = your backward(∂L/∂y)",
+                    KERNEL(custom) },
 };
 
 /* The table is as long as its last row: a missing last row fails here, when

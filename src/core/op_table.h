@@ -57,6 +57,7 @@ typedef enum OpCode {
     OP_LOGSUMEXP,
     OP_NORM,
     OP_INDEX_SELECT,
+    OP_CUSTOM,
     OP_COUNT
 } OpCode;
 

@@ -11,6 +11,7 @@
 #include "core/random.h"
 #include "core/ops/activation.h"
 #include "core/ops/conv.h"
+#include "core/ops/custom.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/index.h"
 #include "core/ops/loss.h"

@@ -1,6 +1,8 @@
 /*
- * optim.c - SGD, RMSprop and Adam, one element at a time, so that each
- * update reads as the equations of the course and can be printed as such.
+ * optim.c - SGD, RMSprop, Adam, Adagrad and AdamW: the checks, the state,
+ * and the traced update, one element at a time, so that each update reads
+ * as the equations of the course and can be printed as such. Elements that
+ * are not printed go through the same arithmetic in optim_loops.c.
  *
  * The arithmetic follows PyTorch's torch.optim (their defaults, their
  * state, the order of their steps); where that differs from the way the
@@ -14,8 +16,8 @@
 
 #include "core/autograd.h"
 #include "core/inplace.h"
-#include "core/optim.h"
 #include "core/number.h"
+#include "core/optim.h"
 
 /* Elements traced in full per parameter; the rest are counted. */
 #define TRACE_FULL  6 /* tensors up to this size are traced whole */
@@ -23,15 +25,24 @@
 
 OptimConfig gc_optim_defaults(OptimKind kind)
 {
-    OptimConfig c = { kind, NAN, 0, 0, 0, 0, 0.99, 0.9, 0.999, 1e-8 };
-    if (kind == GC_RMSPROP) c.lr = 0.01;
-    if (kind == GC_ADAM) c.lr = 0.001;
+    OptimConfig c = {
+        .kind = kind, .lr = NAN, .alpha = 0.99, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8
+    };
+    if (kind == GC_RMSPROP || kind == GC_ADAGRAD) c.lr = 0.01;
+    if (kind == GC_ADAM || kind == GC_ADAMW) c.lr = 0.001;
+    if (kind == GC_ADAGRAD) c.eps = 1e-10;
+    if (kind == GC_ADAMW) c.weight_decay = 0.01;
     return c;
 }
 
 const char *gc_optim_name(OptimKind kind)
 {
-    return kind == GC_SGD ? "SGD" : kind == GC_RMSPROP ? "RMSprop" : "Adam";
+    static const char *const names[] = { [GC_SGD] = "SGD",
+                                         [GC_RMSPROP] = "RMSprop",
+                                         [GC_ADAM] = "Adam",
+                                         [GC_ADAGRAD] = "Adagrad",
+                                         [GC_ADAMW] = "AdamW" };
+    return names[kind];
 }
 
 int gc_optim_check(const OptimConfig *c, const char *who)
@@ -56,6 +67,10 @@ int gc_optim_check(const OptimConfig *c, const char *who)
         bad = "betas[1] must be in [0, 1)", value = c->beta1;
     else if (!(c->beta2 >= 0 && c->beta2 < 1))
         bad = "betas[2] must be in [0, 1)", value = c->beta2;
+    else if (!(c->lr_decay >= 0))
+        bad = "lr_decay must be >= 0", value = c->lr_decay;
+    else if (!(c->initial_accumulator_value >= 0))
+        bad = "initial_accumulator_value must be >= 0", value = c->initial_accumulator_value;
     if (bad) {
         char num[32];
         gc_set_error("%s: %s, got %s", who, bad, gc_format_number(value, 17, num, sizeof num));
@@ -299,31 +314,116 @@ static void adam_element(Optimizer *o, int k, int64_t i, FILE *out, const char *
     *w = w2;
 }
 
+static void adagrad_element(Optimizer *o, int k, int64_t i, FILE *out, const char *el)
+{
+    const OptimConfig *c = &o->c;
+    double *w = &o->params[k]->data[i], g = o->params[k]->grad->data[i];
+    double *s = &o->sq[k]->data[i];
+    say(out, "  %s: g = %s\n", el, num(g));
+    if (c->weight_decay != 0) {
+        double g2 = g + c->weight_decay * *w;
+        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
+            num(g2));
+        g = g2;
+    }
+    double clr = c->lr / (1 + (double)(o->steps[k] - 1) * c->lr_decay);
+    if (c->lr_decay != 0)
+        say(out, "    lr_t = lr/(1 + (t−1)·lr_decay) = %s/(1 + %s·%s) = %s\n", arg(c->lr),
+            num((double)(o->steps[k] - 1)), arg(c->lr_decay), num(clr));
+    double s2 = *s + g * g;
+    say(out, "    sum = sum + g² = %s + %s = %s\n", num(*s), arg(g * g), num(s2));
+    *s = s2;
+    double w2 = *w - clr * g / (sqrt(*s) + c->eps);
+    say(out, "    %s ← %s − %s·g/(√sum + ε) = %s − %s·%s/(√%s + %s) = %s\n", el, el,
+        c->lr_decay != 0 ? "lr_t" : "lr", num(*w), arg(clr), arg(g), arg(*s), arg(c->eps), num(w2));
+    *w = w2;
+}
+
+/* AdamW, in torch.optim.AdamW's order: the decay shrinks w first, and the
+ * bias corrections go into a step size and the denominator. */
+static void adamw_element(Optimizer *o, int k, int64_t i, FILE *out, const char *el)
+{
+    const OptimConfig *c = &o->c;
+    double *w = &o->params[k]->data[i], g = o->params[k]->grad->data[i];
+    double *m = &o->buf[k]->data[i], *v = &o->sq[k]->data[i];
+    double t = (double)o->steps[k];
+    say(out, "  %s: g = %s\n", el, num(g));
+    double shrink = 1 - c->lr * c->weight_decay, w1 = *w * shrink;
+    if (c->weight_decay != 0)
+        say(out, "    %s ← %s·(1 − lr·λ) = %s·%s = %s   (decoupled weight decay)\n", el, el,
+            arg(*w), arg(shrink), num(w1));
+    *w = w1;
+    double m2 = c->beta1 * *m + (1 - c->beta1) * g;
+    say(out, "    m = β1·m + (1−β1)·g = %s·%s + %s·%s = %s\n", arg(c->beta1), arg(*m),
+        arg(1 - c->beta1), arg(g), num(m2));
+    *m = m2;
+    double v2 = c->beta2 * *v + (1 - c->beta2) * g * g;
+    say(out, "    v = β2·v + (1−β2)·g² = %s·%s + %s·%s = %s\n", arg(c->beta2), arg(*v),
+        arg(1 - c->beta2), arg(g * g), num(v2));
+    *v = v2;
+    double step = c->lr / (1 - pow(c->beta1, t)), root = sqrt(1 - pow(c->beta2, t));
+    say(out, "    step = lr/(1−β1^t) = %s/(1−%s^%s) = %s\n", arg(c->lr), arg(c->beta1), num(t),
+        num(step));
+    double denom = sqrt(*v) / root + c->eps;
+    say(out, "    denom = √v/√(1−β2^t) + ε = √%s/√(1−%s^%s) + %s = %s\n", arg(*v), arg(c->beta2),
+        num(t), arg(c->eps), num(denom));
+    double w2 = *w - step * *m / denom;
+    say(out, "    %s ← %s − step·m/denom = %s − %s·%s/%s = %s\n", el, el, num(*w), arg(step),
+        arg(*m), arg(denom), num(w2));
+    *w = w2;
+}
+
+/* The untraced update of elements [from, to) of parameter k. */
+static void loop(Optimizer *o, int k, int64_t from, int64_t to)
+{
+    gc_optim_loop(&o->c, o->steps[k], o->params[k]->data, o->params[k]->grad->data,
+                  o->buf[k] ? o->buf[k]->data : NULL, o->sq[k] ? o->sq[k]->data : NULL, from, to);
+}
+
 /* Allocates the state parameter k needs on its first step. */
 static int make_state(Optimizer *o, int k)
 {
     const OptimConfig *c = &o->c;
     const Tensor *p = o->params[k];
-    int wants_buf = c->kind == GC_ADAM || c->momentum != 0;
+    int adam_like = c->kind == GC_ADAM || c->kind == GC_ADAMW;
+    int wants_buf = adam_like || (c->kind != GC_ADAGRAD && c->momentum != 0);
     int wants_sq = c->kind != GC_SGD;
     if (wants_buf && !o->buf[k] && !(o->buf[k] = gc_new_like(p))) return -1;
-    if (wants_sq && !o->sq[k] && !(o->sq[k] = gc_new_like(p))) return -1;
+    if (wants_sq && !o->sq[k]) {
+        if (!(o->sq[k] = gc_new_like(p))) return -1;
+        if (c->kind == GC_ADAGRAD) gc_fill_(o->sq[k], c->initial_accumulator_value);
+    }
     return 0;
 }
 
 int gc_optim_step(Optimizer *o, FILE *out)
 {
     const OptimConfig *c = &o->c;
-    void (*update)(Optimizer *, int, int64_t, FILE *, const char *) =
-        c->kind == GC_SGD       ? sgd_element
-        : c->kind == GC_RMSPROP ? rmsprop_element
-                                : adam_element;
+    static void (*const updates[])(Optimizer *, int, int64_t, FILE *, const char *) = {
+        [GC_SGD] = sgd_element,         [GC_RMSPROP] = rmsprop_element, [GC_ADAM] = adam_element,
+        [GC_ADAGRAD] = adagrad_element, [GC_ADAMW] = adamw_element,
+    };
+    void (*update)(Optimizer *, int, int64_t, FILE *, const char *) = updates[c->kind];
+    int adam_like = c->kind == GC_ADAM || c->kind == GC_ADAMW;
+    if (!out) { /* no text: straight to the loops */
+        for (int k = 0; k < o->n; k++) {
+            Tensor *p = o->params[k];
+            if (!p->grad) continue;
+            if (make_state(o, k)) return -1;
+            o->steps[k]++;
+            loop(o, k, 0, p->numel);
+            p->version++;
+        }
+        return 0;
+    }
     say(out, "%s step: lr = %s", gc_optim_name(c->kind), num(c->lr));
-    if (c->kind != GC_ADAM && c->momentum != 0) say(out, ", μ = %s", num(c->momentum));
+    if ((c->kind == GC_SGD || c->kind == GC_RMSPROP) && c->momentum != 0)
+        say(out, ", μ = %s", num(c->momentum));
     if (c->kind == GC_SGD && c->dampening != 0) say(out, ", dampening = %s", num(c->dampening));
     if (c->kind == GC_SGD && c->nesterov) say(out, ", nesterov");
     if (c->kind == GC_RMSPROP) say(out, ", α = %s", num(c->alpha));
-    if (c->kind == GC_ADAM) say(out, ", β1 = %s, β2 = %s", num(c->beta1), num(c->beta2));
+    if (adam_like) say(out, ", β1 = %s, β2 = %s", num(c->beta1), num(c->beta2));
+    if (c->kind == GC_ADAGRAD && c->lr_decay != 0) say(out, ", lr_decay = %s", num(c->lr_decay));
     if (c->kind != GC_SGD) say(out, ", ε = %s", num(c->eps));
     if (c->weight_decay != 0) say(out, ", λ (weight_decay) = %s", num(c->weight_decay));
     say(out, "\n");
@@ -341,12 +441,14 @@ int gc_optim_step(Optimizer *o, FILE *out)
         }
         if (make_state(o, k)) return -1;
         o->steps[k]++;
-        if (c->kind == GC_ADAM) say(out, "%s (t = %lld)\n", name, (long long)o->steps[k]);
-        for (int64_t i = 0; i < p->numel; i++) {
-            int shown = p->numel <= TRACE_FULL || i < TRACE_SHOWN;
-            if (shown && out) element_label(p, name, i, el, sizeof el); /* only for the trace */
-            update(o, k, i, shown ? out : NULL, el);
+        if (adam_like || (c->kind == GC_ADAGRAD && c->lr_decay != 0))
+            say(out, "%s (t = %lld)\n", name, (long long)o->steps[k]);
+        int64_t shown = p->numel <= TRACE_FULL ? p->numel : TRACE_SHOWN;
+        for (int64_t i = 0; i < shown; i++) {
+            element_label(p, name, i, el, sizeof el);
+            update(o, k, i, out, el);
         }
+        loop(o, k, shown, p->numel); /* the rest, unprinted */
         if (p->numel > TRACE_FULL)
             say(out, "  … and %lld more elements of %s, updated the same way\n",
                 (long long)(p->numel - TRACE_SHOWN), name);

@@ -1,5 +1,5 @@
 /*
- * optim.h - optimizers: SGD, RMSprop and Adam, updating parameters in place
+ * optim.h - optimizers: SGD, RMSprop, Adam, Adagrad and AdamW, updating parameters in place
  * exactly as PyTorch's torch.optim classes of the same names do, and able
  * to print every update as equations with numbers (a trace).
  *
@@ -10,25 +10,12 @@
 
 #include <stdio.h>
 
+#include "core/optim_loops.h"
 #include "core/tensor.h"
-
-typedef enum OptimKind { GC_SGD, GC_RMSPROP, GC_ADAM } OptimKind;
-
-typedef struct OptimConfig {
-    OptimKind kind;
-    double lr;
-    double weight_decay; /* L2: g ← g + λ·w before anything else */
-    double momentum;     /* SGD and RMSprop: μ */
-    double dampening;    /* SGD */
-    int nesterov;        /* SGD */
-    double alpha;        /* RMSprop: decay of the mean of g² */
-    double beta1, beta2; /* Adam */
-    double eps;          /* RMSprop and Adam */
-} OptimConfig;
 
 /* The defaults PyTorch uses for kind (SGD has no default lr: it is NAN). */
 OptimConfig gc_optim_defaults(OptimKind kind);
-const char *gc_optim_name(OptimKind kind); /* "SGD", "RMSprop", "Adam" */
+const char *gc_optim_name(OptimKind kind); /* "SGD", "RMSprop", "Adam", ... */
 
 typedef struct Optimizer {
     OptimConfig c;
@@ -37,7 +24,8 @@ typedef struct Optimizer {
     /* State per parameter, NULL until its first step with a gradient:
      *   SGD:     buf = momentum buffer v
      *   RMSprop: sq = running mean of g² (v), buf = momentum buffer
-     *   Adam:    buf = first moment m, sq = second moment v */
+     *   Adam, AdamW: buf = first moment m, sq = second moment v
+     *   Adagrad: sq = sum of g² */
     Tensor **buf, **sq;
     int64_t *steps; /* steps taken by each parameter (Adam's t) */
 } Optimizer;

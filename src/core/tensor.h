@@ -29,11 +29,21 @@ typedef struct OpArgs {
     int dim, dim2; /* 0-based dims */
     int keepdim;
     int64_t start, length;
-    int ndim;             /* reshape's target shape, read only while */
-    const int64_t *shape; /* the op is applied (NULL afterwards) */
-    double scalar2;       /* a second number: clamp's upper bound */
-    int32_t ints[8];      /* conv and pooling geometry, flags (see each op's file) */
+    int ndim;                    /* reshape's target shape, read only while */
+    const int64_t *shape;        /* the op is applied (NULL afterwards) */
+    double scalar2;              /* a second number: clamp's upper bound */
+    int32_t ints[8];             /* conv and pooling geometry, flags (see each op's file) */
+    const struct Tensor *source; /* custom: the values its forward computed (while applied) */
 } OpArgs;
+
+/* A backward written outside the engine: a custom op's, in Lua. The op's
+ * kernel calls backward, which adds into the inputs' gradients (0, or -1
+ * with gc_error set); release runs when the node is freed. */
+typedef struct GcHook {
+    int (*backward)(Tensor *out, struct GcHook *self);
+    void (*release)(struct GcHook *self);
+    char name[32]; /* the op's name in traces ("mysig") */
+} GcHook;
 
 struct Tensor {
     int refcount;
@@ -58,6 +68,7 @@ struct Tensor {
     Tensor *saved;     /* extra values an op keeps for backward (indices, ...) */
     Tensor *next_dead; /* worklist link while being freed */
     uint64_t visit;    /* graph walks mark what they have seen */
+    GcHook *hook;      /* a custom op's backward, or NULL */
 };
 
 /* ---- errors and interruption ------------------------------------------ */

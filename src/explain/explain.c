@@ -45,6 +45,48 @@ static int64_t input_index(const View *v, const Edge *e)
     return tv_find(v, v->order[e->user]->inputs[e->slot]);
 }
 
+/* Whether the edge into var is a product of two matrices, whose gradient
+ * explain writes out as the product the backward computes. */
+static int matmul_step(const View *v, const Edge *e, Text *out)
+{
+    (void)out;
+    const Tensor *u = v->order[e->user];
+    return u->op == &gc_ops[OP_MATMUL] && u->inputs[0]->ndim == 2 && u->inputs[1]->ndim == 2;
+}
+
+/* "= Xᵀ · ∂L/∂Z = [[…]]ᵀ · [[…]]" (or "∂L/∂Z · Wᵀ"): the gradient of one
+ * operand of the matrix product u, from g at u. Takes g; the result is
+ * what matmul's backward computes. */
+static Tensor *matmul_text(View *v, const Edge *e, Tensor *g, Text *out)
+{
+    Tensor *u = v->order[e->user];
+    const Tensor *other = u->inputs[1 - e->slot];
+    char root[256], un[256], on[256];
+    tv_label(v, v->n - 1, root, sizeof root);
+    tv_label(v, e->user, un, sizeof un);
+    int64_t ko = tv_find(v, other);
+    if (ko >= 0)
+        tv_label(v, ko, on, sizeof on);
+    else
+        snprintf(on, sizeof on, "?");
+    if (e->slot == 0) {
+        gc_text_add(out, "    = ∂%s/∂%s @ %sᵀ = ", root, un, on);
+        gc_text_values(out, u, g->data, &v->o);
+        gc_text_add(out, " @ ");
+        gc_text_values(out, other, NULL, &v->o);
+        gc_text_add(out, "ᵀ\n");
+    } else {
+        gc_text_add(out, "    = %sᵀ @ ∂%s/∂%s = ", on, root, un);
+        gc_text_values(out, other, NULL, &v->o);
+        gc_text_add(out, "ᵀ @ ");
+        gc_text_values(out, u, g->data, &v->o);
+        gc_text_add(out, "\n");
+    }
+    Tensor *next = tv_vjp(u, e->slot, g);
+    gc_release(g);
+    return next;
+}
+
 /* One path: its chain of factors and their product (added to total). */
 static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *out, double *pv,
                         Tensor **ptotal)
@@ -106,6 +148,13 @@ static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *o
         Tensor *one = tv_filled_like(v->order[v->n - 1], 1);
         g = one;
         for (int i = 1; i < nl && g; i++) {
+            if (i == nl - 1 && at[i] == len && matmul_step(v, &path[len - 1], out)) {
+                /* the last link is a matrix product: show the product it computes */
+                g = push_down(v, path, at[i - 1], len - 1, g);
+                if (!g) break;
+                g = matmul_text(v, &path[len - 1], g, out);
+                break;
+            }
             g = push_down(v, path, at[i - 1], at[i], g);
             if (!g) break;
             tv_label(v, v->n - 1, a, sizeof a);

@@ -172,7 +172,7 @@ static void tv_operand(const View *v, Text *out, const Tensor *t, int numbers, i
     } else if (numbers && t->numel == 1) {
         double x = k >= 0 ? v->hand[k] : t->data[0];
         gc_text_add(out, x < 0 && outer < 9 ? "(%s)" : "%s", tv_num(&v->o, x, b, sizeof b));
-    } else if (numbers && t->numel <= GC_TRACE_SMALL) {
+    } else if (numbers && t->numel <= (v->o.full ? v->o.full : GC_TRACE_SMALL)) {
         gc_text_values(out, t, NULL, &v->o);
     } else {
         gc_text_add(out, "%s", gc_trace_label(t, &v->o, b, sizeof b));
@@ -204,7 +204,7 @@ void tv_formula(const View *v, Text *out, int64_t k, int numbers)
         gc_text_add(out, "ᵀ");
         return;
     }
-    const char *fn = op->call ? op->call : op->name;
+    const char *fn = t->hook ? t->hook->name : op->call ? op->call : op->name;
     gc_text_add(out, "%s(", fn);
     for (int i = 0; i < t->ninputs; i++) {
         if (i) gc_text_add(out, ", ");
@@ -262,7 +262,7 @@ void gc_text_values(Text *out, const Tensor *t, const double *data, const TraceO
 {
     char b1[64], b2[64], b3[96];
     if (!data) data = t->data;
-    if (t->numel <= GC_TRACE_SMALL) {
+    if (t->numel <= (o->full ? o->full : GC_TRACE_SMALL)) {
         nested(out, t, data, o, 0, 0, t->numel);
         return;
     }
@@ -274,6 +274,8 @@ void gc_text_values(Text *out, const Tensor *t, const double *data, const TraceO
     }
     gc_text_add(out, "shape %s: min %s, mean ", gc_shape_str(t->ndim, t->shape, b3, sizeof b3),
                 tv_num(o, lo, b1, sizeof b1));
-    gc_text_add(out, "%s, max %s", tv_num(o, sum / (double)t->numel, b1, sizeof b1),
-                tv_num(o, hi, b2, sizeof b2));
+    double mean = sum / (double)t->numel;
+    if (fabs(mean) <= 1e-12 * fmax(fabs(lo), fabs(hi)))
+        mean = 0; /* rounding noise of a zero mean */
+    gc_text_add(out, "%s, max %s", tv_num(o, mean, b1, sizeof b1), tv_num(o, hi, b2, sizeof b2));
 }

@@ -20,6 +20,7 @@
 typedef struct TraceOptions {
     int precision; /* significant digits printed */
     int round;     /* 0, or the significant digits every intermediate is rounded to */
+    int full;      /* tensors of up to this many elements show every value (0: GC_TRACE_SMALL) */
 } TraceOptions;
 
 /* The nodes of root's graph in the order they ran (creation order), as
@@ -27,7 +28,7 @@ typedef struct TraceOptions {
 Tensor **gc_trace_order(Tensor *root, int64_t *count);
 
 /* Tensors with more elements print as shape and min/mean/max. */
-#define GC_TRACE_SMALL 8
+#define GC_TRACE_SMALL 16
 
 /* v rounded to opt->round significant digits (unchanged when it is 0). */
 double gc_trace_round(const TraceOptions *opt, double v);

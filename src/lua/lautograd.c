@@ -8,6 +8,7 @@
 
 #include "core/ops.h"
 #include "lua/lautograd.h"
+#include "lua/lcustom.h"
 #include "lua/lregister.h"
 #include "lua/ltensor.h"
 #include "lua/ltrace.h"
@@ -46,6 +47,8 @@ static int l_backward(lua_State *L)
     if (!lua_isnoneornil(L, 2)) seed = lgc_totensor(L, 2, "backward");
     Tensor **accumulated;
     int64_t n;
+    if (lgc_custom_busy())
+        return luaL_error(L, "backward: a custom op's backward cannot start another backward pass");
     if (gc_backward(root, seed, &accumulated, &n)) return lgc_raise(L);
     note_accumulation(accumulated, n);
     free(accumulated);
@@ -84,7 +87,9 @@ static int l_no_grad(lua_State *L)
     lua_pushboolean(L, 0); /* placeholder below fn, so results start at 2 */
     lua_insert(L, 1);
     gc_no_grad_depth++;
-    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, no_grad_finish);
+    /* not yieldable: recording is switched off for the whole process, so a
+     * coroutine suspended inside fn would leave it off for everyone */
+    int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
     return no_grad_finish(L, status, 0);
 }
 

@@ -14,6 +14,7 @@
 #include "lua/ltrace.h"
 #include "lua/lautograd.h"
 #include "lua/lcreate.h"
+#include "lua/lcustom.h"
 #include "lua/lgradcheck.h"
 #include "lua/loptim.h"
 #include "lua/lplot.h"
@@ -467,6 +468,7 @@ int luaopen_gradcalc(lua_State *L)
     lua_setfield(L, -2, "Tensor");
     lgc_open_create(L);
     lgc_open_autograd(L);
+    lgc_open_custom(L);
     lgc_open_trace(L);
     lgc_open_optim(L);
     lgc_open_gradcheck(L);

@@ -1,8 +1,10 @@
 /*
  * llib.c - runs the Lua half of the module. Each file of src/lua/lib is a
  * chunk that receives the gradcalc module table as `...` and adds to it;
- * the Makefile turns the files into the strings of lualib_files[], in the
- * order of their names, so a file may use what an earlier one defined.
+ * the Makefile turns the files into lualib_files[] (precompiled when
+ * luac5.4 is there), in the order of their names, so a file may use what
+ * an earlier one defined. These are gradcalc's own chunks; the learner's
+ * are always loaded as text.
  */
 #include <lauxlib.h>
 #include <stdio.h>
@@ -11,8 +13,9 @@
 #include "lua/llib.h"
 
 typedef struct LuaFile {
-    const char *name; /* "nn.lua" */
-    const char *text;
+    const char *name;           /* "30-nn.lua" */
+    const unsigned char *bytes; /* precompiled by luac5.4, or the text */
+    size_t size;
 } LuaFile;
 
 /* Generated from the files of src/lua/lib (build/lua/lualib_files.c). */
@@ -24,7 +27,8 @@ void lgc_open_lualib(lua_State *L)
     for (const LuaFile *f = lualib_files; f->name; f++) {
         char chunkname[128];
         snprintf(chunkname, sizeof chunkname, "@gradcalc/%s", f->name);
-        if (luaL_loadbufferx(L, f->text, strlen(f->text), chunkname, "t") != LUA_OK) lua_error(L);
+        if (luaL_loadbufferx(L, (const char *)f->bytes, f->size, chunkname, "bt") != LUA_OK)
+            lua_error(L);
         lua_pushvalue(L, module);
         lua_call(L, 1, 0);
     }

@@ -21,29 +21,6 @@ static int is_options(lua_State *L, int idx)
     return lua_type(L, idx) == LUA_TTABLE && !lgc_test(L, idx) && lua_rawlen(L, idx) == 0;
 }
 
-/* Refuses option names that are not in valid (a typo must not be ignored). */
-static void check_keys(lua_State *L, int idx, const char *who, const char *const *valid)
-{
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-        int known = 0;
-        for (int i = 0; key && valid[i]; i++) known |= !strcmp(key, valid[i]);
-        if (!known) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            for (int i = 0; valid[i]; i++) {
-                if (i) luaL_addstring(&b, ", ");
-                luaL_addstring(&b, valid[i]);
-            }
-            luaL_pushresult(&b);
-            luaL_error(L, "%s: unknown option '%s' (valid options: %s)", who,
-                       key ? key : luaL_typename(L, -2), lua_tostring(L, -1));
-        }
-    }
-}
-
 static int64_t whole(lua_State *L, int idx, const char *who, const char *what)
 {
     if (!lua_isnumber(L, idx))
@@ -139,7 +116,7 @@ static int conv(lua_State *L, int one_d)
     int opts = lua_isnil(L, 4) ? 0 : 4;
     if (opts) {
         luaL_checktype(L, 4, LUA_TTABLE);
-        check_keys(L, 4, who, valid);
+        lgc_check_options(L, 4, who, valid);
     }
     ConvOptions o = { { 1, 1 }, { 0, 0 }, { 1, 1 }, 1 };
     pair_field(L, opts, "stride", who, one_d, o.stride);
@@ -166,7 +143,7 @@ static int pool(lua_State *L, OpCode op)
     int opts = lua_isnil(L, 3) ? 0 : 3;
     if (opts) {
         luaL_checktype(L, 3, LUA_TTABLE);
-        check_keys(L, 3, who, valid);
+        lgc_check_options(L, 3, who, valid);
     }
     pair_field(L, opts, "stride", who, 0, stride);
     pair_field(L, opts, "padding", who, 0, padding);
@@ -197,7 +174,7 @@ static int l_batch_norm(lua_State *L)
     }
     lua_settop(L, 2);
     int opts = lua_isnil(L, 2) ? 0 : 2;
-    if (opts) check_keys(L, 2, who, valid);
+    if (opts) lgc_check_options(L, 2, who, valid);
     Tensor *rm = tensor_field(L, opts, "running_mean", who);
     Tensor *rv = tensor_field(L, opts, "running_var", who);
     Tensor *w = tensor_field(L, opts, "weight", who);
@@ -235,7 +212,7 @@ static int l_layer_norm(lua_State *L)
     int opts = lua_isnil(L, 3) ? 0 : 3;
     if (opts) {
         luaL_checktype(L, 3, LUA_TTABLE);
-        check_keys(L, 3, who, valid);
+        lgc_check_options(L, 3, who, valid);
     }
     Tensor *w = tensor_field(L, opts, "weight", who);
     Tensor *b = tensor_field(L, opts, "bias", who);
@@ -253,7 +230,7 @@ static int l_dropout(lua_State *L)
     double p = 0.5;
     int training = 1;
     if (is_options(L, 2)) {
-        check_keys(L, 2, "dropout", valid);
+        lgc_check_options(L, 2, "dropout", valid);
         p = number_field(L, 2, "p", "dropout", 0.5);
         training = bool_field(L, 2, "training", 1);
     } else {
@@ -338,7 +315,7 @@ static int spread(lua_State *L, OpCode op, const char *who)
     }
     int dim = lua_isnil(L, 2) ? GC_ALL_DIMS : lgc_dim(L, 2, who), unbiased = 1, keepdim = 0;
     if (is_options(L, 3)) {
-        check_keys(L, 3, who, valid);
+        lgc_check_options(L, 3, who, valid);
         unbiased = bool_field(L, 3, "unbiased", 1);
         keepdim = bool_field(L, 3, "keepdim", 0);
     } else {

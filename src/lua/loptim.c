@@ -1,7 +1,6 @@
 /*
- * loptim.c - the Lua side of training: optim.SGD, optim.RMSprop and
- * optim.Adam (the maths is in optim.c), gradcheck (central differences
- * against one backward), and plot (drawing is in plot.c).
+ * loptim.c - the Lua side of training: optim.SGD, optim.RMSprop,
+ * optim.Adam, optim.Adagrad and optim.AdamW (the maths is in optim.c).
  *
  * Functions that print take true (standard output), false, or an open Lua
  * file, so their text can also go to a file (and be read back by tests).
@@ -32,6 +31,9 @@ static const char *const sgd_options[] = { "lr",       "momentum",     "dampenin
 static const char *const rmsprop_options[] = { "lr",       "alpha",        "eps",
                                                "momentum", "weight_decay", NULL };
 static const char *const adam_options[] = { "lr", "betas", "eps", "weight_decay", NULL };
+static const char *const adagrad_options[] = { "lr",           "lr_decay",
+                                               "weight_decay", "initial_accumulator_value",
+                                               "eps",          NULL };
 
 /* optim.SGD(params, options) and its siblings. */
 static int new_optimizer(lua_State *L, OptimKind kind)
@@ -43,6 +45,7 @@ static int new_optimizer(lua_State *L, OptimKind kind)
     lgc_check_options(L, 2, who,
                       kind == GC_SGD       ? sgd_options
                       : kind == GC_RMSPROP ? rmsprop_options
+                      : kind == GC_ADAGRAD ? adagrad_options
                                            : adam_options);
     lgc_number_option(L, 2, who, "lr", &c.lr);
     lgc_number_option(L, 2, who, "weight_decay", &c.weight_decay);
@@ -50,6 +53,8 @@ static int new_optimizer(lua_State *L, OptimKind kind)
     lgc_number_option(L, 2, who, "dampening", &c.dampening);
     lgc_number_option(L, 2, who, "alpha", &c.alpha);
     lgc_number_option(L, 2, who, "eps", &c.eps);
+    lgc_number_option(L, 2, who, "lr_decay", &c.lr_decay);
+    lgc_number_option(L, 2, who, "initial_accumulator_value", &c.initial_accumulator_value);
     if (!lua_isnil(L, 2)) {
         lua_getfield(L, 2, "nesterov");
         c.nesterov = lua_toboolean(L, -1);
@@ -74,6 +79,11 @@ static int new_optimizer(lua_State *L, OptimKind kind)
     if (!lua_istable(L, 1))
         return luaL_error(L, "%s: params must be a list of tensors, e.g. {w, b}; got %s", who,
                           luaL_typename(L, 1));
+    /* Everything is allocated before the tensors are read from the list:
+     * an allocation may run finalizers (Lua code), which could change it. */
+    Optimizer **slot = lua_newuserdatauv(L, sizeof *slot, 0); /* owned by Lua before it exists */
+    *slot = NULL;
+    luaL_setmetatable(L, OPTIMIZER);
     int n = (int)lua_rawlen(L, 1);
     Tensor **params = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *params, 0);
     for (int k = 1; k <= n; k++) {
@@ -83,16 +93,16 @@ static int new_optimizer(lua_State *L, OptimKind kind)
                               luaL_typename(L, -1));
         lua_pop(L, 1);
     }
-    Optimizer **slot = lua_newuserdatauv(L, sizeof *slot, 0); /* owned by Lua before it exists */
-    *slot = NULL;
-    luaL_setmetatable(L, OPTIMIZER);
     if (!(*slot = gc_optim_new(&c, n, params, who))) return lgc_raise(L);
+    lua_pop(L, 1); /* the list of pointers: the optimizer is the result */
     return 1;
 }
 
 static int l_sgd(lua_State *L) { return new_optimizer(L, GC_SGD); }
 static int l_rmsprop(lua_State *L) { return new_optimizer(L, GC_RMSPROP); }
 static int l_adam(lua_State *L) { return new_optimizer(L, GC_ADAM); }
+static int l_adagrad(lua_State *L) { return new_optimizer(L, GC_ADAGRAD); }
+static int l_adamw(lua_State *L) { return new_optimizer(L, GC_ADAMW); }
 
 static int l_step(lua_State *L)
 {
@@ -144,10 +154,16 @@ static int optimizer_tostring(lua_State *L)
         lua_pushfstring(L, "optim.RMSprop(lr=%s, alpha=%s, eps=%s, momentum=%s, weight_decay=%s)",
                         exact(c->lr, b[0]), exact(c->alpha, b[1]), exact(c->eps, b[2]),
                         exact(c->momentum, b[3]), exact(c->weight_decay, b[4]));
+    else if (c->kind == GC_ADAGRAD)
+        lua_pushfstring(L,
+                        "optim.Adagrad(lr=%s, lr_decay=%s, weight_decay=%s, "
+                        "initial_accumulator_value=%s, eps=%s)",
+                        exact(c->lr, b[0]), exact(c->lr_decay, b[1]), exact(c->weight_decay, b[2]),
+                        exact(c->initial_accumulator_value, b[3]), exact(c->eps, b[4]));
     else
-        lua_pushfstring(L, "optim.Adam(lr=%s, betas={%s, %s}, eps=%s, weight_decay=%s)",
-                        exact(c->lr, b[0]), exact(c->beta1, b[1]), exact(c->beta2, b[2]),
-                        exact(c->eps, b[3]), exact(c->weight_decay, b[4]));
+        lua_pushfstring(L, "optim.%s(lr=%s, betas={%s, %s}, eps=%s, weight_decay=%s)",
+                        gc_optim_name(c->kind), exact(c->lr, b[0]), exact(c->beta1, b[1]),
+                        exact(c->beta2, b[2]), exact(c->eps, b[3]), exact(c->weight_decay, b[4]));
     lua_pushfstring(L, " over %d parameter%s", o->n, o->n == 1 ? "" : "s");
     lua_concat(L, 2);
     return 1;
@@ -163,8 +179,9 @@ static int optimizer_index(lua_State *L)
     } else if (!strcmp(key, "params")) {
         lua_createtable(L, o->n, 0);
         for (int k = 0; k < o->n; k++) {
+            Tensor **slot = lgc_newslot(L); /* first: an out-of-memory error leaks nothing */
             gc_retain(o->params[k]);
-            lgc_push(L, o->params[k]);
+            *slot = o->params[k];
             lua_rawseti(L, -2, k + 1);
         }
     } else {
@@ -243,6 +260,31 @@ static const LuaFunction functions[] = {
       "w ← w − lr·m̂/(√v̂ + ε)",
       "opt = optim.Adam({w1, w2}, {lr = 0.01})\nfor i = 1, 100 do opt:zero_grad(); "
       "loss = f(); loss:backward(); opt:step() end" },
+    { "optim.Adagrad", "optim", "Adagrad", l_adagrad,
+      "optim.Adagrad(params, {lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, "
+      "eps=1e-10})",
+      "Adagrad as PyTorch's torch.optim.Adagrad: each weight's step is divided by the root of the "
+      "sum of all its squared gradients so far, so often-moved weights slow down. Same methods as "
+      "optim.SGD.\n"
+      "Differences from the formulas often worked by hand:\n"
+      "- ε sits outside the root, g/(√sum + ε), and is tiny (1e-10).\n"
+      "- lr_decay shrinks the rate as lr/(1 + (t−1)·lr_decay), t counting this parameter's steps.\n"
+      "- the sum starts at initial_accumulator_value (0), not at ε.",
+      "g ← g + λ·w (weight_decay)\nsum ← sum + g²\nw ← w − lr_t·g/(√sum + ε),  lr_t = lr/(1 + "
+      "(t−1)·lr_decay)",
+      "opt = optim.Adagrad({w}, {lr = 0.1})" },
+    { "optim.AdamW", "optim", "AdamW", l_adamw,
+      "optim.AdamW(params, {lr=0.001, betas={0.9, 0.999}, eps=1e-8, weight_decay=0.01})",
+      "AdamW as PyTorch's torch.optim.AdamW: Adam with decoupled weight decay. Each step first "
+      "shrinks w by the factor 1 − lr·λ, then takes Adam's step; the decay is not rescaled by √v̂ "
+      "as Adam's L2 weight_decay is. Same methods as optim.SGD.\n"
+      "Differences from the formulas often worked by hand:\n"
+      "- weight_decay defaults to 0.01 (Adam's is 0).\n"
+      "- the bias corrections are applied as PyTorch does: a step size lr/(1−β1^t) and a "
+      "denominator √v/√(1−β2^t) + ε, which is lr·m̂/(√v̂ + ε) up to rounding.",
+      "w ← w·(1 − lr·λ)\nm ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²\n"
+      "w ← w − lr/(1−β1^t)·m/(√v/√(1−β2^t) + ε)",
+      "opt = optim.AdamW({w1, w2}, {lr = 0.01, weight_decay = 0.05})" },
     { "Optimizer:step", NULL, NULL, NULL, "opt:step([{trace=true}])",
       "Updates every parameter of the optimizer that has a gradient (the others are skipped), in "
       "place and unrecorded, as the in-place ops do: a graph built before the step can no longer "
@@ -268,6 +310,8 @@ void lgc_open_optim(lua_State *L)
     int module = lua_gettop(L);
     luaL_newmetatable(L, OPTIMIZER);
     luaL_setfuncs(L, metamethods, 0);
+    lua_pushliteral(L, OPTIMIZER); /* getmetatable(opt) gives the name: no __gc from Lua */
+    lua_setfield(L, -2, "__metatable");
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "methods");
     lua_pop(L, 1);

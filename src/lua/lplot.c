@@ -68,6 +68,9 @@ static int l_plot(lua_State *L)
     }
     if (n == 0) return luaL_error(L, "plot: nothing to plot, the list of values is empty");
 
+    /* read again: a finalizer run by the allocations above may have closed it */
+    if (out && out != stdout)
+        out = lua_isnil(L, 2) ? stdout : lgc_output_option(L, 5, "plot", "print");
     char *text = gc_plot_text(v, n, (int)width, (int)height, title);
     if (!text) return lgc_raise(L);
     if (out) fputs(text, out), fflush(out);

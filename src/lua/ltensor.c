@@ -70,6 +70,49 @@ int lgc_result(lua_State *L, Tensor **slot)
 
 void lgc_push(lua_State *L, Tensor *t) { *lgc_newslot(L) = t; }
 
+static const char box_key = 0; /* the metatable of boxes */
+
+static int box_gc(lua_State *L)
+{
+    void **box = lua_touserdata(L, 1);
+    free(*box);
+    *box = NULL;
+    return 0;
+}
+
+void **lgc_newbox(lua_State *L)
+{
+    void **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &box_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 2);
+        lua_pushcfunction(L, box_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &box_key);
+    }
+    lua_setmetatable(L, -2);
+    return box;
+}
+
+static int push_text(lua_State *L)
+{
+    lua_pushstring(L, lua_touserdata(L, 1));
+    return 1;
+}
+
+void lgc_push_text(lua_State *L, char *text)
+{
+    lua_pushcfunction(L, push_text); /* neither push allocates */
+    lua_pushlightuserdata(L, text);
+    int status = lua_pcall(L, 1, 1, 0);
+    free(text);
+    if (status != LUA_OK) lua_error(L);
+}
+
 Tensor *lgc_test(lua_State *L, int idx)
 {
     Tensor **slot = lua_touserdata(L, idx);
@@ -250,18 +293,32 @@ static void push_shape(lua_State *L, const Tensor *t)
 }
 
 /* x.grad is the same Lua value each time it is read (a weak cache). */
-static void push_cached(lua_State *L, Tensor *t)
+static void push_grad(lua_State *L, Tensor *x)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &grad_cache_key);
-    lua_rawgetp(L, -1, t);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        gc_retain(t);
-        lgc_push(L, t);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, -3, t);
+    int cache = lua_gettop(L);
+    if (x->grad && lua_rawgetp(L, cache, x->grad) != LUA_TNIL) { /* the common case */
+        lua_replace(L, cache);
+        return;
     }
-    lua_remove(L, -2);
+    lua_settop(L, cache);
+    /* The slot is made before x.grad is read: making it may run finalizers,
+     * Lua code that may change x.grad; and once the slot holds the
+     * reference, an out-of-memory error leaks nothing. */
+    Tensor **slot = lgc_newslot(L);
+    Tensor *g = x->grad;
+    if (!g)
+        lua_pushnil(L);
+    else if (lua_rawgetp(L, cache, g) == LUA_TNIL) {
+        lua_pop(L, 1);
+        gc_retain(g);
+        *slot = g;
+        lua_pushvalue(L, cache + 1);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, cache, g);
+    }
+    lua_replace(L, cache);
+    lua_settop(L, cache);
 }
 
 static int tensor_index(lua_State *L)
@@ -285,10 +342,7 @@ static int tensor_index(lua_State *L)
     if (!strcmp(key, "shape"))
         push_shape(L, t);
     else if (!strcmp(key, "grad")) {
-        if (t->grad)
-            push_cached(L, t->grad);
-        else
-            lua_pushnil(L);
+        push_grad(L, t);
     } else if (!strcmp(key, "name")) {
         if (t->name)
             lua_pushstring(L, t->name);
@@ -352,8 +406,7 @@ static int tensor_tostring(lua_State *L)
 {
     char *text = gc_format(lgc_check(L, 1), gc_print_precision);
     if (!text) return lgc_raise(L);
-    lua_pushstring(L, text);
-    free(text);
+    lgc_push_text(L, text);
     return 1;
 }
 
@@ -442,6 +495,10 @@ void lgc_open_tensor(lua_State *L, const luaL_Reg *methods)
         lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
     }
     luaL_setfuncs(L, metamethods, 0);
+    /* getmetatable(x) gives this name, not the table: Lua code cannot call
+     * __gc on a tensor C is still using, nor change its methods */
+    lua_pushliteral(L, GRADCALC_TENSOR);
+    lua_setfield(L, -2, "__metatable");
     lua_newtable(L); /* the methods table */
     luaL_setfuncs(L, methods, 0);
     lua_pushvalue(L, -1);

@@ -20,6 +20,12 @@ Tensor **lgc_newslot(lua_State *L);
 int lgc_result(lua_State *L, Tensor **slot);
 /* Pushes t (taking one reference). */
 void lgc_push(lua_State *L, Tensor *t);
+/* Pushes the malloc'd text and frees it, also when pushing runs out of
+ * memory (the error is raised after the text is freed). */
+void lgc_push_text(lua_State *L, char *text);
+/* Pushes a userdata holding a pointer (NULL) that its finalizer frees: C
+ * memory put there is freed even when a Lua error unwinds the caller. */
+void **lgc_newbox(lua_State *L);
 /* Raises gc_error() as a Lua error, at the caller's line. */
 int lgc_raise(lua_State *L);
 

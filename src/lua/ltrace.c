@@ -32,7 +32,8 @@ typedef struct Options {
     const char *file;
 } Options;
 
-static const char *const known[] = { "print", "format", "file", "precision", "round", "max", NULL };
+static const char *const known[] = { "print", "format", "file", "precision",
+                                     "round", "max",    "full", NULL };
 
 /* Reads the options table at idx (absent: the defaults). */
 static Options options(lua_State *L, int idx, const char *who)
@@ -47,6 +48,7 @@ static Options options(lua_State *L, int idx, const char *who)
     o.trace.precision = lgc_integer_option(L, idx, who, "precision", 1, 17, o.trace.precision);
     o.trace.round = lgc_integer_option(L, idx, who, "round", 1, 17, 0);
     o.max_nodes = lgc_integer_option(L, idx, who, "max", 1, 100000, 30);
+    o.trace.full = lgc_integer_option(L, idx, who, "full", 1, 1000000, GC_TRACE_SMALL);
     if (lua_getfield(L, idx, "print") != LUA_TNIL) o.print = lua_toboolean(L, -1);
     if (lua_getfield(L, idx, "format") != LUA_TNIL) {
         const char *f = luaL_checkstring(L, -1);
@@ -55,9 +57,11 @@ static Options options(lua_State *L, int idx, const char *who)
         else if (strcmp(f, "text"))
             luaL_error(L, "%s: format is \"text\" or \"markdown\", got \"%s\"", who, f);
     }
-    if (lua_getfield(L, idx, "file") != LUA_TNIL)
-        o.file = luaL_checkstring(L, -1); /* kept alive by the table */
-    lua_pop(L, 3);
+    if (lua_getfield(L, idx, "file") != LUA_TNIL) o.file = luaL_checkstring(L, -1);
+    /* The file name stays on the stack: the table need not hold that string
+     * (a number converted here, or a value its __index made up). */
+    lua_replace(L, -3);
+    lua_pop(L, 1);
     return o;
 }
 
@@ -83,8 +87,7 @@ static int deliver(lua_State *L, char *text, const Options *o, const char *who, 
         free(text);
         return 0;
     }
-    lua_pushstring(L, text);
-    free(text);
+    lgc_push_text(L, text);
     return 1;
 }
 
@@ -94,18 +97,24 @@ static int deliver(lua_State *L, char *text, const Options *o, const char *who, 
 static void push_names(lua_State *L, int root_idx, Tensor *root)
 {
     int64_t n;
-    Tensor **order = gc_trace_order(root, &n);
+    void **box = lgc_newbox(L); /* frees the order if a push runs out of memory */
+    Tensor **order = *box = gc_trace_order(root, &n);
     if (!order) lgc_raise(L);
     lua_newtable(L);
     for (int64_t k = 0; k < n; k++) {
         if (!order[k]->name) continue;
-        if (order[k] == root)
+        if (order[k] == root) {
             lua_pushvalue(L, root_idx);
-        else
-            gc_retain(order[k]), lgc_push(L, order[k]);
+        } else { /* the slot first: the reference is taken once it has a home */
+            Tensor **slot = lgc_newslot(L);
+            gc_retain(order[k]);
+            *slot = order[k];
+        }
         lua_setfield(L, -2, order[k]->name);
     }
     free(order);
+    *box = NULL;
+    lua_remove(L, -2);
 }
 
 static int l_trace(lua_State *L)
@@ -114,6 +123,7 @@ static int l_trace(lua_State *L)
     Options o = options(L, 2, "trace");
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     int n = deliver(L, gc_trace_forward(root, &o.trace), &o, "trace", "Forward trace");
+    if (n == 0 && o.print && !o.file) return 0; /* printed: nothing more at the prompt */
     push_names(L, 1, root);
     return n + 1;
 }
@@ -201,9 +211,10 @@ static int l_step_blocks(lua_State *L)
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
     Steps *s = lua_newuserdatauv(L, sizeof *s, 0);
     s->blocks = NULL, s->nodes = NULL, s->n = 0;
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushcfunction(L, steps_gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushboolean(L, 0), lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     if (gc_trace_backward_blocks(root, &o.trace, &s->blocks, &s->nodes, &s->n)) return lgc_raise(L);
     if (s->n > INT32_MAX) return luaL_error(L, "step: the graph is too big to step through");
@@ -214,12 +225,12 @@ static int l_step_blocks(lua_State *L)
         lua_pushstring(L, s->blocks[k]), lua_setfield(L, -2, "text");
         if (t->name) lua_pushstring(L, t->name), lua_setfield(L, -2, "name");
         char *value = gc_format(t, gc_print_precision);
-        lua_pushstring(L, value ? value : "?"), lua_setfield(L, -2, "value");
-        free(value);
+        if (!value) return lgc_raise(L);
+        lgc_push_text(L, value), lua_setfield(L, -2, "value");
         if (t->grad) {
             char *grad = gc_format(t->grad, gc_print_precision);
-            lua_pushstring(L, grad ? grad : "?"), lua_setfield(L, -2, "grad");
-            free(grad);
+            if (!grad) return lgc_raise(L);
+            lgc_push_text(L, grad), lua_setfield(L, -2, "grad");
         }
         lua_rawseti(L, -2, (lua_Integer)k + 1);
     }
@@ -293,10 +304,10 @@ static int l_svg(lua_State *L)
                "install it with: sudo apt-get install graphviz (or brew install graphviz), "
                "or write the DOT text with dot(E, \"graph.dot\")");
     if (gc_trace_name_nodes(root)) return lgc_raise(L);
+    lua_pushfstring(L, "%s.dot.tmp", file); /* before the text: this may run out of memory */
+    const char *dotfile = lua_tostring(L, -1);
     char *text = gc_graph_dot(root, &o.trace);
     if (!text) return lgc_raise(L);
-    lua_pushfstring(L, "%s.dot.tmp", file);
-    const char *dotfile = lua_tostring(L, -1);
     int rc = gc_write_atomic(dotfile, text, "svg");
     free(text);
     if (rc) return lgc_raise(L);
@@ -323,17 +334,15 @@ static int l_svg(lua_State *L)
 
 static const LuaFunction functions[] = {
     { "trace", NULL, "trace", l_trace,
-      "trace(E [, {print=false, round=n, format=\"markdown\", file=\"x.md\"}])",
-      "Prints how E was computed, one line per node in the order they ran: the formula in symbols, "
-      "then with the numbers put in, then the result. Unnamed results get the names t1, t2, ... "
-      "(set "
-      "as their .name, so later prints agree); small unnamed sums and products are written inside "
-      "the "
-      "formula that uses them. Returns a table name -> tensor of the graph's nodes (with "
-      "print=false, "
-      "the text first). round=n rounds every intermediate to n significant digits as hand "
-      "arithmetic "
-      "does; big tensors show their shape and min/mean/max.",
+      "trace(E [, {print=false, round=n, full=16, format=\"markdown\", file=\"x.md\"}])",
+      "Prints how E was computed, one line per node in the order they ran: the formula in "
+      "symbols, then with the numbers put in, then the result. Unnamed results get the names t1, "
+      "t2, ... (set as their .name, so later prints agree); small unnamed sums and products are "
+      "written inside the formula that uses them. With print=false it returns the text and a "
+      "table name -> tensor of the graph's nodes (with file=, just that table); printing, it "
+      "returns nothing, so the prompt shows only the trace. round=n rounds every intermediate to "
+      "n significant digits as hand arithmetic does; tensors of up to 16 elements show every "
+      "value, bigger ones their shape and min/mean/max.",
       NULL,
       "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
       "  --> net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },

@@ -212,9 +212,20 @@ gradcheck("index_select then matmul", function(a, w) return matmul(a:index_selec
           {rnd({3, 2}), rnd({2, 3})})
 check.ok(seen_ops.index_select, "gradcheck saw index_select")
 
+-- ---- a custom op: the learner's forward and backward -----------------------------------------
+
+local mysig = custom{name = "mysig",
+    forward = function(ctx, a) local y = sigmoid(a); ctx:save(y); return y end,
+    backward = function(ctx, g) local y = ctx.saved[1]; return g * y * (1 - y) end}
+gradcheck("a custom sigmoid", function(a) return mysig(a) end, {rnd({2, 3}, -3, 3)})
+
 -- ---- the image, normalisation and masking ops (their own file, the same check) -----------------
 
 dofile("tests/lua/gradcheck_images.lua")(check, gc)
+
+-- ---- the sequence ops and modules (their own file, the same check) -----------------------------------
+
+dofile("tests/lua/gradcheck_sequences.lua")(check, gc)
 
 -- ---- every op with a backward was checked ------------------------------------------------------
 

@@ -143,7 +143,7 @@ do
 end
 
 local x = var({1, 2}, "x")
-check.err("gradcheck: unknown option 'h' (valid options: eps, atol, rtol, print)", "unknown options list the valid ones",
+check.err("gradcheck: unknown option 'h' (valid options: eps, atol, rtol, print, max_elements)", "unknown options list the valid ones",
     gradcheck, function(x) return sum(x) end, {x}, {h = 1e-3})
 check.err("gradcheck: no input requires a gradient", "inputs without requires_grad",
     gradcheck, function(x) return sum(x) end, {tensor({1})})

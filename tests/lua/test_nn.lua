@@ -27,8 +27,9 @@ check.ok(table.concat(names, " ") == "1.weight[4, 1, 3, 3] 1.bias[4] 2.weight[4]
 check.ok(#net:parameters() == 6 and net:parameters()[5] == net[6].weight, "Sequential: parameters() and seq[i]")
 check.ok(#net == 6, "Sequential: #seq counts the modules")
 local sd = net:state_dict()
-check.ok(sd["2.running_mean"] == net[2].running_mean and sd["2.running_var"] ~= nil and sd["1.weight"] == net[1].weight,
-         "state_dict holds parameters and buffers under PyTorch's names")
+check.ok(sd["1.running_mean"] == net[2].running_mean and sd["1.running_var"] ~= nil and sd["0.weight"] == net[1].weight
+         and sd["1.weight"] == net[2].weight and sd["6.weight"] == nil,
+         "state_dict holds parameters and buffers under PyTorch's names (counted from 0)")
 local buffers = {}
 for i, p in ipairs(net:named_buffers()) do buffers[i] = p[1] end
 check.ok(table.concat(buffers, " ") == "2.running_mean 2.running_var", "named_buffers", table.concat(buffers, " "))
@@ -139,15 +140,15 @@ do
     check.ok(sum(abs(a(x) - b(x))):item() == 0, "load_state_dict: the copy computes the same")
     check.ok(b[1].weight ~= a[1].weight, "load_state_dict copies values, not the tensors")
     local sd = a:state_dict()
-    sd["1.weight"] = nil
-    check.err("missing keys: 1.weight", "load_state_dict: a missing key", function() b:load_state_dict(sd) end)
+    sd["0.weight"] = nil
+    check.err("missing keys: 0.weight", "load_state_dict: a missing key", function() b:load_state_dict(sd) end)
     local sd2 = a:state_dict()
     sd2["9.bias"] = zeros(2)
     check.err("unexpected keys: 9.bias", "load_state_dict: an unexpected key", function() b:load_state_dict(sd2) end)
     check.ok(pcall(function() b:load_state_dict(sd2, {strict = false}) end), "load_state_dict strict=false ignores extras")
     local sd3 = a:state_dict()
-    sd3["4.bias"] = zeros(3)
-    check.err("4.bias has shape [2]", "load_state_dict: a shape that does not match", function() b:load_state_dict(sd3) end)
+    sd3["3.bias"] = zeros(3)
+    check.err("3.bias has shape [2]", "load_state_dict: a shape that does not match", function() b:load_state_dict(sd3) end)
     b:load_state_dict({["1.weight"] = a[1].weight:totable(), ["1.bias"] = a[1].bias, ["2.weight"] = a[2].weight,
                        ["2.bias"] = a[2].bias, ["2.running_mean"] = a[2].running_mean, ["2.running_var"] = a[2].running_var,
                        ["4.weight"] = a[4].weight, ["4.bias"] = a[4].bias})
@@ -258,10 +259,10 @@ local lines = {"import torch", "import torch.nn as nn", "torch.set_default_dtype
                "    nn.AvgPool2d(2), nn.Conv2d(4, 4, 2, groups=2), nn.ELU(), nn.Flatten(), nn.Dropout(0),",
                "    nn.Linear(8, 6), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 3))",
                "sd = m.state_dict()"}
-local sd0 = m:state_dict()
+local sd0 = m:state_dict() -- PyTorch's names already: they go to torch as they are
 for name, t in pairs(sd0) do
     local i, rest = name:match("^(%d+)%.(.*)$")
-    lines[#lines + 1] = string.format("sd['%d.%s'] = torch.tensor(%s).reshape(%s)", tonumber(i) - 1, rest, fmt(t),
+    lines[#lines + 1] = string.format("sd['%d.%s'] = torch.tensor(%s).reshape(%s)", tonumber(i), rest, fmt(t),
                                       "(" .. table.concat(t.shape, ", ") .. ",)")
 end
 lines[#lines + 1] = "m.load_state_dict(sd)"
@@ -313,4 +314,26 @@ for line in out:gmatch("[^\n]+") do
 end
 check.ok(got.loss, "torch.nn ran", out:sub(-1500))
 
+-- (each made in a local first: a tail call would leave no line to report)
+for _, make in ipairs({function() local m = nn.Linear(2, 3, {biass = true}); return m end,
+                       function() local m = nn.Conv2d(1, 1, 3, {strid = 1}); return m end,
+                       function() local m = nn.LSTM(2, 3, {x = 1}); return m end}) do
+    check.err("test_nn.lua:", "a misspelt option is reported at the line that wrote it", make)
+end
+-- a model's weights through an .npz file and back, under PyTorch's names
+do
+    local path = os.tmpname()
+    local a = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    a(randn(6, 3))
+    data.save(path, a:state_dict())
+    local b = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    local loaded = data.load(path)
+    check.ok(loaded["0.weight"] ~= nil and loaded["1.running_mean"] ~= nil and loaded["3.bias"] ~= nil,
+             "the .npz of a state_dict holds PyTorch's names")
+    b:load_state_dict(loaded)
+    a:eval(); b:eval()
+    local x = randn(2, 3)
+    check.ok(sum(abs(a(x) - b(x))):item() == 0, "a model saved to .npz and loaded back computes the same")
+    os.remove(path)
+end
 check.done()

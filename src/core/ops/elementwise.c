@@ -8,15 +8,33 @@
  * summed over the elements a (or b) was broadcast to.
  * Each shape case has its own loop: equal shapes, a single number on either
  * side, b repeated along the leading dims (a bias), and the general walk.
+ * Big tensors are split over the threads in blocks of whole rows; a bias's
+ * gradient (a column sum) is added up on one thread, in row order.
  */
 #include <math.h>
 #include <string.h>
 
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
+#include "core/parallel.h"
 
-/* Elements between two looks at Ctrl-C (gc_apply then reports "interrupted"). */
-#define CHUNK ((int64_t)1 << 20)
+/* Loops that are one or two instructions per element wait for bigger
+ * tensors before they take a second thread than exp, tanh or division. */
+static int64_t threshold(const Tensor *out)
+{
+    switch ((OpCode)(out->op - gc_ops)) {
+    case OP_ADD:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_MAXIMUM:
+    case OP_MINIMUM:
+    case OP_NEG:
+    case OP_ABS:
+    case OP_RELU:
+    case OP_LEAKY_RELU: return GC_PARALLEL_MIN;
+    default: return GC_PARALLEL_HEAVY;
+    }
+}
 
 int gc_elementwise_shape(Tensor *out)
 {
@@ -35,12 +53,27 @@ typedef void (*UnaryRun)(const double *a, double *y, int64_t n, double s);
 typedef void (*UnaryGradRun)(const double *a, const double *y, const double *g, double *ga,
                              int64_t n, double s);
 
+typedef struct UnaryJob {
+    Tensor *out;
+    UnaryRun run;
+    UnaryGradRun grad;
+} UnaryJob;
+
+static void unary_block(void *ctx, int64_t from, int64_t to)
+{
+    const UnaryJob *j = ctx;
+    const Tensor *a = j->out->inputs[0];
+    if (j->run)
+        j->run(a->data + from, j->out->data + from, to - from, j->out->args.scalar);
+    else
+        j->grad(a->data + from, j->out->data + from, j->out->grad->data + from,
+                a->grad->data + from, to - from, j->out->args.scalar);
+}
+
 static int unary_forward(Tensor *out, UnaryRun run)
 {
-    const double *a = out->inputs[0]->data;
-    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += CHUNK)
-        run(a + i, out->data + i, out->numel - i < CHUNK ? out->numel - i : CHUNK,
-            out->args.scalar);
+    UnaryJob job = { out, run, NULL };
+    gc_parallel_for(out->numel, GC_BLOCK, threshold(out), unary_block, &job);
     return 0;
 }
 
@@ -49,14 +82,14 @@ static int unary_backward(Tensor *out, UnaryGradRun run)
     Tensor *ta = out->inputs[0];
     if (!gc_needs_grad(ta)) return 0;
     if (!gc_grad_of(ta)) return -1;
-    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += CHUNK)
-        run(ta->data + i, out->data + i, out->grad->data + i, ta->grad->data + i,
-            out->numel - i < CHUNK ? out->numel - i : CHUNK, out->args.scalar);
+    UnaryJob job = { out, NULL, run };
+    gc_parallel_for(out->numel, GC_BLOCK, threshold(out), unary_block, &job);
     return 0;
 }
 
 #define UNARY(CODE, name, symbol, call, formula, derivative, kink, FWD, DA, ...)              \
-    static void name##_run(const double *restrict A, double *restrict Y, int64_t n, double s) \
+    GC_CLONES static void name##_run(const double *restrict A, double *restrict Y, int64_t n, \
+                                     double s)                                                \
     {                                                                                         \
         (void)s;                                                                              \
         for (int64_t i = 0; i < n; i++) {                                                     \
@@ -64,9 +97,9 @@ static int unary_backward(Tensor *out, UnaryGradRun run)
             Y[i] = (FWD);                                                                     \
         }                                                                                     \
     }                                                                                         \
-    static void name##_grad_run(const double *restrict A, const double *restrict Y,           \
-                                const double *restrict G, double *restrict GA, int64_t n,     \
-                                double s)                                                     \
+    GC_CLONES static void name##_grad_run(const double *restrict A, const double *restrict Y, \
+                                          const double *restrict G, double *restrict GA,      \
+                                          int64_t n, double s)                                \
     {                                                                                         \
         (void)s;                                                                              \
         for (int64_t i = 0; i < n; i++) {                                                     \
@@ -107,8 +140,9 @@ static int layout(const Tensor *out, const Tensor *a, const Tensor *b, int64_t *
  * The backward writes ga and gb in separate passes, so that x*x (where
  * both are the same gradient) adds both contributions. */
 #define BINARY(CODE, name, symbol, infix, prec, formula, derivative, kink, FWD, DA, DB, ...)     \
-    static void name##_loop(int mode, const double *restrict A, const double *restrict B,        \
-                            double *restrict Y, int64_t n, int64_t inner)                        \
+    GC_CLONES static void name##_loop(int mode, const double *restrict A,                        \
+                                      const double *restrict B, double *restrict Y, int64_t n,   \
+                                      int64_t inner)                                             \
     {                                                                                            \
         switch (mode) {                                                                          \
         case SAME:                                                                               \
@@ -137,9 +171,9 @@ static int layout(const Tensor *out, const Tensor *a, const Tensor *b, int64_t *
                 }                                                                                \
         }                                                                                        \
     }                                                                                            \
-    static void name##_grad_a(int mode, const double *restrict A, const double *restrict B,      \
-                              const double *restrict Y, const double *restrict G,                \
-                              double *restrict GA, int64_t n, int64_t inner)                     \
+    GC_CLONES static void name##_grad_a(                                                         \
+        int mode, const double *restrict A, const double *restrict B, const double *restrict Y,  \
+        const double *restrict G, double *restrict GA, int64_t n, int64_t inner)                 \
     {                                                                                            \
         double acc = 0;                                                                          \
         switch (mode) {                                                                          \
@@ -174,9 +208,9 @@ static int layout(const Tensor *out, const Tensor *a, const Tensor *b, int64_t *
                 }                                                                                \
         }                                                                                        \
     }                                                                                            \
-    static void name##_grad_b(int mode, const double *restrict A, const double *restrict B,      \
-                              const double *restrict Y, const double *restrict G,                \
-                              double *restrict GB, int64_t n, int64_t inner)                     \
+    GC_CLONES static void name##_grad_b(                                                         \
+        int mode, const double *restrict A, const double *restrict B, const double *restrict Y,  \
+        const double *restrict G, double *restrict GB, int64_t n, int64_t inner)                 \
     {                                                                                            \
         if (mode == B_TRAILING) { /* a column sum over the rows the bias was repeated on */      \
             for (int64_t r = 0; r < n; r += inner)                                               \
@@ -233,8 +267,45 @@ typedef struct BinaryKernels {
     void (*general_backward)(Tensor *out, double *ga, double *gb);
 } BinaryKernels;
 
-/* A chunk of about CHUNK elements that is a whole number of rows. */
-static int64_t chunk_of(int64_t inner) { return inner >= CHUNK ? inner : CHUNK / inner * inner; }
+/* A block of about GC_BLOCK elements that is a whole number of rows (rows
+ * of 0 elements, as in zeros(0) * {{}}, leave nothing to do). */
+static int64_t block_of(int64_t inner)
+{
+    return inner >= GC_BLOCK ? inner : inner < 1 ? GC_BLOCK : GC_BLOCK / inner * inner;
+}
+
+typedef struct BinaryJob {
+    Tensor *out;
+    const BinaryKernels *k;
+    int mode;
+    int64_t inner;
+    double *ga, *gb; /* backward: the gradients to add into, or NULL */
+} BinaryJob;
+
+static void binary_block(void *ctx, int64_t i, int64_t end)
+{
+    const BinaryJob *j = ctx;
+    const Tensor *ta = j->out->inputs[0], *tb = j->out->inputs[1];
+    int mode = j->mode;
+    const double *a = ta->data + (mode == A_ONE ? 0 : i);
+    const double *b = tb->data + (mode == SAME || mode == A_ONE ? i : 0);
+    j->k->loop(mode, a, b, j->out->data + i, end - i, j->inner);
+}
+
+/* The parts of a backward that write each element of the gradient once
+ * (the number and bias sides are sums: they run after, on one thread). */
+static void binary_grad_block(void *ctx, int64_t i, int64_t end)
+{
+    const BinaryJob *j = ctx;
+    const Tensor *ta = j->out->inputs[0], *tb = j->out->inputs[1];
+    int mode = j->mode;
+    const double *a = ta->data + (mode == A_ONE ? 0 : i);
+    const double *b = tb->data + (mode == SAME || mode == A_ONE ? i : 0);
+    const double *y = j->out->data + i, *g = j->out->grad->data + i;
+    if (j->ga && mode != A_ONE) j->k->grad_a(mode, a, b, y, g, j->ga + i, end - i, j->inner);
+    if (j->gb && (mode == SAME || mode == A_ONE))
+        j->k->grad_b(mode, a, b, y, g, j->gb + i, end - i, j->inner);
+}
 
 static int binary_forward(Tensor *out, const BinaryKernels *k)
 {
@@ -242,12 +313,8 @@ static int binary_forward(Tensor *out, const BinaryKernels *k)
     int64_t inner = 1;
     int mode = layout(out, ta, tb, &inner);
     if (mode == GENERAL) return k->general_forward(out);
-    int64_t step = chunk_of(inner);
-    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += step) {
-        int64_t n = out->numel - i < step ? out->numel - i : step;
-        k->loop(mode, ta->data + (mode == A_ONE ? 0 : i),
-                tb->data + (mode == SAME || mode == A_ONE ? i : 0), out->data + i, n, inner);
-    }
+    BinaryJob job = { out, k, mode, inner, NULL, NULL };
+    gc_parallel_for(out->numel, block_of(inner), threshold(out), binary_block, &job);
     return 0;
 }
 
@@ -269,14 +336,17 @@ static int binary_backward(Tensor *out, const BinaryKernels *k)
         k->general_backward(out, ga, gb);
         return 0;
     }
-    int64_t step = chunk_of(inner);
-    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += step) {
-        int64_t n = out->numel - i < step ? out->numel - i : step;
+    BinaryJob job = { out, k, mode, inner, ga, gb };
+    int64_t block = block_of(inner);
+    gc_parallel_for(out->numel, block, threshold(out), binary_grad_block, &job);
+    /* a number or a bias: its gradient is a sum, added in block order */
+    for (int64_t i = 0; i < out->numel && !gc_interrupt; i += block) {
+        int64_t n = out->numel - i < block ? out->numel - i : block;
         const double *a = ta->data + (mode == A_ONE ? 0 : i);
         const double *b = tb->data + (mode == SAME || mode == A_ONE ? i : 0);
         const double *y = out->data + i, *g = out->grad->data + i;
-        if (ga) k->grad_a(mode, a, b, y, g, ga + (mode == A_ONE ? 0 : i), n, inner);
-        if (gb) k->grad_b(mode, a, b, y, g, gb + (mode == SAME || mode == A_ONE ? i : 0), n, inner);
+        if (ga && mode == A_ONE) k->grad_a(mode, a, b, y, g, ga, n, inner);
+        if (gb && mode != SAME && mode != A_ONE) k->grad_b(mode, a, b, y, g, gb, n, inner);
     }
     return 0;
 }

@@ -3,13 +3,95 @@
  * dim), softmax and log_softmax along a dim, and argmax.
  *
  * A reduction over dim d sees its input as [outer, n, inner]: n values to
- * combine for each of the outer × inner results.
+ * combine for each of the outer × inner results. sum and mean add up by
+ * blocked pairwise summation when the values are contiguous (inner = 1) and
+ * row by row, with a contiguous innermost loop, otherwise; softmax takes one
+ * exp per element. Big tensors are split over the threads by whole rows (or
+ * column chunks), so each result is computed the same way whatever the
+ * number of threads.
  */
 #include <math.h>
 #include <string.h>
 
 #include "core/autograd.h"
 #include "core/ops/reduce.h"
+#include "core/parallel.h"
+
+/* Columns of an [n, inner] slab handled together (their running values fit
+ * on the stack). */
+#define COLS 512
+
+/* A unit of work: one slab o of [outer, n, inner] and a chunk of its columns. */
+typedef struct Slabs {
+    const double *x, *g; /* input (forward) or output gradient (backward) */
+    const double *y;     /* softmax's output, in backward */
+    double *out;         /* result, or the input's gradient */
+    int64_t outer, n, inner, nchunks;
+    int mean, log_form;
+} Slabs;
+
+static void unit_range(const Slabs *s, int64_t u, int64_t *o, int64_t *i0, int64_t *i1)
+{
+    *o = u / s->nchunks;
+    *i0 = u % s->nchunks * COLS;
+    *i1 = *i0 + COLS < s->inner ? *i0 + COLS : s->inner;
+}
+
+/* Runs fn over every unit, on the threads when the tensor is big. */
+static void for_units(Slabs *s, int64_t min, void (*fn)(void *, int64_t, int64_t))
+{
+    s->nchunks = (s->inner + COLS - 1) / COLS;
+    int64_t units = s->outer * s->nchunks, per_unit = s->n * (s->inner < COLS ? s->inner : COLS);
+    int64_t block = per_unit >= GC_BLOCK ? 1 : GC_BLOCK / (per_unit ? per_unit : 1);
+    if (s->outer * s->n * s->inner >= min)
+        gc_parallel_for(units, block, 1, fn, s);
+    else
+        fn(s, 0, units);
+}
+
+static void sum_units(void *ctx, int64_t from, int64_t to)
+{
+    const Slabs *s = ctx;
+    int64_t n = s->n, inner = s->inner;
+    for (int64_t u = from; u < to; u++) {
+        int64_t o, i0, i1;
+        unit_range(s, u, &o, &i0, &i1);
+        const double *x = s->x + o * n * inner;
+        double *y = s->out + o * inner;
+        if (inner == 1) {
+            y[0] = gc_pairwise(x, n);
+        } else {
+            for (int64_t i = i0; i < i1; i++) y[i] = 0;
+            for (int64_t k = 0; k < n; k++)
+                for (int64_t i = i0; i < i1; i++) y[i] += x[k * inner + i];
+        }
+        if (s->mean)
+            for (int64_t i = i0; i < i1; i++) y[i] = y[i] / (double)n;
+    }
+}
+
+/* The gradient of sum (mean) over elements [from, to) of the input, taken a
+ * row of `inner` at a time: every element of a row gets its result's share. */
+static void sum_grad_range(void *ctx, int64_t from, int64_t to)
+{
+    const Slabs *s = ctx;
+    int64_t n = s->n, inner = s->inner;
+    double *ga = s->out, scale = s->mean ? (double)n : 1;
+    for (int64_t e = from; e < to;) {
+        if (inner == 1) { /* a run of one result's n elements */
+            int64_t o = e / n, end = (o + 1) * n < to ? (o + 1) * n : to;
+            double share = s->mean ? s->g[o] / scale : s->g[o];
+            for (; e < end; e++) ga[e] += share;
+        } else {
+            int64_t r = e / inner, o = r / n, end = (r + 1) * inner < to ? (r + 1) * inner : to;
+            const double *g = s->g + o * inner - r * inner;
+            if (s->mean)
+                for (; e < end; e++) ga[e] += g[e] / scale;
+            else
+                for (; e < end; e++) ga[e] += g[e];
+        }
+    }
+}
 
 /* The layout of a reduction: every element (dim GC_ALL_DIMS) or one dim. */
 static void reduce_layout(const Tensor *out, int64_t *outer, int64_t *n, int64_t *inner)
@@ -55,26 +137,37 @@ int gc_reduce_forward(Tensor *out)
         gc_set_error("%s: the tensor is empty", out->op->name);
         return -1;
     }
-    if (op == OP_MAX || op == OP_MIN) {
-        out->saved = gc_new_like(out);
-        if (!out->saved) return -1;
+    if (op == OP_SUM || op == OP_MEAN) {
+        if (outer == 1 && inner == 1) { /* every element: blocks, summed on the threads */
+            double total = gc_sum_doubles(a->data, n);
+            out->data[0] = op == OP_MEAN ? total / (double)n : total;
+            return 0;
+        }
+        Slabs s = { .x = a->data,
+                    .out = out->data,
+                    .outer = outer,
+                    .n = n,
+                    .inner = inner,
+                    .mean = op == OP_MEAN };
+        for_units(&s, GC_PARALLEL_MIN, sum_units);
+        return 0;
     }
+    out->saved = gc_new_like(out);
+    if (!out->saved) return -1;
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t i = 0; i < inner; i++) {
             const double *x = a->data + o * n * inner + i;
-            double acc = op == OP_MAX || op == OP_MIN ? x[0] : 0;
+            double acc = x[0];
             int64_t best = 0;
             for (int64_t k = 0; k < n; k++) {
                 double v = x[k * inner];
-                if (op == OP_SUM || op == OP_MEAN) {
-                    acc += v;
-                } else if ((op == OP_MAX ? v > acc : v < acc) || (isnan(v) && !isnan(acc))) {
+                if ((op == OP_MAX ? v > acc : v < acc) || (isnan(v) && !isnan(acc))) {
                     acc = v; /* a NaN wins and stays, as IEEE arithmetic would have it */
                     best = k;
                 }
             }
-            out->data[o * inner + i] = op == OP_MEAN ? acc / (double)n : acc;
-            if (out->saved) out->saved->data[o * inner + i] = (double)(best + 1);
+            out->data[o * inner + i] = acc;
+            out->saved->data[o * inner + i] = (double)(best + 1);
         }
     }
     return 0;
@@ -92,17 +185,17 @@ int gc_reduce_backward(Tensor *out)
     reduce_layout(out, &outer, &n, &inner);
     double *ga = a->grad->data;
     const double *g = out->grad->data;
+    if (op == OP_SUM || op == OP_MEAN) {
+        Slabs s = {
+            .g = g, .out = ga, .outer = outer, .n = n, .inner = inner, .mean = op == OP_MEAN
+        };
+        gc_parallel_for(a->numel, GC_BLOCK, GC_PARALLEL_MIN, sum_grad_range, &s);
+        return 0;
+    }
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t i = 0; i < inner; i++) {
-            double gi = g[o * inner + i];
-            double *gx = ga + o * n * inner + i;
-            if (op == OP_SUM || op == OP_MEAN) {
-                double share = op == OP_MEAN ? gi / (double)n : gi;
-                for (int64_t k = 0; k < n; k++) gx[k * inner] += share;
-            } else {
-                int64_t best = (int64_t)out->saved->data[o * inner + i] - 1;
-                gx[best * inner] += gi;
-            }
+            int64_t best = (int64_t)out->saved->data[o * inner + i] - 1;
+            ga[o * n * inner + i + best * inner] += g[o * inner + i];
         }
     }
     return 0;
@@ -125,51 +218,118 @@ int gc_softmax_shape(Tensor *out)
     return 0;
 }
 
-/* Subtracting the largest value first keeps e^a from overflowing. */
+/* Subtracting the largest value first keeps e^a from overflowing. Each unit
+ * is a slab's chunk of columns: the largest value, then e^(x − top) once per
+ * element (kept in y for softmax), then y / total or x − top − ln total. */
+static void softmax_units(void *ctx, int64_t from, int64_t to)
+{
+    const Slabs *s = ctx;
+    int64_t n = s->n, inner = s->inner;
+    double top[COLS], total[COLS];
+    for (int64_t u = from; u < to; u++) {
+        int64_t o, i0, i1;
+        unit_range(s, u, &o, &i0, &i1);
+        const double *x = s->x + o * n * inner;
+        double *y = s->out + o * n * inner;
+        if (inner == 1) { /* a contiguous row: the same steps, loops along it */
+            double best = -INFINITY, sum = 0;
+            for (int64_t k = 0; k < n; k++)
+                if (x[k] > best) best = x[k];
+            for (int64_t k = 0; k < n; k++) {
+                y[k] = exp(x[k] - best);
+                sum += y[k];
+            }
+            if (s->log_form) {
+                double lt = log(sum);
+                for (int64_t k = 0; k < n; k++) y[k] = x[k] - best - lt;
+            } else {
+                for (int64_t k = 0; k < n; k++) y[k] = y[k] / sum;
+            }
+            continue;
+        }
+        for (int64_t i = i0; i < i1; i++) top[i - i0] = -INFINITY, total[i - i0] = 0;
+        for (int64_t k = 0; k < n; k++)
+            for (int64_t i = i0; i < i1; i++)
+                if (x[k * inner + i] > top[i - i0]) top[i - i0] = x[k * inner + i];
+        for (int64_t k = 0; k < n; k++)
+            for (int64_t i = i0; i < i1; i++) {
+                double e = exp(x[k * inner + i] - top[i - i0]);
+                total[i - i0] += e;
+                y[k * inner + i] = e;
+            }
+        if (s->log_form) {
+            for (int64_t i = i0; i < i1; i++) total[i - i0] = log(total[i - i0]);
+            for (int64_t k = 0; k < n; k++)
+                for (int64_t i = i0; i < i1; i++)
+                    y[k * inner + i] = x[k * inner + i] - top[i - i0] - total[i - i0];
+        } else {
+            for (int64_t k = 0; k < n; k++)
+                for (int64_t i = i0; i < i1; i++)
+                    y[k * inner + i] = y[k * inner + i] / total[i - i0];
+        }
+    }
+}
+
 int gc_softmax_forward(Tensor *out)
 {
     const Tensor *a = out->inputs[0];
-    int log_form = out->op == &gc_ops[OP_LOG_SOFTMAX];
-    int64_t outer, n, inner;
-    gc_split_at(a, out->args.dim, &outer, &n, &inner);
-    for (int64_t o = 0; o < outer; o++) {
-        for (int64_t i = 0; i < inner; i++) {
-            const double *x = a->data + o * n * inner + i;
-            double *y = out->data + o * n * inner + i;
-            double top = -INFINITY, total = 0;
-            for (int64_t k = 0; k < n; k++)
-                if (x[k * inner] > top) top = x[k * inner];
-            for (int64_t k = 0; k < n; k++) total += exp(x[k * inner] - top);
-            for (int64_t k = 0; k < n; k++)
-                y[k * inner] =
-                    log_form ? x[k * inner] - top - log(total) : exp(x[k * inner] - top) / total;
-        }
-    }
+    Slabs s = { .x = a->data, .out = out->data, .log_form = out->op == &gc_ops[OP_LOG_SOFTMAX] };
+    gc_split_at(a, out->args.dim, &s.outer, &s.n, &s.inner);
+    for_units(&s, GC_PARALLEL_HEAVY, softmax_units);
     return 0;
 }
 
 /* softmax:     ∂L/∂aⱼ = yⱼ (gⱼ − Σᵢ gᵢ yᵢ)
  * log_softmax: ∂L/∂aⱼ = gⱼ − e^(yⱼ) Σᵢ gᵢ */
+static void softmax_grad_units(void *ctx, int64_t from, int64_t to)
+{
+    const Slabs *s = ctx;
+    int64_t n = s->n, inner = s->inner;
+    double dot[COLS];
+    for (int64_t u = from; u < to; u++) {
+        int64_t o, i0, i1;
+        unit_range(s, u, &o, &i0, &i1);
+        int64_t base = o * n * inner;
+        const double *y = s->y + base, *g = s->g + base;
+        double *ga = s->out + base;
+        if (inner == 1) {
+            double d = 0;
+            if (s->log_form) {
+                for (int64_t k = 0; k < n; k++) d += g[k];
+                for (int64_t k = 0; k < n; k++) ga[k] += g[k] - exp(y[k]) * d;
+            } else {
+                for (int64_t k = 0; k < n; k++) d += g[k] * y[k];
+                for (int64_t k = 0; k < n; k++) ga[k] += y[k] * (g[k] - d);
+            }
+            continue;
+        }
+        for (int64_t i = i0; i < i1; i++) dot[i - i0] = 0;
+        for (int64_t k = 0; k < n; k++)
+            for (int64_t i = i0; i < i1; i++)
+                dot[i - i0] += s->log_form ? g[k * inner + i] : g[k * inner + i] * y[k * inner + i];
+        if (s->log_form) {
+            for (int64_t k = 0; k < n; k++)
+                for (int64_t i = i0; i < i1; i++)
+                    ga[k * inner + i] += g[k * inner + i] - exp(y[k * inner + i]) * dot[i - i0];
+        } else {
+            for (int64_t k = 0; k < n; k++)
+                for (int64_t i = i0; i < i1; i++)
+                    ga[k * inner + i] += y[k * inner + i] * (g[k * inner + i] - dot[i - i0]);
+        }
+    }
+}
+
 int gc_softmax_backward(Tensor *out)
 {
     Tensor *a = out->inputs[0];
-    int log_form = out->op == &gc_ops[OP_LOG_SOFTMAX];
-    int64_t outer, n, inner;
     if (!gc_needs_grad(a)) return 0;
     if (!gc_grad_of(a)) return -1;
-    gc_split_at(a, out->args.dim, &outer, &n, &inner);
-    for (int64_t o = 0; o < outer; o++) {
-        for (int64_t i = 0; i < inner; i++) {
-            int64_t base = o * n * inner + i;
-            const double *y = out->data + base, *g = out->grad->data + base;
-            double *ga = a->grad->data + base, dot = 0;
-            for (int64_t k = 0; k < n; k++)
-                dot += log_form ? g[k * inner] : g[k * inner] * y[k * inner];
-            for (int64_t k = 0; k < n; k++)
-                ga[k * inner] += log_form ? g[k * inner] - exp(y[k * inner]) * dot
-                                          : y[k * inner] * (g[k * inner] - dot);
-        }
-    }
+    Slabs s = { .g = out->grad->data,
+                .y = out->data,
+                .out = a->grad->data,
+                .log_form = out->op == &gc_ops[OP_LOG_SOFTMAX] };
+    gc_split_at(a, out->args.dim, &s.outer, &s.n, &s.inner);
+    for_units(&s, s.log_form ? GC_PARALLEL_HEAVY : GC_PARALLEL_MIN, softmax_grad_units);
     return 0;
 }
 

@@ -335,6 +335,12 @@ Tensor *gc_stack(int n, Tensor **list, int dim)
         return NULL;
     }
     int ndim = list[0]->ndim + 1;
+    if (ndim > GC_MAXDIM) { /* checked before the grown shape is built */
+        gc_set_error("stack: the result would have %d dimensions; at most %d are supported, so "
+                     "stack tensors of at most %d dimensions",
+                     ndim, GC_MAXDIM, GC_MAXDIM - 1);
+        return NULL;
+    }
     int d = dim < 0 ? dim + ndim : dim;
     if (d < 0 || d >= ndim) {
         gc_set_error("stack: dimension %d is out of range (expected 1..%d or -%d..-1)",

@@ -9,3 +9,19 @@ function M._doc(entry)
            "help entries need a name, signature, summary and example")
     M._docs[entry.name] = entry
 end
+
+-- opts[key], or default when opts or the key is absent.
+function M._opt(opts, key, default)
+    if opts == nil or opts[key] == nil then return default end
+    return opts[key]
+end
+
+-- Refuses an options table with a key not in valid (a set); level is the
+-- error level of the learner's call.
+function M._check_opts(who, opts, valid, level)
+    if opts == nil then return end
+    if type(opts) ~= "table" then error(who .. ": options must be a table, got " .. type(opts), level + 1) end
+    for k in pairs(opts) do
+        if not valid[k] then error(who .. ": unknown option '" .. tostring(k) .. "'", level + 1) end
+    end
+end

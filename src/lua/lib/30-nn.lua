@@ -108,8 +108,27 @@ function Module:children()
     return out
 end
 
--- state_dict: name -> tensor (the module's own tensors) for every parameter and buffer.
-function Module:state_dict()
+-- PyTorch counts from 0 where gradcalc counts from 1: Sequential's children
+-- ("1.weight" is PyTorch's "0.weight") and recurrent layers (weight_ih_l1 is
+-- weight_ih_l0). state_dict speaks PyTorch's names, so weights move between
+-- the two; the fields and named_parameters keep gradcalc's.
+local function renumbered(name, by)
+    local parts = {}
+    for part in tostring(name):gmatch("[^.]+") do
+        if part:match("^%d+$") then
+            part = tostring(tonumber(part) + by)
+        else
+            local base, n = part:match("^(weight_[ih]h_l)(%d+)$")
+            if not base then base, n = part:match("^(bias_[ih]h_l)(%d+)$") end
+            if base then part = base .. (tonumber(n) + by) end
+        end
+        parts[#parts + 1] = part
+    end
+    return table.concat(parts, ".")
+end
+
+-- name (gradcalc's) -> tensor, every parameter and buffer.
+local function own_tensors(self)
     local out = {}
     walk(self, "", function(prefix, m)
         for _, key in ipairs(m._params) do if m[key] then out[prefix .. key] = m[key] end end
@@ -118,14 +137,32 @@ function Module:state_dict()
     return out
 end
 
+-- state_dict: PyTorch's name -> tensor (the module's own) for every parameter and buffer.
+function Module:state_dict()
+    local out = {}
+    for name, t in pairs(own_tensors(self)) do out[renumbered(name, -1)] = t end
+    return out
+end
+
 -- load_state_dict(t [, {strict=true}]): copies each tensor (or nested table
--- of numbers) of t into the parameter or buffer of that name.
+-- of numbers) of t into the parameter or buffer of that name: PyTorch's
+-- names (as state_dict gives them), or gradcalc's.
 function Module:load_state_dict(t, opts)
     local strict = not (opts and opts.strict == false)
-    local mine = self:state_dict()
+    -- the whole dict is read as PyTorch's names or as gradcalc's, whichever
+    -- fits more of its keys ("1.weight" can be either), PyTorch's on a tie
+    local mine, given = self:state_dict(), {}
+    local ours, as_torch, as_ours = own_tensors(self), 0, 0
+    for name in pairs(t) do
+        if mine[name] ~= nil then as_torch = as_torch + 1 end
+        if ours[name] ~= nil then as_ours = as_ours + 1 end
+    end
+    for name, v in pairs(t) do
+        given[as_ours > as_torch and renumbered(name, -1) or name] = v
+    end
     local missing, unexpected = {}, {}
-    for name in pairs(mine) do if t[name] == nil then missing[#missing + 1] = name end end
-    for name in pairs(t) do if mine[name] == nil then unexpected[#unexpected + 1] = tostring(name) end end
+    for name in pairs(mine) do if given[name] == nil then missing[#missing + 1] = name end end
+    for name in pairs(given) do if mine[name] == nil then unexpected[#unexpected + 1] = tostring(name) end end
     table.sort(missing)
     table.sort(unexpected)
     if strict and (#missing > 0 or #unexpected > 0) then
@@ -134,7 +171,7 @@ function Module:load_state_dict(t, opts)
             #unexpected > 0 and ("unexpected keys: " .. table.concat(unexpected, ", ")) or ""), 2)
     end
     for name, dst in pairs(mine) do
-        local src = t[name]
+        local src = given[name]
         if src ~= nil then
             if not M.is_tensor(src) then src = M.tensor(src) end
             local a, b = table.concat(dst.shape, ", "), table.concat(src.shape, ", ")
@@ -243,7 +280,7 @@ M._doc{name = "nn.Module", signature = "Cls = nn.Module(name); function Cls:init
         .. "so parameters(), state_dict() and print() find them; self:register_buffer(name, t) adds saved "
         .. "state that is not trained. Every module has m(x), m:parameters() (PyTorch's order), "
         .. "m:named_parameters() ({name, tensor} pairs), m:named_buffers(), m:children(), m:state_dict() "
-        .. "(name -> tensor, parameters and buffers), m:load_state_dict(t [, {strict=true}]), m:train(), "
+        .. "(PyTorch's name -> tensor, parameters and buffers: \"0.weight\", weight_ih_l0), m:load_state_dict(t [, {strict=true}]) (PyTorch's names or gradcalc's), m:train(), "
         .. "m:eval(), m:zero_grad(), and print(m) shows the structure, the parameter counts and the last "
         .. "output shapes.",
     example = 'Net = nn.Module("Net")\nfunction Net:init() self.fc1 = nn.Linear(4, 8); self.fc2 = nn.Linear(8, 2) end\n'

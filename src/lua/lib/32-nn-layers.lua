@@ -10,17 +10,9 @@ local function param(t, name)
     return p
 end
 
-local function opt(opts, key, default)
-    if opts == nil or opts[key] == nil then return default end
-    return opts[key]
-end
-
-local function check_opts(who, opts, valid)
-    if opts == nil then return end
-    if type(opts) ~= "table" then error(who .. ": options must be a table, got " .. type(opts), 3) end
-    for k in pairs(opts) do
-        if not valid[k] then error(who .. ": unknown option '" .. tostring(k) .. "'", 3) end
-    end
+local opt = M._opt
+local function check_opts(who, opts, valid, extra) -- not a tail call: the level counts this frame
+    M._check_opts(who, opts, valid, 4 + (extra or 0))
 end
 
 local function pair(v)
@@ -69,7 +61,7 @@ end
 local conv_valid = {stride = true, padding = true, dilation = true, groups = true, bias = true}
 
 local function conv_init(self, who, d, cin, cout, kernel, opts)
-    check_opts(who, opts, conv_valid)
+    check_opts(who, opts, conv_valid, 1)
     local groups = opt(opts, "groups", 1)
     if cin % groups ~= 0 or cout % groups ~= 0 then
         error(string.format("%s: groups = %d must divide in_channels %d and out_channels %d", who, groups, cin, cout), 3)

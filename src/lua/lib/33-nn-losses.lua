@@ -40,6 +40,7 @@ end
 M._doc{name = "nn", signature = "nn.<Layer>(...)",
     summary = "Layers as in torch.nn, written in Lua on the functional API: Linear, Conv2d, Conv1d, MaxPool2d, "
         .. "AvgPool2d, BatchNorm1d, BatchNorm2d, LayerNorm, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, ELU, "
-        .. "SiLU, Softmax, LogSoftmax, Flatten; Sequential; CrossEntropyLoss, MSELoss, BCELoss, NLLLoss; nn.init; "
+        .. "SiLU, Softmax, LogSoftmax, Flatten, Embedding, RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, "
+        .. "MultiheadAttention; Sequential; CrossEntropyLoss, MSELoss, BCELoss, NLLLoss; nn.init; nn.utils; "
         .. "nn.Module for your own. help \"nn.Module\" lists what every module can do.",
     example = "net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)); print(net)"}
