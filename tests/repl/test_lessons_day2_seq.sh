@@ -90,6 +90,15 @@ if [ -n "$have_words" ] && [ -e "$top"/lessons/12-rnn.lua ]; then
     fi
 fi
 
+# Lesson 15 trains its model with and without positions and prints both.
+if [ -e "$top"/lessons/15-attention.lua ]; then
+    if grep -q '^digits right on held-out sequences: with positions [0-9.]* %, without [0-9.]* %$' "$golden/15-attention.txt"; then
+        ok "lesson 15 trains with and without positions and prints both accuracies"
+    else
+        notok "lesson 15 prints both accuracies" "no 'digits right' line in its transcript"
+    fi
+fi
+
 # hint LESSON QUESTION ANSWER TEXT: at question QUESTION of lesson LESSON
 # (the other questions answered right), ANSWER gets a hint saying TEXT (a
 # fixed string); check_hints LESSON checks them, one wrong answer a
@@ -143,5 +152,20 @@ if [ -e "$top"/lessons/12-rnn.lua ]; then
     hint 12 9 'go:item()*c1:item()' 'You left out the tanh of c1'
     hint 12 10 'gi:item()' 'That is the input gate'
     check_hints 12
+fi
+
+# Lesson 15, attention: the query and key swapped, d for √d, the softmax
+# without the scaling or as a plain ratio, the plain mean of the values,
+# the unmasked weight, the biases left out or the heads counted apart.
+if [ -e "$top"/lessons/15-attention.lua ]; then
+    hint 15 1 '1' 'That is q1 · k2'
+    hint 15 2 '1' 'That divides by d'
+    hint 15 3 'math.exp(2)/(math.exp(2) + math.exp(4) + 1)' 'the unscaled scores'
+    hint 15 3 '2/6' 'That divides the scores by their sum'
+    hint 15 4 '4/3' 'That is the plain mean of the values'
+    hint 15 5 'W[2][1]:item()' 'That is the weight without the mask'
+    hint 15 6 '64' 'Count the biases too'
+    hint 15 6 '160' 'the count does not double'
+    check_hints 15
 fi
 echo done
