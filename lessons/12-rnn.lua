@@ -223,8 +223,8 @@ ask {
     hint = "f1 = σ(1.2), g1 = tanh(0.9), c0 = 0.5.",
     mistakes = {{function() return gi:item() * gg:item() end, "You left out f1·c0: the cell keeps part of its old value."}},
     solution = function()
-        say(string.format("c1 = f1·c0 + i1·g1 = %s·%s + %s·(%s) = %s", fmt(gf:item()), fmt(c0:item()), fmt(gi:item()),
-            fmt(gg:item()), fmt(c1:item())))
+        say(string.format(gg:item() < 0 and "c1 = f1·c0 + i1·g1 = %s·%s + %s·(%s) = %s" or "c1 = f1·c0 + i1·g1 = %s·%s + %s·%s = %s",
+            fmt(gf:item()), fmt(c0:item()), fmt(gi:item()), fmt(gg:item()), fmt(c1:item())))
     end,
 }
 
