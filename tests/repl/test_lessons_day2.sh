@@ -15,8 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 export GRADCALC_LESSONS="$top/lessons" XDG_STATE_HOME="$tmp/state" GRADCALC_LESSON_QUICK=1
 golden="$top/tests/golden/lessons"
 
-ok() { echo "ok $1"; }
-notok() { echo "not ok $1: $2"; [ -f "$tmp/out" ] && head -n 20 "$tmp/out" | sed 's/^/    | /'; }
+. "$top/tests/repl/lessons_lib.sh"
 # gc ARGS...: gradcalc with a time limit, stdout to $tmp/out (stderr, where
 # progress bars write their timings, to $tmp/err).
 gc() { timeout 300 "$GRADCALC" "$@" >"$tmp/out" 2>"$tmp/err"; }
@@ -45,44 +44,9 @@ for file in "$top"/lessons/1[0-9]-*.lua; do
         continue
     fi
     cp "$tmp/out" "$tmp/replay"
-    if [ -n "$GOLDEN_UPDATE" ]; then
-        mkdir -p "$golden" && cp "$tmp/replay" "$golden/$id.txt"
-    fi
-    if cmp -s "$tmp/replay" "$golden/$id.txt"; then
-        ok "lesson $id replays as its golden transcript"
-    else
-        echo "not ok lesson $id replays as its golden transcript: differs (- expected, + got)"
-        diff "$golden/$id.txt" "$tmp/replay" | head -n 20 | sed 's/^/    /'
-    fi
-    grep -q "^End of lesson $n\. " "$tmp/replay" || notok "lesson $id replays to the end" "no 'End of lesson'"
-
-    sed -n 's/^  answer: [^=]* = //p' "$tmp/replay" >"$tmp/answers"
+    compare_golden "$id"
+    answer_checks "$id" "$n" || continue
     cp "$tmp/answers" "$tmp/right${n#0}"
-    count=$(wc -l <"$tmp/answers" | tr -d ' ')
-    if [ "$count" -eq 0 ]; then
-        notok "lesson $id asks questions" "the replay shows no answer"
-        continue
-    fi
-    if gc --lesson "$n" <"$tmp/answers" && grep -q "^End of lesson $n\. Score: $count of $count at the first try, $count of $count in the end\.$" "$tmp/out"; then
-        ok "lesson $id with the right answers: full score ($count/$count)"
-    else
-        notok "lesson $id with the right answers: full score" "$(grep 'Score' "$tmp/out" || echo 'no score')"
-    fi
-
-    awk 'BEGIN { for (i = 0; i < 400; i++) print "123456.789" }' >"$tmp/wrong"
-    if gc --lesson "$n" <"$tmp/wrong"; then
-        hints=$(grep -c '^Hint: ' "$tmp/out")
-        shown=$(grep -c '^Worked solution:' "$tmp/out")
-        if grep -q "^End of lesson $n\. Score: 0 of $count at the first try, 0 of $count in the end\.$" "$tmp/out" && [ "$hints" -ge "$count" ] &&
-            [ "$shown" -eq "$count" ]; then
-            ok "lesson $id with wrong answers: hints and worked solutions, score 0"
-        else
-            notok "lesson $id with wrong answers: hints and worked solutions" \
-                "$hints hints, $shown solutions, for $count questions"
-        fi
-    else
-        notok "lesson $id with wrong answers" "exit status $?"
-    fi
 
     # The handout's answer key is the replay's answers, in order.
     sed -n 's/^  answer: //p' "$tmp/replay" >"$tmp/key_expected"
