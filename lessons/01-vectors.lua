@@ -13,10 +13,12 @@ section "Vectors and the dot product"
 say [[
 A vector is a list of numbers; gradcalc keeps it in a tensor of shape
 {n}. The dot product multiplies two vectors of the same length element by
-element and adds the products:
+element and adds the products. gradcalc writes × for a product of
+numbers (and for the elementwise product of tensors) and @ for the dot
+and matrix products, as PyTorch's operator does:
 ]]
 formula [[
-a · b = a1·b1 + a2·b2 + ... + an·bn
+a @ b = a1×b1 + a2×b2 + ... + an×bn
 ]]
 
 code [[
@@ -26,30 +28,30 @@ b = tensor{4, -1, 2}
 show("a.shape")
 
 ask {
-    "a·b",
-    question = "Compute the dot product a · b.",
+    "a@b",
+    question = "Compute the dot product a @ b.",
     value = function() return dot(a, b) end,
     hint = "1×4 + 2×(−1) + 3×2.",
     mistakes = {
         {function() return sum(a + b) end, "You added the elements; the dot product multiplies them pairwise, then adds."},
     },
     solution = function()
-        say("a · b = 1×4 + 2×(−1) + 3×2 = " .. fmt(dot(a, b):item()))
+        say("a @ b = 1×4 + 2×(−1) + 3×2 = " .. fmt(dot(a, b):item()))
     end,
 }
 
 say [[
 The dot product of a vector with itself is its squared length, so the
-length (the Euclidean norm) is ‖a‖ = √(a · a).
+length (the Euclidean norm) is ‖a‖ = √(a @ a).
 ]]
 
 ask {
     "‖a‖",
-    question = "Compute the length of a, ‖a‖ = √(a · a).",
+    question = "Compute the length of a, ‖a‖ = √(a @ a).",
     value = function() return sqrt(dot(a, a)) end,
     hint = "√(1² + 2² + 3²) = √14; math.sqrt(14) works as an answer.",
     mistakes = {
-        {function() return dot(a, a) end, "That is a · a; take its square root."},
+        {function() return dot(a, a) end, "That is a @ a; take its square root."},
     },
     solution = function() say("‖a‖ = √(1 + 4 + 9) = √14 = " .. fmt(sqrt(dot(a, a)):item())) end,
 }
@@ -71,7 +73,7 @@ end
 section "Matrices and the matrix-vector product"
 
 say [[
-A matrix of shape {m, n} has m rows and n columns. W·x multiplies the
+A matrix of shape {m, n} has m rows and n columns. W @ x multiplies the
 matrix by a vector of length n: each element of the result is the dot
 product of one row of W with x. This is what a layer of neurons does:
 one row of weights per neuron.
@@ -84,23 +86,23 @@ x = tensor{1, -1}
 show("W.shape")
 
 ask {
-    "rows of W·x",
-    question = "How many numbers does W·x have? (W is 3×2, x has 2.)",
+    "rows of W @ x",
+    question = "How many numbers does W @ x have? (W is 3×2, x has 2.)",
     value = function() return matmul(W, x):numel() end,
     hint = "One number per row of W.",
     solution = function() code [[matmul(W, x).shape]] end,
 }
 
 ask {
-    "(W·x)[2]",
-    question = "Compute the second element of W·x: row 2 of W dotted with x.",
+    "(W @ x)[2]",
+    question = "Compute the second element of W @ x: row 2 of W dotted with x.",
     value = function() return matmul(W, x)[2] end,
     hint = "Row 2 of W is (3, 4): 3×1 + 4×(−1).",
     mistakes = {
         {function() return matmul(W, x)[1] end, "That is row 1; row 2 is (3, 4)."},
     },
     solution = function()
-        say(string.format("(W·x)[2] = row 2 of W · x = %s = %s", products(W:totable()[2], x:totable()),
+        say(string.format("(W @ x)[2] = row 2 of W dotted with x = %s = %s", products(W:totable()[2], x:totable()),
             fmt(matmul(W, x)[2]:item())))
         code [[matmul(W, x)]]
     end,
@@ -109,12 +111,12 @@ ask {
 section "The matrix product"
 
 say [[
-A·B needs as many columns in A as rows in B: {m, n}·{n, p} gives
+A @ B needs as many columns in A as rows in B: {m, n} @ {n, p} gives
 {m, p}. The element in row i and column j is row i of A dotted with
 column j of B.
 ]]
 formula [[
-(A·B)[i][j] = Σₖ A[i][k] · B[k][j]
+(A @ B)[i][j] = Σₖ A[i][k] × B[k][j]
 ]]
 
 code [[
@@ -124,34 +126,34 @@ B = tensor{{3, 1}, {2, 1}, {1, 0}}
 show("A.shape", "B.shape")
 
 ask {
-    "(A·B)[1][1]",
-    question = "Compute the element in row 1, column 1 of A·B.",
+    "(A @ B)[1][1]",
+    question = "Compute the element in row 1, column 1 of A @ B.",
     value = function() return matmul(A, B)[1][1] end,
     hint = "Row 1 of A is (1, 0, 2), column 1 of B is (3, 2, 1).",
-    solution = function() say("(A·B)[1][1] = 1×3 + 0×2 + 2×1 = " .. fmt(matmul(A, B)[1][1]:item())) end,
+    solution = function() say("(A @ B)[1][1] = 1×3 + 0×2 + 2×1 = " .. fmt(matmul(A, B)[1][1]:item())) end,
 }
 
 ask {
-    "(A·B)[2][2]",
-    question = "Compute the element in row 2, column 2 of A·B.",
+    "(A @ B)[2][2]",
+    question = "Compute the element in row 2, column 2 of A @ B.",
     value = function() return matmul(A, B)[2][2] end,
     hint = "Row 2 of A is (−1, 3, 1), column 2 of B is (1, 1, 0).",
     solution = function()
-        say(string.format("(A·B)[2][2] = row 2 of A · column 2 of B = %s = %s",
+        say(string.format("(A @ B)[2][2] = row 2 of A dotted with column 2 of B = %s = %s",
             products(A:totable()[2], B:t():totable()[2]), fmt(matmul(A, B)[2][2]:item())))
         code [[matmul(A, B)]]
     end,
 }
 
 say [[
-The order matters: B·A is {3, 2}·{2, 3}, a 3×3 matrix, not A·B. And the
-transpose of a product reverses it: (A·B)ᵀ = Bᵀ·Aᵀ.
+The order matters: B @ A is {3, 2} @ {2, 3}, a 3×3 matrix, not A @ B. And the
+transpose of a product reverses it: (A @ B)ᵀ = Bᵀ @ Aᵀ.
 ]]
 
 code [[matmul(B, A).shape]]
 
 check(matmul(A, B):t():totable()[2][1] == matmul(B:t(), A:t()):totable()[2][1],
-    "(A·B)ᵀ and Bᵀ·Aᵀ agree")
+    "(A @ B)ᵀ and Bᵀ @ Aᵀ agree")
 
 section "Broadcasting"
 

@@ -11,7 +11,7 @@ precision(6)
 section "Why a neuron needs one"
 
 say [[
-A layer computes W·x + b, which is linear; two linear layers in a row are
+A layer computes W @ x + b, which is linear; two linear layers in a row are
 one linear layer. The activation function, applied element by element to
 each neuron's weighted sum z, is what lets a network bend.
 ]]
@@ -20,7 +20,7 @@ section "The sigmoid"
 
 formula [[
 σ(z) = 1 / (1 + e^(−z))          squashes any z into (0, 1)
-σ'(z) = σ(z) · (1 − σ(z))        largest at z = 0, where it is 0.25
+σ'(z) = σ(z) × (1 − σ(z))        largest at z = 0, where it is 0.25
 ]]
 
 say [[
@@ -49,15 +49,15 @@ ask {
 
 ask {
     "σ'(2)",
-    question = "Compute the derivative σ'(2) = σ(2)·(1 − σ(2)).",
+    question = "Compute the derivative σ'(2) = σ(2)×(1 − σ(2)).",
     value = function() return a.grad end,
     hint = "Your σ(2) ≈ 0.8808 times 1 − 0.8808.",
     mistakes = {
-        {function() return sa end, "That is σ(2); its derivative is σ(2)·(1 − σ(2))."},
-        {function() return sa * sa end, "That is σ²; the derivative is σ·(1 − σ)."},
+        {function() return sa end, "That is σ(2); its derivative is σ(2)×(1 − σ(2))."},
+        {function() return sa * sa end, "That is σ²; the derivative is σ×(1 − σ)."},
     },
     solution = function()
-        say(string.format("σ'(2) = σ(2)·(1 − σ(2)) = %s × %s = %s", fmt(sa:item()), fmt(1 - sa:item()),
+        say(string.format("σ'(2) = σ(2)×(1 − σ(2)) = %s × %s = %s", fmt(sa:item()), fmt(1 - sa:item()),
             fmt(a.grad:item())))
         explain(sa, a)
     end,

@@ -38,8 +38,8 @@ Any computation is a circuit of small gates. Backpropagation needs only
 two things from each gate: its output on the way forward, and on the way
 back, its local derivative times the gradient arriving from above.
 
-Take f = (x + y) · z with x = %s, y = %s, z = %s. Name the middle value
-q = x + y, so f = q · z.]], n(X), n(Y), n(Z)))
+Take f = (x + y) × z with x = %s, y = %s, z = %s. Name the middle value
+q = x + y, so f = q × z.]], n(X), n(Y), n(Z)))
 
 code(string.format([[
 x, y, z = var(%d, "x"), var(%d, "y"), var(%d, "z")
@@ -50,7 +50,7 @@ f:backward()
 
 ask {
     "f",
-    question = "Compute f = (x + y)·z on the way forward.",
+    question = "Compute f = (x + y)×z on the way forward.",
     value = function() return f end,
     hint = function() return string.format("q = %s + %s = %s, then f = %s × %s.", n(X), n(Y, true), n(X + Y),
         n(X + Y), n(Z, true)) end,
@@ -58,7 +58,7 @@ ask {
 }
 
 say [[
-Multiply swaps: the gradient of q·z with respect to one input is the
+Multiply swaps: the gradient of q×z with respect to one input is the
 other input, times the gradient from above (here ∂f/∂f = 1).
 ]]
 formula [[
@@ -77,7 +77,7 @@ ask {
 say [[
 Add distributes: q = x + y has ∂q/∂x = ∂q/∂y = 1, so each input gets
 the gradient from above unchanged. The chain rule then gives
-∂f/∂x = ∂f/∂q · ∂q/∂x.
+∂f/∂x = ∂f/∂q × ∂q/∂x.
 ]]
 
 ask {
@@ -109,7 +109,7 @@ g:backward()
 
 ask {
     "∂g/∂v",
-    question = string.format("g = 2·max(u, v) with u = %s, v = %s. Compute ∂g/∂v.", n(U), n(V)),
+    question = string.format("g = 2×max(u, v) with u = %s, v = %s. Compute ∂g/∂v.", n(U), n(V)),
     value = function() return v.grad end,
     hint = function()
         if V > U then return "v is the larger input, so the max gate routes all of the gradient from the ×2 to it." end
@@ -129,7 +129,7 @@ ask {
 section "A sigmoid neuron"
 
 say [[
-A neuron with two inputs, two weights and a bias: f = σ(w0·x0 + w1·x1 + w2).
+A neuron with two inputs, two weights and a bias: f = σ(w0×x0 + w1×x1 + w2).
 gradcalc computes its gradients with respect to every input and weight.
 ]]
 
@@ -142,7 +142,7 @@ out:backward()
 
 ask {
     "out",
-    question = "Compute the neuron's output σ(w0·x0 + w1·x1 + w2).",
+    question = "Compute the neuron's output σ(w0×x0 + w1×x1 + w2).",
     value = function() return out end,
     hint = function()
         local sum_ = W0 * X0 + W1 * X1 + W2
@@ -155,14 +155,14 @@ ask {
 
 ask {
     "∂out/∂zn",
-    question = "Compute the local gradient of the sigmoid gate, σ'(zn) = out·(1 − out).",
+    question = "Compute the local gradient of the sigmoid gate, σ'(zn) = out×(1 − out).",
     value = function() return zn.grad end,
     hint = function() return string.format("%.4f × (1 − %.4f).", out:item(), out:item()) end,
     mistakes = {
-        {function() return zn * (1 - zn) end, "That is zn·(1 − zn): σ' in this form takes the output, out·(1 − out)."},
+        {function() return zn * (1 - zn) end, "That is zn×(1 − zn): σ' in this form takes the output, out×(1 − out)."},
     },
     solution = function()
-        say(string.format("σ'(zn) = out·(1 − out) = %s × %s = %s", fmt(out:item()), fmt(1 - out:item()),
+        say(string.format("σ'(zn) = out×(1 − out) = %s × %s = %s", fmt(out:item()), fmt(1 - out:item()),
             fmt(zn.grad:item())))
         explain(out, zn)
     end,
@@ -170,9 +170,9 @@ ask {
 
 ask {
     "∂out/∂w0",
-    question = "Compute ∂out/∂w0 = σ'(zn) · x0.",
+    question = "Compute ∂out/∂w0 = σ'(zn) × x0.",
     value = function() return w0.grad end,
-    hint = function() return "Add passes σ'(zn) to w0·x0; multiply swaps, so w0 gets x0 = " .. n(X0) .. " times it." end,
+    hint = function() return "Add passes σ'(zn) to w0×x0; multiply swaps, so w0 gets x0 = " .. n(X0) .. " times it." end,
     chain = function() return {{"∂out/∂zn", zn.grad}, {"∂zn/∂w0", w0.grad / zn.grad}} end,
     mistakes = {
         {function() return zn.grad end,
@@ -180,7 +180,7 @@ ask {
         {function() return zn.grad * w0 end, "Multiply swaps: w0's gradient takes x0, the other input, not w0."},
     },
     solution = function()
-        say(string.format("∂out/∂w0 = σ'(zn) · x0 = %s × (%s) = %s", fmt(zn.grad:item()), fmt(x0:item()),
+        say(string.format("∂out/∂w0 = σ'(zn) × x0 = %s × (%s) = %s", fmt(zn.grad:item()), fmt(x0:item()),
             fmt(w0.grad:item())))
         explain(out, w0)
     end,
@@ -198,7 +198,7 @@ ask {
         {function() return zn.grad end, "That is σ'(zn) alone: you dropped the factor ∂zn/∂x0 = w0 = " .. n(W0) .. "."},
     },
     solution = function()
-        say(string.format("∂out/∂x0 = σ'(zn) · w0 = %s × %s = %s", fmt(zn.grad:item()), fmt(w0:item()),
+        say(string.format("∂out/∂x0 = σ'(zn) × w0 = %s × %s = %s", fmt(zn.grad:item()), fmt(w0:item()),
             fmt(x0.grad:item())))
         explain(out, x0)
     end,
@@ -207,7 +207,7 @@ ask {
 say [[
 The whole backward pass, node by node, is what explain(out) prints. In
 its lines, a and b stand for a gate's first and second input: for
-w1·x1, "mul ∂/∂b = a" means ∂(w1·x1)/∂x1 = w1.
+w1×x1, "mul ∂/∂b = a" means ∂(w1×x1)/∂x1 = w1.
 ]]
 
 code [[explain(out)]]

@@ -19,10 +19,10 @@ outputs 0.01 and 0.99 for the inputs 0.05 and 0.10. Each weight labels
 its own edge: w3 joins x1 to h2, w2 joins x2 to h1.
 
            w1              w5
-    x1 ─────────> h1 ─────────> o1      net_h1 = w1·x1 + w2·x2 + b1
-      ╲ w3       ↗  ╲ w7       ↗        net_h2 = w3·x1 + w4·x2 + b1
-        ╲      ╱      ╲      ╱          net_o1 = w5·out_h1 + w6·out_h2 + b2
-          ╲  ╱          ╲  ╱            net_o2 = w7·out_h1 + w8·out_h2 + b2
+    x1 ─────────> h1 ─────────> o1      net_h1 = w1×x1 + w2×x2 + b1
+      ╲ w3       ↗  ╲ w7       ↗        net_h2 = w3×x1 + w4×x2 + b1
+        ╲      ╱      ╲      ╱          net_o1 = w5×out_h1 + w6×out_h2 + b2
+          ╲  ╱          ╲  ╱            net_o2 = w7×out_h1 + w8×out_h2 + b2
            ╳              ╳             out = σ(net) for every neuron
           ╱  ╲          ╱  ╲
         ╱      ╲      ╱      ╲
@@ -48,7 +48,7 @@ A neuron first takes the weighted sum of its inputs plus its bias (its
 "net input"), then squashes it with the logistic sigmoid:
 ]]
 formula [[
-net_h1 = w1·x1 + w2·x2 + b1
+net_h1 = w1×x1 + w2×x2 + b1
 out_h1 = σ(net_h1) = 1 / (1 + e^(−net_h1))
 ]]
 
@@ -56,7 +56,7 @@ code [[net_h1 = w1*x1 + w2*x2 + b1]]
 
 ask {
     "net_h1",
-    question = "Compute net_h1 = w1·x1 + w2·x2 + b1.",
+    question = "Compute net_h1 = w1×x1 + w2×x2 + b1.",
     value = function() return net_h1 end,
     hint = "Multiply each input by its weight, add the products and the bias b1 = 0.35.",
     mistakes = {
@@ -89,7 +89,7 @@ out_h2 = sigmoid(net_h2)
 
 ask {
     "out_h2",
-    question = "Compute out_h2 = σ(w3·x1 + w4·x2 + b1).",
+    question = "Compute out_h2 = σ(w3×x1 + w4×x2 + b1).",
     value = function() return out_h2 end,
     hint = "First net_h2 = 0.25×0.05 + 0.3×0.1 + 0.35, then σ of it.",
     mistakes = {
@@ -113,7 +113,7 @@ out_o2 = sigmoid(net_o2)
 
 ask {
     "net_o1",
-    question = "Compute net_o1 = w5·out_h1 + w6·out_h2 + b2.",
+    question = "Compute net_o1 = w5×out_h1 + w6×out_h2 + b2.",
     value = function() return net_o1 end,
     hint = "Use out_h1 and out_h2 from above (not net_h1, net_h2) and b2 = 0.6.",
     mistakes = {
@@ -186,28 +186,28 @@ ask {
 
 say [[
 The second factor is the derivative of the sigmoid, which has a neat form
-in terms of its own output: σ'(z) = σ(z)·(1 − σ(z)).
+in terms of its own output: σ'(z) = σ(z)×(1 − σ(z)).
 ]]
 
 ask {
     "∂out_o1/∂net_o1",
-    question = "Compute ∂out_o1/∂net_o1 = out_o1·(1 − out_o1).",
+    question = "Compute ∂out_o1/∂net_o1 = out_o1×(1 − out_o1).",
     value = function() return net_o1.grad / out_o1.grad end,
     hint = "out_o1 × (1 − out_o1), with out_o1 ≈ 0.75137.",
     mistakes = {
         {function() return net_o1 * (1 - net_o1) end,
-         "That is net_o1·(1 − net_o1): σ' in this form takes the output, out_o1·(1 − out_o1)."},
-        {function() return out_o1 end, "That is out_o1 itself; the derivative is out_o1·(1 − out_o1)."},
+         "That is net_o1×(1 − net_o1): σ' in this form takes the output, out_o1×(1 − out_o1)."},
+        {function() return out_o1 end, "That is out_o1 itself; the derivative is out_o1×(1 − out_o1)."},
         {function() return 1 - out_o1 end, "That is 1 − out_o1; multiply by out_o1 as well."},
     },
     solution = function()
-        say(string.format("σ'(net_o1) = out_o1·(1 − out_o1) = %s × %s = %s", fmt(out_o1:item()),
+        say(string.format("σ'(net_o1) = out_o1×(1 − out_o1) = %s × %s = %s", fmt(out_o1:item()),
             fmt(1 - out_o1:item()), fmt((net_o1.grad / out_o1.grad):item())))
     end,
 }
 
 say [[
-The third: net_o1 = w5·out_h1 + w6·out_h2 + b2, so ∂net_o1/∂w5 = out_h1
+The third: net_o1 = w5×out_h1 + w6×out_h2 + b2, so ∂net_o1/∂w5 = out_h1
 (a product's derivative with respect to one factor is the other factor).
 Now the whole chain:
 ]]
@@ -242,8 +242,8 @@ w1 feeds h1, and h1 feeds both outputs: E depends on out_h1 along two
 paths, through o1 and through o2. The chain rule adds the paths:
 ]]
 formula [[
-∂E/∂out_h1 = ∂E/∂net_o1 · ∂net_o1/∂out_h1 + ∂E/∂net_o2 · ∂net_o2/∂out_h1
-           = ∂E/∂net_o1 · w5            + ∂E/∂net_o2 · w7
+∂E/∂out_h1 = ∂E/∂net_o1 × ∂net_o1/∂out_h1 + ∂E/∂net_o2 × ∂net_o2/∂out_h1
+           = ∂E/∂net_o1 × w5            + ∂E/∂net_o2 × w7
 ]]
 show("net_o1.grad", "net_o2.grad")
 
@@ -273,12 +273,12 @@ ask {
     "∂E/∂w1",
     question = "Compute ∂E/∂w1.",
     value = function() return w1.grad end,
-    hint = "Your ∂E/∂out_h1, times out_h1·(1 − out_h1) ≈ 0.2413, times x1 = 0.05.",
+    hint = "Your ∂E/∂out_h1, times out_h1×(1 − out_h1) ≈ 0.2413, times x1 = 0.05.",
     chain = function()
         return {
             {"∂E/∂out_h1", out_h1.grad},
             {"∂out_h1/∂net_h1", net_h1.grad / out_h1.grad,
-             wrong = {{net_h1 * (1 - net_h1), "σ' takes the output, out_h1·(1 − out_h1), not net_h1·(1 − net_h1)."}}},
+             wrong = {{net_h1 * (1 - net_h1), "σ' takes the output, out_h1×(1 − out_h1), not net_h1×(1 − net_h1)."}}},
             {"∂net_h1/∂w1", w1.grad / net_h1.grad},
         }
     end,
@@ -301,19 +301,19 @@ Each weight moves a little against its gradient, by the learning rate
 η = 0.5 times the gradient:
 ]]
 formula [[
-w ← w − η · ∂E/∂w
+w ← w − η × ∂E/∂w
 ]]
 
 code [[eta = 0.5]]
 
 ask {
     "new w5",
-    question = "Compute the new w5 = w5 − η·∂E/∂w5.",
+    question = "Compute the new w5 = w5 − η×∂E/∂w5.",
     value = function() return w5 - eta * w5.grad end,
     hint = "0.4 − 0.5 × ∂E/∂w5.",
     mistakes = {
         {function() return w5 + eta * w5.grad end,
-         "You went up the gradient: subtract η·∂E/∂w5, do not add it."},
+         "You went up the gradient: subtract η×∂E/∂w5, do not add it."},
         {function() return w5 - w5.grad end, "You forgot the learning rate η = 0.5."},
     },
     solution = function()
@@ -324,12 +324,12 @@ ask {
 
 ask {
     "new w1",
-    question = "Compute the new w1 = w1 − η·∂E/∂w1.",
+    question = "Compute the new w1 = w1 − η×∂E/∂w1.",
     value = function() return w1 - eta * w1.grad end,
     hint = "0.15 − 0.5 × ∂E/∂w1: a small step, since ∂E/∂w1 is small.",
     mistakes = {
         {function() return w1 + eta * w1.grad end,
-         "You went up the gradient: subtract η·∂E/∂w1, do not add it."},
+         "You went up the gradient: subtract η×∂E/∂w1, do not add it."},
     },
     solution = function()
         say(string.format("w1 ← %s − %s × %s = %s", fmt(w1:item()), fmt(eta), fmt(w1.grad:item()),

@@ -15,7 +15,7 @@ The gradient says which way the loss goes up fastest; gradient descent
 takes a small step the other way, of size η (the learning rate):
 ]]
 formula [[
-w ← w − η · ∂L/∂w
+w ← w − η × ∂L/∂w
 ]]
 say [[
 Take the simplest loss there is, L(w) = (w − 3)², smallest at w = 3,
@@ -40,12 +40,12 @@ ask {
 
 ask {
     "w after step 1",
-    question = "Compute w after one step: w − η·∂L/∂w.",
+    question = "Compute w after one step: w − η×∂L/∂w.",
     value = function() return w - lr * w.grad end,
     hint = "0 − 0.1 × (−6).",
-    mistakes = {{function() return w + lr * w.grad end, "Step against the gradient: subtract η·∂L/∂w."}},
+    mistakes = {{function() return w + lr * w.grad end, "Step against the gradient: subtract η×∂L/∂w."}},
     solution = function()
-        say(string.format("w ← w − η·∂L/∂w = %s − %s × (%s) = %s", fmt(w:item()), fmt(lr), fmt(w.grad:item()),
+        say(string.format("w ← w − η×∂L/∂w = %s − %s × (%s) = %s", fmt(w:item()), fmt(lr), fmt(w.grad:item()),
             fmt((w - lr * w.grad):item())))
     end,
 }
@@ -111,7 +111,7 @@ end
 
 say [[
 Each step multiplies the distance to 3 by the same factor: with
-w' = w − η·2(w − 3), we get w' − 3 = (1 − 2η)(w − 3).
+w' = w − η×2(w − 3), we get w' − 3 = (1 − 2η)(w − 3).
 ]]
 
 code [[

@@ -10,7 +10,7 @@ lesson {
 precision(6)
 
 say [[
-All three optimizers start from gradient descent, w ← w − η·g, and change
+All three optimizers start from gradient descent, w ← w − η×g, and change
 the step. We work them on the smallest problem: L(w) = w², gradient
 g = 2w, starting at w = 1. Plain gradient descent with η = 0.1 multiplies
 w by 0.8 each step: 0.8, 0.64, 0.512.
@@ -60,7 +60,7 @@ local SETTINGS = {
     adam = {lr = 0.1, beta1 = 0.9, beta2 = 0.999, eps = 1e-8},
 }
 
--- The n steps of optimizer `kind` on L = scale·w² from w = 1: for each,
+-- The n steps of optimizer `kind` on L = scale×w² from w = 1: for each,
 -- w before, g, the state before (v0, m0, s0) and after (v, m, s, m̂ = mhat,
 -- ŝ = shat), and w after.
 local function steps_of(kind, n, scale)
@@ -111,22 +111,22 @@ local function show_step(kind, n, scale)
         if n == 1 then
             add("v ← g = %s   (the first step starts v at g)", f(r.v))
         else
-            add("v ← μ·v + g = %s × %s + %s = %s", f(h.mu), f(r.v0), f(r.g), f(r.v))
+            add("v ← μ×v + g = %s × %s + %s = %s", f(h.mu), f(r.v0), f(r.g), f(r.v))
         end
-        add("w ← w − η·v = %s − %s × %s = %s", f(r.w), f(h.lr), f(r.v), f(r.new))
+        add("w ← w − η×v = %s − %s × %s = %s", f(r.w), f(h.lr), f(r.v), f(r.new))
     elseif kind == "rmsprop" then
-        add("s ← α·s + (1 − α)·g² = %s × %s + %s × (%s)² = %s", f(h.alpha), f(r.s0), f(1 - h.alpha),
+        add("s ← α×s + (1 − α)×g² = %s × %s + %s × (%s)² = %s", f(h.alpha), f(r.s0), f(1 - h.alpha),
             f(r.g), f(r.s))
-        add("w ← w − η·g/(√s + ε) = %s − %s × %s/(√%s + %s) = %s", f(r.w), f(h.lr), f(r.g), f(r.s),
+        add("w ← w − η×g/(√s + ε) = %s − %s × %s/(√%s + %s) = %s", f(r.w), f(h.lr), f(r.g), f(r.s),
             f(h.eps), f(r.new))
     else
-        add("m ← β1·m + (1 − β1)·g = %s × %s + %s × %s = %s", f(h.beta1), f(r.m0), f(1 - h.beta1),
+        add("m ← β1×m + (1 − β1)×g = %s × %s + %s × %s = %s", f(h.beta1), f(r.m0), f(1 - h.beta1),
             f(r.g), f(r.m))
-        add("s ← β2·s + (1 − β2)·g² = %s × %s + %s × (%s)² = %s", f(h.beta2), f(r.s0),
+        add("s ← β2×s + (1 − β2)×g² = %s × %s + %s × (%s)² = %s", f(h.beta2), f(r.s0),
             f(1 - h.beta2), f(r.g), f(r.s))
         add("m̂ = m/(1 − β1ᵗ) = %s/(1 − %s^%d) = %s", f(r.m), f(h.beta1), n, f(r.mhat))
         add("ŝ = s/(1 − β2ᵗ) = %s/(1 − %s^%d) = %s", f(r.s), f(h.beta2), n, f(r.shat))
-        add("w ← w − η·m̂/(√ŝ + ε) = %s − %s × %s/(√%s + %s) = %s", f(r.w), f(h.lr), f(r.mhat),
+        add("w ← w − η×m̂/(√ŝ + ε) = %s − %s × %s/(√%s + %s) = %s", f(r.w), f(h.lr), f(r.mhat),
             f(r.shat), f(h.eps), f(r.new))
     end
     say(table.concat(lines, "\n"))
@@ -150,8 +150,8 @@ along it: a ball rolling downhill, speeding up while the slope keeps its
 sign. (PyTorch's form: the learning rate multiplies v, not g.)
 ]]
 formula [[
-v ← μ·v + g        (v = g at the first step)
-w ← w − η·v        here η = 0.1, μ = 0.9
+v ← μ×v + g        (v = g at the first step)
+w ← w − η×v        here η = 0.1, μ = 0.9
 ]]
 
 code [[momentum = function(p) return optim.SGD(p, {lr = 0.1, momentum = 0.9}) end]]
@@ -166,13 +166,13 @@ ask {
 
 ask {
     "v at step 2",
-    question = "Step 2: g = 2·w. Compute the velocity v = 0.9·v + g.",
+    question = "Step 2: g = 2×w. Compute the velocity v = 0.9×v + g.",
     value = function() return steps_of("momentum", 2)[2].v end,
     hint = "g = 2 × 0.8 = 1.6; v = 0.9 × 2 + 1.6.",
     mistakes = {
-        {function() return 0.9 * steps_of("momentum", 2)[2].v0 end, "Add the new gradient g = 1.6 to 0.9·v."},
+        {function() return 0.9 * steps_of("momentum", 2)[2].v0 end, "Add the new gradient g = 1.6 to 0.9×v."},
         {function() local r = steps_of("momentum", 2)[2]; return 0.9 * r.v0 + 0.1 * r.g end,
-         "That is a running mean, 0.9·v + 0.1·g; Momentum adds the whole g: v = 0.9·v + g."},
+         "That is a running mean, 0.9×v + 0.1×g; Momentum adds the whole g: v = 0.9×v + g."},
     },
     solution = function() show_step("momentum", 2) end,
 }
@@ -182,7 +182,7 @@ ask {
     question = "Compute w after step 3 (w after step 2 is 0.8 − 0.1 × 3.4 = 0.46).",
     value = function() return run(momentum, 3) end,
     hint = "g = 0.92, v = 0.9 × 3.4 + 0.92 = 3.98, w = 0.46 − 0.398.",
-    mistakes = {{function() return 0.512 end, "That is plain gradient descent; momentum adds 0.9·v to the gradient."}},
+    mistakes = {{function() return 0.512 end, "That is plain gradient descent; momentum adds 0.9×v to the gradient."}},
     solution = function() show_step("momentum", 3) end,
 }
 
@@ -202,8 +202,8 @@ squared gradients: a weight with big gradients takes smaller steps, one
 with small gradients larger ones.
 ]]
 formula [[
-s ← α·s + (1 − α)·g²          (s starts at 0; α = 0.99)
-w ← w − η·g / (√s + ε)        (η = 0.01, ε = 1e-8)
+s ← α×s + (1 − α)×g²          (s starts at 0; α = 0.99)
+w ← w − η×g / (√s + ε)        (η = 0.01, ε = 1e-8)
 ]]
 
 code [[rmsprop = function(p) return optim.RMSprop(p, {lr = 0.01, alpha = 0.99}) end]]
@@ -224,14 +224,14 @@ ask {
 
 ask {
     "w after step 1",
-    question = "Compute w after step 1, w − η·g/√s.",
+    question = "Compute w after step 1, w − η×g/√s.",
     value = function() return run(rmsprop, 1) end,
     hint = "√0.04 = 0.2, so the step is 0.01 × 2 / 0.2.",
     mistakes = {
         {function() local r = steps_of("rmsprop", 1)[1]; return r.w - 0.01 * r.g / r.s end,
          "You divided by s; divide by its square root, √s = 0.2."},
         {function() local r = steps_of("rmsprop", 1)[1]; return r.w - 0.01 * r.g / math.abs(r.g) end,
-         "You took s = g² (no 1 − α); s is the running mean, 0.01·g² at the first step."},
+         "You took s = g² (no 1 − α); s is the running mean, 0.01×g² at the first step."},
     },
     solution = function() show_step("rmsprop", 1) end,
 }
@@ -261,8 +261,8 @@ as small as ε changes that: ε sits outside the square root, next to √s.
 ask {
     "w after step 1, tiny g",
     question = [[
-        Had the loss been 5e-7·w², the gradient at w = 1 would be g = 1e-6. Compute
-        w after RMSProp's first step, w − η·g/(√s + ε) with ε = 1e-8.]],
+        Had the loss been 5e-7×w², the gradient at w = 1 would be g = 1e-6. Compute
+        w after RMSProp's first step, w − η×g/(√s + ε) with ε = 1e-8.]],
     value = function() return run(rmsprop, 1, 5e-7) end,
     hint = "s = 0.01 × (1e-6)² = 1e-14, √s = 1e-7; then add ε = 1e-8 to √s.",
     mistakes = {
@@ -282,9 +282,9 @@ of g² (RMSProp's s; PyTorch and gradcalc's trace call it v). Both start at
 0, so both are divided by (1 − βᵗ) to correct the early steps.
 ]]
 formula [[
-m ← β1·m + (1 − β1)·g          s ← β2·s + (1 − β2)·g²
+m ← β1×m + (1 − β1)×g          s ← β2×s + (1 − β2)×g²
 m̂ = m/(1 − β1ᵗ)                ŝ = s/(1 − β2ᵗ)
-w ← w − η·m̂/(√ŝ + ε)           β1 = 0.9, β2 = 0.999, η = 0.1
+w ← w − η×m̂/(√ŝ + ε)           β1 = 0.9, β2 = 0.999, η = 0.1
 ]]
 
 code [[adam = function(p) return optim.Adam(p, {lr = 0.1}) end]]
@@ -305,7 +305,7 @@ ask {
 
 ask {
     "m̂ at step 2",
-    question = "Step 2: g = 1.8. Compute m = 0.9·m + 0.1·g, then m̂ = m/(1 − 0.9²).",
+    question = "Step 2: g = 1.8. Compute m = 0.9×m + 0.1×g, then m̂ = m/(1 − 0.9²).",
     value = function() return steps_of("adam", 2)[2].mhat end,
     hint = "m after step 1 is 0.2; m = 0.18 + 0.18 = 0.36; divide by 0.19.",
     mistakes = {
@@ -336,7 +336,7 @@ ask {
 
 ask {
     "w after Adam's step 1, g 1000× larger",
-    question = "Had the loss been 1000·w² (g = 2000), where would Adam's first step take w?",
+    question = "Had the loss been 1000×w² (g = 2000), where would Adam's first step take w?",
     value = function() return run(adam, 1, 1000) end,
     hint = "m̂/√ŝ = g/|g| does not depend on the size of g.",
     solution = function()
@@ -349,7 +349,7 @@ ask {
 section "Badly scaled gradients"
 
 say [[
-Take L = w1² + 100·w2²: a valley 10 times narrower across w2 than along
+Take L = w1² + 100×w2²: a valley 10 times narrower across w2 than along
 w1. Gradient descent must keep η below 0.01 or w2 diverges, and then w1
 crawls. Thirty steps from (1, 1):
 ]]

@@ -14,7 +14,7 @@ section "The pieces"
 say [[
 Everything of the last seven lessons, in a dozen lines. A layer is a
 weight matrix W of shape {inputs, outputs} and a bias b; a batch X of
-shape {N, inputs} goes through it as X·W + b (the bias broadcast over the
+shape {N, inputs} goes through it as X @ W + b (the bias broadcast over the
 N rows). Between layers, tanh. At the end, one score per class and the
 cross-entropy loss.
 
@@ -257,7 +257,7 @@ held out. Day 2 returns to overfitting, and to what keeps it small.]],
 
 say [[
 One number of the trained network, by hand: for the input (0, 0) the
-first layer's sum X·W1 + b1 is just b1, so hidden unit 1 outputs
+first layer's sum X @ W1 + b1 is just b1, so hidden unit 1 outputs
 tanh(b1[1]).
 ]]
 

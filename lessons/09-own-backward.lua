@@ -84,12 +84,12 @@ check(sum(abs(dP - P.grad)):item() < 1e-12, "mse_backward(P, T) is autograd's �
 section "A linear layer: linear_backward"
 
 say [[
-P = H @ W2 + b2. Each element P[n][j] = Σₖ H[n][k]·W2[k][j] + b2[j], so:
+P = H @ W2 + b2. Each element P[n][j] = Σₖ H[n][k]×W2[k][j] + b2[j], so:
 ]]
 formula [[
-dW2 = Hᵀ @ dP       dW2[k][j] = Σₙ H[n][k] · dP[n][j]     {3, 1}, as W2
+dW2 = Hᵀ @ dP       dW2[k][j] = Σₙ H[n][k] × dP[n][j]     {3, 1}, as W2
 db2 = Σₙ dP[n]       the rows of dP added: b2 is in every row   {1}, as b2
-dH  = dP @ W2ᵀ      dH[n][k] = Σⱼ dP[n][j] · W2[k][j]      {4, 3}, as H
+dH  = dP @ W2ᵀ      dH[n][k] = Σⱼ dP[n][j] × W2[k][j]      {4, 3}, as H
 ]]
 say [[
 Each gradient has the shape of its tensor, and the shapes tell which
@@ -122,7 +122,7 @@ ask {
 
 ask {
     "dW2[2][1]",
-    question = "Compute dW2[2][1] = Σₙ H[n][2]·dP[n][1].",
+    question = "Compute dW2[2][1] = Σₙ H[n][2]×dP[n][1].",
     value = function() return W2.grad[2][1] end,
     hint = "Column 2 of H dotted with the column dP.",
     mistakes = {
@@ -159,16 +159,16 @@ dZ1 = sigmoid_backward(dH, H)
 
 ask {
     "dZ1[4][1]",
-    question = "Compute dZ1[4][1] = dH[4][1] · H[4][1] · (1 − H[4][1]).",
+    question = "Compute dZ1[4][1] = dH[4][1] × H[4][1] × (1 − H[4][1]).",
     value = function() return Z1.grad[4][1] end,
     hint = "dH[4][1] and H[4][1] at the prompt (repl).",
     mistakes = {
         {function() return dH[4][1] * Z1[4][1] * (1 - Z1[4][1]) end,
-         "That is with Z1; σ' in this form takes the output: H·(1 − H)."},
+         "That is with Z1; σ' in this form takes the output: H×(1 − H)."},
         {function() return H[4][1] * (1 - H[4][1]) end, "That is σ' alone; multiply by the gradient arriving, dH[4][1]."},
     },
     solution = function()
-        say(string.format("dZ1[4][1] = dH[4][1] · H[4][1] · (1 − H[4][1]) = %s × %s × %s = %s",
+        say(string.format("dZ1[4][1] = dH[4][1] × H[4][1] × (1 − H[4][1]) = %s × %s × %s = %s",
             fmt(dH[4][1]:item()), fmt(H[4][1]:item()), fmt(1 - H[4][1]:item()), fmt(Z1.grad[4][1]:item())))
     end,
 }
@@ -185,7 +185,7 @@ dW1
 
 ask {
     "dW1[2][3]",
-    question = "Compute dW1[2][3] = Σₙ X[n][2] · dZ1[n][3].",
+    question = "Compute dW1[2][3] = Σₙ X[n][2] × dZ1[n][3].",
     value = function() return W1.grad[2][3] end,
     hint = "X[n][2] is 0, 1, 0, 1: the sum keeps samples 2 and 4 of column 3 of dZ1.",
     mistakes = {

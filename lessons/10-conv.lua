@@ -22,7 +22,7 @@ PyTorch, gradcalc computes a cross-correlation: the kernel is not
 flipped. Images are [N, C, H, W]: a batch of N images of C channels.
 ]]
 formula [[
-y[i, j] = Σ_p Σ_q  w[p, q] · x[i + p − 1, j + q − 1]      (p, q = 1..3)
+y[i, j] = Σ_p Σ_q  w[p, q] × x[i + p − 1, j + q − 1]      (p, q = 1..3)
 ]]
 
 code [[
@@ -40,7 +40,7 @@ Y = conv2d(X, K)
 -- The element [i][j] of a one-channel image or kernel as a number.
 local function at(t, i, j) return t[1][1][i][j]:item() end
 
--- Σ w[p][q]·x[i+p−1][j+q−1], with the kernel flipped when flip is set
+-- Σ w[p][q]×x[i+p−1][j+q−1], with the kernel flipped when flip is set
 -- (the textbook convolution, a common slip).
 local function window(x, w, i, j, flip)
     local s = 0
@@ -54,13 +54,13 @@ local function window(x, w, i, j, flip)
     return s
 end
 
--- The products of one window, written out: "1·1 + 0·2 + ...".
+-- The products of one window, written out: "1×1 + 0×2 + ...".
 local function window_text(x, w, i, j)
     local terms = {}
     for p = 1, 3 do
         for q = 1, 3 do
             local wv = at(w, p, q)
-            terms[#terms + 1] = string.format(wv < 0 and "(%s)·%s" or "%s·%s", fmt(wv), fmt(at(x, i + p - 1, j + q - 1)))
+            terms[#terms + 1] = string.format(wv < 0 and "(%s)×%s" or "%s×%s", fmt(wv), fmt(at(x, i + p - 1, j + q - 1)))
         end
     end
     return table.concat(terms, " + ")
@@ -113,7 +113,7 @@ ask {
     "Y2[1][1]",
     question = "Compute Y2[1][1]: K over the top-left window of the zero-padded X.",
     value = function() return Y2[1][1][1][1] end,
-    hint = "Only the bottom-right 2×2 of the kernel lies over pixels: K[2][2]·X[1][1] + K[2][3]·X[1][2] + K[3][2]·X[2][1] + K[3][3]·X[2][2].",
+    hint = "Only the bottom-right 2×2 of the kernel lies over pixels: K[2][2]×X[1][1] + K[2][3]×X[1][2] + K[3][2]×X[2][1] + K[3][3]×X[2][2].",
     mistakes = {
         {function() return Y[1][1][1][1] end, "That is Y[1][1] without padding; the padded window starts on the zero ring."},
     },
@@ -140,7 +140,7 @@ ask {
     "H_out",
     question = "How many rows does Y2 have? Use the formula with H = 5, k = 3, p = 1, s = 2.",
     value = function() return Y2.shape[3] end,
-    hint = "(5 + 2·1 − 3)/2 + 1.",
+    hint = "(5 + 2×1 − 3)/2 + 1.",
     mistakes = {
         {function() return (5 + 2 - 3) / 2 end, "You forgot the + 1: the first position counts too."},
         {function() return 5 + 2 - 3 + 1 end, "That is the stride-1 size; divide by the stride s = 2 first."},
@@ -162,7 +162,7 @@ ask {
         {function() return 28 - 5 end, "You forgot the + 1."},
         {function() return 28 - 5 + 2 end, "No padding here: p = 0."},
     },
-    solution = function() say("(28 + 2·0 − 5)/1 + 1 = " .. (28 - 5 + 1)) end,
+    solution = function() say("(28 + 2×0 − 5)/1 + 1 = " .. (28 - 5 + 1)) end,
 }
 
 section "Parameters: a conv layer against a dense layer"
@@ -194,7 +194,7 @@ ask {
     value = function() return count(conv) end,
     hint = "8 kernels of 1×3×3, and 8 biases.",
     mistakes = {{function() return 8 * 9 end, "Count the 8 biases too."}},
-    solution = function() say(string.format("8·1·3·3 + 8 = %d", count(conv))) end,
+    solution = function() say(string.format("8×1×3×3 + 8 = %d", count(conv))) end,
 }
 
 ask {
@@ -213,14 +213,14 @@ ask {
 section "The backward: the kernel's gradient"
 
 say [[
-Say the loss is L = Σ G·Y for some fixed G (G plays ∂L/∂Y, what comes
+Say the loss is L = Σ G×Y for some fixed G (G plays ∂L/∂Y, what comes
 down from the layers above). Each weight K[p][q] multiplied one pixel in
 every window, so its gradient adds those pixels, each weighted by the
 gradient of its output. That is again a correlation: of the input X
 with ∂L/∂Y.
 ]]
 formula [[
-∂L/∂K[p, q] = Σ_i Σ_j  ∂L/∂Y[i, j] · X[i + p − 1, j + q − 1]
+∂L/∂K[p, q] = Σ_i Σ_j  ∂L/∂Y[i, j] × X[i + p − 1, j + q − 1]
 ]]
 
 code [[
@@ -236,13 +236,13 @@ ask {
     "∂L/∂K[1][1]",
     question = "Compute ∂L/∂K[1][1]: G over the top-left 3×3 window of X.",
     value = function() return K.grad[1][1][1][1] end,
-    hint = "Σ G[i][j]·X[i][j] for i, j = 1..3: the same sliding window, with G as the kernel.",
+    hint = "Σ G[i][j]×X[i][j] for i, j = 1..3: the same sliding window, with G as the kernel.",
     mistakes = {
         {function() return sum(G) end, "That is Σ G, the gradient of a bias; each term is weighted by its pixel X[i][j]."},
         {function() return window(X, K, 1, 1) end, "That is Y[1][1]; the gradient slides G over X, not K."},
     },
     solution = function()
-        say("∂L/∂K[1][1] = Σ_ij G[i][j]·X[i][j] = " .. window_text(X, G, 1, 1) .. " = " .. fmt(window(X, G, 1, 1)))
+        say("∂L/∂K[1][1] = Σ_ij G[i][j]×X[i][j] = " .. window_text(X, G, 1, 1) .. " = " .. fmt(window(X, G, 1, 1)))
     end,
 }
 
@@ -295,7 +295,7 @@ ask {
 local wi, wj = winner(1, 2)
 ask {
     string.format("∂L2/∂P[%d][%d]", wi, wj),
-    question = string.format("L2 = Σ H·M. Compute ∂L2/∂P[%d][%d], the gradient of the winner of that window.", wi, wj),
+    question = string.format("L2 = Σ H×M. Compute ∂L2/∂P[%d][%d], the gradient of the winner of that window.", wi, wj),
     value = function() return P.grad[1][1][wi][wj] end,
     hint = "The winner passes on the whole gradient of its output, H[1][2].",
     mistakes = {{function() return H[1][1][1][2] / 4 end,

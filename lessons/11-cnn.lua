@@ -184,7 +184,7 @@ ask {
     "CNN parameters",
     question = "How many parameters does the CNN have?",
     value = function() return count(cnn) end,
-    hint = "1·8·3·3 + 8, then 8·16·3·3 + 16, then 784·10 + 10.",
+    hint = "1×8×3×3 + 8, then 8×16×3×3 + 16, then 784×10 + 10.",
     mistakes = {{function() return 8 * 9 + 8 * 16 * 9 + 784 * 10 end, "Count the biases too: 8 + 16 + 10."}},
     tol = 1e-4,
     solution = function() print(cnn) end,

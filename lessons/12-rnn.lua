@@ -22,7 +22,7 @@ hidden state h from step to step. Here h is a single number, so every
 step can be done on paper: the same two weights are used at every step.
 ]]
 formula [[
-h_t = tanh(w_xh · x_t + w_hh · h_{t−1}),     h_0 = 0
+h_t = tanh(w_xh × x_t + w_hh × h_{t−1}),     h_0 = 0
 ]]
 
 code [[
@@ -40,28 +40,28 @@ end
 
 ask {
     "h1",
-    question = "Compute h1 = tanh(w_xh·x_1 + w_hh·h_0).",
+    question = "Compute h1 = tanh(w_xh×x_1 + w_hh×h_0).",
     value = function() return h[1] end,
-    hint = "h_0 = 0, so h1 = tanh(w_xh · x_1).",
+    hint = "h_0 = 0, so h1 = tanh(w_xh × x_1).",
     mistakes = {{function() return w_xh:item() * x[1] end, "That is before the tanh: apply tanh to it."}},
     solution = function() worked(h[1]) end,
 }
 
 ask {
     "h2",
-    question = "Compute h2 = tanh(w_xh·x_2 + w_hh·h1).",
+    question = "Compute h2 = tanh(w_xh×x_2 + w_hh×h1).",
     value = function() return h[2] end,
     hint = "Carry h1 into the second step, with the same weights.",
-    mistakes = {{function() return math.tanh(w_xh:item() * x[2]) end, "You left out w_hh·h1: the state carries over."}},
+    mistakes = {{function() return math.tanh(w_xh:item() * x[2]) end, "You left out w_hh×h1: the state carries over."}},
     solution = function() worked(h[2]) end,
 }
 
 ask {
     "h3",
-    question = "Compute h3 = tanh(w_xh·x_3 + w_hh·h2).",
+    question = "Compute h3 = tanh(w_xh×x_3 + w_hh×h2).",
     value = function() return h[3] end,
     hint = "Carry h2 into the third step.",
-    mistakes = {{function() return math.tanh(w_xh:item() * x[3]) end, "You left out w_hh·h2: the state carries over."}},
+    mistakes = {{function() return math.tanh(w_xh:item() * x[3]) end, "You left out w_hh×h2: the state carries over."}},
     solution = function() worked(h[3]) end,
 }
 
@@ -70,10 +70,10 @@ section "A gradient through time"
 say [[
 Take the loss L = h3. The gradient that goes back from h3 to h1 passes
 through every step in between; each step multiplies it by the step's
-local derivative ∂h_t/∂h_{t−1} = w_hh · (1 − h_t²).
+local derivative ∂h_t/∂h_{t−1} = w_hh × (1 − h_t²).
 ]]
 formula [[
-∂h3/∂h1 = ∂h3/∂h2 · ∂h2/∂h1 = w_hh (1 − h3²) · w_hh (1 − h2²)
+∂h3/∂h1 = ∂h3/∂h2 × ∂h2/∂h1 = w_hh (1 − h3²) × w_hh (1 − h2²)
 ]]
 
 code [[
@@ -98,7 +98,7 @@ ask {
         }
     end,
     solution = function()
-        say(string.format("∂h3/∂h1 = %s·(1 − %s²) · %s·(1 − %s²) = %s · %s = %s", fmt(w_hh:item()), fmt(h[3]:item()),
+        say(string.format("∂h3/∂h1 = %s×(1 − %s²) × %s×(1 − %s²) = %s × %s = %s", fmt(w_hh:item()), fmt(h[3]:item()),
             fmt(w_hh:item()), fmt(h[2]:item()), fmt(factor(3)), fmt(factor(2)), fmt(factor(3) * factor(2))))
     end,
 }
@@ -157,7 +157,7 @@ parameter) exceeds max_norm, so the direction is kept and only the step
 length is capped. nn.utils.clip_grad_norm_ returns the norm it found.
 ]]
 formula [[
-g ← g · max_norm / ‖g‖      when ‖g‖ > max_norm
+g ← g × max_norm / ‖g‖      when ‖g‖ > max_norm
 ]]
 
 code [[
@@ -193,7 +193,7 @@ pre-activation is a weight plus a bias; here we write them out.
 ]]
 formula [[
 i = σ(z_i)   f = σ(z_f)   g = tanh(z_g)   o = σ(z_o)
-c1 = f · c0 + i · g        h1 = o · tanh(c1)
+c1 = f × c0 + i × g        h1 = o × tanh(c1)
 ]]
 
 code [[
@@ -218,33 +218,33 @@ ask {
 
 ask {
     "c1",
-    question = "Compute the new cell state c1 = f1·c0 + i1·g1.",
+    question = "Compute the new cell state c1 = f1×c0 + i1×g1.",
     value = function() return c1 end,
     hint = "f1 = σ(1.2), g1 = tanh(0.9), c0 = 0.5.",
-    mistakes = {{function() return gi:item() * gg:item() end, "You left out f1·c0: the cell keeps part of its old value."}},
+    mistakes = {{function() return gi:item() * gg:item() end, "You left out f1×c0: the cell keeps part of its old value."}},
     solution = function()
-        say(string.format(gg:item() < 0 and "c1 = f1·c0 + i1·g1 = %s·%s + %s·(%s) = %s" or "c1 = f1·c0 + i1·g1 = %s·%s + %s·%s = %s",
+        say(string.format(gg:item() < 0 and "c1 = f1×c0 + i1×g1 = %s×%s + %s×(%s) = %s" or "c1 = f1×c0 + i1×g1 = %s×%s + %s×%s = %s",
             fmt(gf:item()), fmt(c0:item()), fmt(gi:item()), fmt(gg:item()), fmt(c1:item())))
     end,
 }
 
 ask {
     "h1",
-    question = "Compute the new hidden state h1 = o1·tanh(c1).",
+    question = "Compute the new hidden state h1 = o1×tanh(c1).",
     value = function() return hl end,
     hint = "o1 = σ(0.7); squash c1 with tanh first.",
     mistakes = {{function() return go:item() * c1:item() end, "You left out the tanh of c1."}},
     solution = function()
-        say(string.format("h1 = o1·tanh(c1) = %s·tanh(%s) = %s·%s = %s", fmt(go:item()), fmt(c1:item()), fmt(go:item()),
+        say(string.format("h1 = o1×tanh(c1) = %s×tanh(%s) = %s×%s = %s", fmt(go:item()), fmt(c1:item()), fmt(go:item()),
             fmt(math.tanh(c1:item())), fmt(hl:item())))
     end,
 }
 
 check(math.abs(hl:item() - go:item() * math.tanh(gf:item() * 0.5 + gi:item() * gg:item())) < 1e-12,
-    "h1 = o1 · tanh(f1 · c0 + i1 · g1)")
+    "h1 = o1 × tanh(f1 × c0 + i1 × g1)")
 
 say [[
-Why the cell path keeps gradients alive: c1 = f·c0 + i·g is a sum, so
+Why the cell path keeps gradients alive: c1 = f×c0 + i×g is a sum, so
 ∂c1/∂c0 = f, with no squashing derivative and no weight matrix in it.
 Over many steps the gradient along the cells is a product of forget
 gates, which the network can hold near 1 to remember, where the plain
@@ -260,7 +260,7 @@ ask {
     "∂c1/∂c0",
     question = "What is ∂c1/∂c0?",
     value = function() return c0.grad end,
-    hint = "c1 = f1·c0 + i1·g1: the derivative along c0 is the gate that multiplies it.",
+    hint = "c1 = f1×c0 + i1×g1: the derivative along c0 is the gate that multiplies it.",
     mistakes = {{function() return gi:item() end, "That is the input gate; c0 is multiplied by the forget gate."}},
     solution = function() say("∂c1/∂c0 = f1 = σ(1.2) = " .. fmt(gf:item())) end,
 }

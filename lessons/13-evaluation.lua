@@ -135,7 +135,7 @@ ask {
     mistakes = {
         {function() return h[k] end, "Kept elements are scaled by 1/(1 − p), so that the mean stays the same."},
         {function() return h[k] / 0.25 end, "The scale is 1/(1 − p) = 1/0.75, not 1/p."},
-        {function() return h[k] * 0.75 end, "That is (1 − p)·h, the old way of scaling at evaluation; in training divide by 1 − p."},
+        {function() return h[k] * 0.75 end, "That is (1 − p)×h, the old way of scaling at evaluation; in training divide by 1 − p."},
     },
     solution = function() say(string.format("d[%d] = h[%d]/(1 − 0.25) = %s/0.75 = %s", k, k, fmt(h[k]:item()), fmt(d[k]:item()))) end,
 }
@@ -145,12 +145,12 @@ show("dropout(h, 0.25, false)")
 section "Weight decay, by hand"
 
 say [[
-Weight decay (L2 regularisation) adds λ·w to each weight's gradient: the
-gradient of (λ/2)·‖w‖². Every step pulls the weights a little towards 0,
+Weight decay (L2 regularisation) adds λ×w to each weight's gradient: the
+gradient of (λ/2)×‖w‖². Every step pulls the weights a little towards 0,
 and large weights, which let a network draw wild boundaries, cost more.
 ]]
 formula [[
-w ← w − η·(∂L/∂w + λ·w)
+w ← w − η×(∂L/∂w + λ×w)
 ]]
 
 code [[
@@ -166,13 +166,13 @@ ask {
     "new w",
     question = string.format("w = %s, ∂L/∂w = %s, η = 0.1, λ = 0.5: what is w after the step?", fmt(w_before), fmt(w.grad:item())),
     value = function() return w end,
-    hint = "w − η·(∂L/∂w + λ·w) = 2 − 0.1·(0.25 + 0.5·2).",
+    hint = "w − η×(∂L/∂w + λ×w) = 2 − 0.1×(0.25 + 0.5×2).",
     mistakes = {
-        {function() return w_before - 0.1 * w.grad:item() end, "That is the step without weight decay: add λ·w to the gradient."},
-        {function() return w_before - 0.1 * (w.grad:item() - 0.5 * w_before) end, "λ·w is added to the gradient, not subtracted."},
+        {function() return w_before - 0.1 * w.grad:item() end, "That is the step without weight decay: add λ×w to the gradient."},
+        {function() return w_before - 0.1 * (w.grad:item() - 0.5 * w_before) end, "λ×w is added to the gradient, not subtracted."},
     },
     solution = function()
-        say(string.format("w ← %s − 0.1·(%s + 0.5·%s) = %s", fmt(w_before), fmt(w.grad:item()), fmt(w_before), fmt(w:item())))
+        say(string.format("w ← %s − 0.1×(%s + 0.5×%s) = %s", fmt(w_before), fmt(w.grad:item()), fmt(w_before), fmt(w:item())))
     end,
 }
 
@@ -317,7 +317,7 @@ metrics.show_confusion(cm, {"healthy", "ill"})
 formula [[
 precision = TP / (TP + FP)     of those called ill, how many are
 recall    = TP / (TP + FN)     of the ill, how many were found
-F1        = 2·precision·recall / (precision + recall)
+F1        = 2×precision×recall / (precision + recall)
 ]]
 
 local p_, r_, f_ = metrics.precision_recall_f1(guess, truth, {average = "none", C = 2})
@@ -357,9 +357,9 @@ ask {
     "F1",
     question = "F1 of the class ill: the harmonic mean of precision and recall.",
     value = function() return f_[2] end,
-    hint = "2·p·r/(p + r).",
+    hint = "2×p×r/(p + r).",
     mistakes = {{function() return (p_[2] + r_[2]) / 2 end, "That is the arithmetic mean; F1 is the harmonic one, 2pr/(p + r)."}},
-    solution = function() say(string.format("2·%s·%s/(%s + %s) = %s", fmt(p_[2]:item()), fmt(r_[2]:item()), fmt(p_[2]:item()), fmt(r_[2]:item()), fmt(f_[2]:item()))) end,
+    solution = function() say(string.format("2×%s×%s/(%s + %s) = %s", fmt(p_[2]:item()), fmt(r_[2]:item()), fmt(p_[2]:item()), fmt(r_[2]:item()), fmt(f_[2]:item()))) end,
 }
 
 code [[metrics.report(guess, truth, {"healthy", "ill"})]]

@@ -27,8 +27,8 @@ end
 section "The scale of the first weights"
 
 say [[
-Each unit of a layer adds fan_in products w·x. If the inputs have
-variance 1 and the weights variance s², the sum has variance fan_in·s²:
+Each unit of a layer adds fan_in products w×x. If the inputs have
+variance 1 and the weights variance s², the sum has variance fan_in×s²:
 too small an s and the signal shrinks layer after layer, too large and
 it blows up (or, through tanh and sigmoid, saturates, and the gradients
 vanish). The cure is to choose s from fan_in (and fan_out):
@@ -112,13 +112,13 @@ ask {
     "ratio",
     question = "With the small weights, by what factor does the std shrink from one layer to the next (runs.small[10] / runs.small[9])?",
     value = function() return runs.small[10] / runs.small[9] end,
-    hint = "Divide the last two numbers of the column small; about 0.01·√(256/2).",
+    hint = "Divide the last two numbers of the column small; about 0.01×√(256/2).",
     tol = 0.05,
     solution = function() show("runs.small[10] / runs.small[9]", "0.01 * math.sqrt(256 / 2)") end,
 }
 
 say [[
-Small weights shrink the signal by about 0.01·√(256/2) ≈ 0.11 a layer:
+Small weights shrink the signal by about 0.01×√(256/2) ≈ 0.11 a layer:
 after 10 layers nothing is left, and no gradient either. Large ones grow
 it by about 1.13 a layer. Xavier, made for tanh, loses the half of the
 signal ReLU cuts off (a factor √½ a layer); He keeps it steady.
@@ -168,7 +168,7 @@ network choose its scale γ and shift β:
 ]]
 formula [[
 μ = mean of the batch,  σ² = mean of (x − μ)² (divided by N, not N − 1)
-x̂ = (x − μ) / √(σ² + ε),   y = γ·x̂ + β
+x̂ = (x − μ) / √(σ² + ε),   y = γ×x̂ + β
 ]]
 
 code [[
@@ -190,9 +190,9 @@ ask {
 
 ask {
     "y[1]",
-    question = "y for the first sample, x = 1: γ·x̂ + β with γ = 2, β = 0.5 (ε = 1e-5 hardly matters).",
+    question = "y for the first sample, x = 1: γ×x̂ + β with γ = 2, β = 0.5 (ε = 1e-5 hardly matters).",
     value = function() return y[1][1] end,
-    hint = "x̂ = (1 − 3)/√(2.5 + 1e-5); then 2·x̂ + 0.5.",
+    hint = "x̂ = (1 − 3)/√(2.5 + 1e-5); then 2×x̂ + 0.5.",
     mistakes = {
         {function() return (x[1][1] - 3) / math.sqrt(2.5) end, "That is x̂; now scale by γ = 2 and add β = 0.5."},
         {function() return 2 * (x[1][1] - 3) / math.sqrt(10 / 3) + 0.5 end, "You used the variance over N − 1; batch norm divides by N."},
@@ -207,8 +207,8 @@ statistics, so its gradient takes all of them into account. With an
 incoming gradient g = ∂L/∂y:
 ]]
 formula [[
-∂L/∂x = γ/√(σ² + ε) · (g − mean(g) − x̂·mean(g·x̂))
-∂L/∂γ = Σ g·x̂,     ∂L/∂β = Σ g
+∂L/∂x = γ/√(σ² + ε) × (g − mean(g) − x̂×mean(g×x̂))
+∂L/∂γ = Σ g×x̂,     ∂L/∂β = Σ g
 ]]
 
 code [[
@@ -220,7 +220,7 @@ x.grad
 
 ask {
     "∂L/∂γ",
-    question = "∂L/∂γ = Σ g·x̂, for g = (1, 0, 0, 0).",
+    question = "∂L/∂γ = Σ g×x̂, for g = (1, 0, 0, 0).",
     value = function() return bn.weight.grad end,
     hint = "Only the first sample has a gradient: it is x̂ of the first sample.",
     mistakes = {{function() return y[1][1] end, "That is y[1]; the gradient of γ is x̂[1], what γ multiplies."}},
@@ -232,13 +232,13 @@ for i = 1, 4 do xhat[i] = (x[i][1]:item() - 3) / math.sqrt(2.5 + 1e-5) end
 
 ask {
     "∂L/∂x[1]",
-    question = "∂L/∂x for the first sample, by the formula (mean(g) = 1/4, mean(g·x̂) = x̂[1]/4).",
+    question = "∂L/∂x for the first sample, by the formula (mean(g) = 1/4, mean(g×x̂) = x̂[1]/4).",
     value = function() return x.grad[1][1] end,
-    hint = string.format("2/√2.5 · (1 − 0.25 − x̂[1]·x̂[1]/4), with x̂[1] = %s.", fmt(xhat[1])),
+    hint = string.format("2/√2.5 × (1 − 0.25 − x̂[1]×x̂[1]/4), with x̂[1] = %s.", fmt(xhat[1])),
     mistakes = {{function() return 2 / math.sqrt(2.5 + 1e-5) end,
-                 "That is γ·g/σ: it treats μ and σ² as constants, but they depend on x[1] too."}},
+                 "That is γ×g/σ: it treats μ and σ² as constants, but they depend on x[1] too."}},
     solution = function()
-        say(string.format("2/√2.5 · (1 − 0.25 − (%s)²/4) = %s", fmt(xhat[1]), fmt(x.grad[1][1]:item())))
+        say(string.format("2/√2.5 × (1 − 0.25 − (%s)²/4) = %s", fmt(xhat[1]), fmt(x.grad[1][1]:item())))
     end,
 }
 
@@ -251,7 +251,7 @@ variance for them is over N − 1), with momentum 0.1. At evaluation
 same answer whatever else is in its batch.
 ]]
 formula [[
-running ← (1 − 0.1)·running + 0.1·(batch statistic)       (they start at 0 and 1)
+running ← (1 − 0.1)×running + 0.1×(batch statistic)       (they start at 0 and 1)
 ]]
 
 code [[bn.running_mean, bn.running_var]]
@@ -260,9 +260,9 @@ ask {
     "running_var",
     question = "bn.running_var after this one training batch.",
     value = function() return bn.running_var[1] end,
-    hint = "0.9·1 + 0.1·(the unbiased variance, (4 + 1 + 1 + 4)/3).",
+    hint = "0.9×1 + 0.1×(the unbiased variance, (4 + 1 + 1 + 4)/3).",
     mistakes = {{function() return 0.9 + 0.1 * 2.5 end, "The running variance takes the unbiased batch variance, over N − 1 = 3."}},
-    solution = function() say(string.format("0.9·1 + 0.1·%s = %s", fmt(10 / 3), fmt(bn.running_var[1]:item()))) end,
+    solution = function() say(string.format("0.9×1 + 0.1×%s = %s", fmt(10 / 3), fmt(bn.running_var[1]:item()))) end,
 }
 
 code [[
@@ -272,12 +272,12 @@ y_eval = bn(x)
 
 ask {
     "y_eval[1]",
-    question = "In eval mode, y for x = 1: 2·(1 − running_mean)/√(running_var + ε) + 0.5.",
+    question = "In eval mode, y for x = 1: 2×(1 − running_mean)/√(running_var + ε) + 0.5.",
     value = function() return y_eval[1][1] end,
     hint = "The running statistics just shown, not μ = 3 and σ² = 2.5 of the batch.",
     mistakes = {{function() return y[1][1] end, "That is the training-mode output; eval uses running_mean and running_var."}},
     solution = function()
-        say(string.format("2·(1 − %s)/√(%s + 1e-5) + 0.5 = %s", fmt(bn.running_mean[1]:item()), fmt(bn.running_var[1]:item()),
+        say(string.format("2×(1 − %s)/√(%s + 1e-5) + 0.5 = %s", fmt(bn.running_mean[1]:item()), fmt(bn.running_var[1]:item()),
             fmt(y_eval[1][1]:item())))
     end,
 }
@@ -373,7 +373,7 @@ say [[
 With batch norm each layer's inputs keep mean 0 and variance 1 however
 the weights before them move: the signal keeps its size through the
 eight layers. Without it, the default initialisation (uniform, of
-standard deviation 1/√(3·fan_in), below Xavier's) shrinks the signal
+standard deviation 1/√(3×fan_in), below Xavier's) shrinks the signal
 layer after layer, as in the table above, and the gradients that reach
 the first layers are too small for a plain SGD step to move them.
 

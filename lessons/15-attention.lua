@@ -25,7 +25,7 @@ the dimension of q and k) and turned by a softmax into weights that sum
 to 1, and token i's output is the weighted sum of the values.
 ]]
 formula [[
-scores = Q·Kᵀ     weights = softmax(scores / √d)  (along each row)     out = weights·V
+scores = Q @ Kᵀ     weights = softmax(scores / √d)  (along each row)     out = weights @ V
 ]]
 
 code [[
@@ -35,7 +35,7 @@ V = var(tensor{{1, 2}, {3, 0}, {0, 1}}, "V")
 out, W = scaled_dot_product_attention(Q, K, V)
 ]]
 
--- q_i · k_j, from the tensors
+-- q_i @ k_j, from the tensors
 local function dot2(A, i, B, j)
     return A[i][1]:item() * B[j][1]:item() + A[i][2]:item() * B[j][2]:item()
 end
@@ -43,12 +43,12 @@ local d = Q.shape[2]
 
 ask {
     "scores[2][1]",
-    question = "Compute the score of token 2's query against token 1's key: q2 · k1.",
+    question = "Compute the score of token 2's query against token 1's key: q2 @ k1.",
     value = function() return dot2(Q, 2, K, 1) end,
     hint = "q2 = Q[2], k1 = K[1]: multiply element by element and add.",
-    mistakes = {{function() return dot2(Q, 1, K, 2) end, "That is q1 · k2: the row is the query (token 2), the column the key (token 1)."}},
+    mistakes = {{function() return dot2(Q, 1, K, 2) end, "That is q1 @ k2: the row is the query (token 2), the column the key (token 1)."}},
     solution = function()
-        say(string.format("q2 · k1 = %s·%s + %s·%s = %s", fmt(Q[2][1]:item()), fmt(K[1][1]:item()), fmt(Q[2][2]:item()),
+        say(string.format("q2 @ k1 = %s×%s + %s×%s = %s", fmt(Q[2][1]:item()), fmt(K[1][1]:item()), fmt(Q[2][2]:item()),
             fmt(K[1][2]:item()), fmt(dot2(Q, 2, K, 1))))
     end,
 }
@@ -59,7 +59,7 @@ Q:matmul(K:transpose(1, 2))
 
 ask {
     "scaled[2][1]",
-    question = "Scale it: divide the score q2 · k1 by √d, with d = 2.",
+    question = "Scale it: divide the score q2 @ k1 by √d, with d = 2.",
     value = function() return dot2(Q, 2, K, 1) / math.sqrt(d) end,
     hint = "√2 ≈ 1.41421.",
     mistakes = {{function() return dot2(Q, 2, K, 1) / d end, "That divides by d; attention divides by √d."}},
@@ -88,7 +88,7 @@ ask {
     "weights[2][1]",
     question = "Compute token 2's weight on token 1: the softmax of row 2 of the scaled scores, at column 1.",
     value = function() return W[2][1] end,
-    hint = "exp(scaled[2][1]) / Σ_j exp(scaled[2][j]), with the scores of row 2: q2·k1, q2·k2, q2·k3, each divided by √2.",
+    hint = "exp(scaled[2][1]) / Σ_j exp(scaled[2][j]), with the scores of row 2: q2 @ k1, q2 @ k2, q2 @ k3, each divided by √2.",
     mistakes = {
         {function() return weight(2, 1, 1) end, "That is the softmax of the unscaled scores; divide them by √d first."},
         {function() return dot2(Q, 2, K, 1) / (dot2(Q, 2, K, 1) + dot2(Q, 2, K, 2) + dot2(Q, 2, K, 3)) end,
@@ -105,14 +105,14 @@ show("W")
 
 ask {
     "out[2][1]",
-    question = "Compute the first feature of token 2's output: Σ_j weights[2][j] · V[j][1].",
+    question = "Compute the first feature of token 2's output: Σ_j weights[2][j] × V[j][1].",
     value = function() return out[2][1] end,
     hint = "Row 2 of W times column 1 of V.",
     mistakes = {{function() return (V[1][1]:item() + V[2][1]:item() + V[3][1]:item()) / 3 end,
                  "That is the plain mean of the values; weight each by W[2][j]."}},
     solution = function()
         local terms = {}
-        for j = 1, 3 do terms[j] = fmt(W[2][j]:item()) .. "·" .. fmt(V[j][1]:item()) end
+        for j = 1, 3 do terms[j] = fmt(W[2][j]:item()) .. "×" .. fmt(V[j][1]:item()) end
         say("out[2][1] = " .. table.concat(terms, " + ") .. " = " .. fmt(out[2][1]:item()))
     end,
 }
@@ -137,7 +137,7 @@ ask {
     "Wc[2][1]",
     question = "With the causal mask, token 2 sees tokens 1 and 2 only. Compute its weight on token 1.",
     value = function() return Wc[2][1] end,
-    hint = "The softmax of the two scaled scores q2·k1/√2 and q2·k2/√2, at the first.",
+    hint = "The softmax of the two scaled scores q2 @ k1/√2 and q2 @ k2/√2, at the first.",
     mistakes = {{function() return W[2][1] end, "That is the weight without the mask; token 3 is hidden now."}},
     solution = function()
         local a, b = dot2(Q, 2, K, 1) / math.sqrt(d), dot2(Q, 2, K, 2) / math.sqrt(d)
@@ -182,7 +182,7 @@ ask {
         {function() return 4 * 16 end, "Count the biases too: 4 of them, 4 numbers each."},
         {function() return 2 * (4 * 16 + 16) end, "The heads share the E×E projections (each head takes E/h of their rows): the count does not double."},
     },
-    solution = function() say(string.format("4·(4·4) + 4·4 = %d", count(mha))) end,
+    solution = function() say(string.format("4×(4×4) + 4×4 = %d", count(mha))) end,
 }
 
 section "Positions"

@@ -39,7 +39,7 @@ Tensor *gc_arange(double a, double b, double step)
         gc_set_error("arange: from %f to %f by %f is too many values", a, b, step);
         return NULL;
     }
-    /* the number of values a + i·step below b: count rounded up */
+    /* the number of values a + i×step below b: count rounded up */
     int64_t n = count > 0 ? (int64_t)count + ((double)(int64_t)count < count) : 0;
     Tensor *t = gc_new(1, &n);
     if (t)

@@ -132,7 +132,7 @@ const OpDef gc_ops[] = {
     [OP_MIN]         = { "min", "min", "minᵢ aᵢ", "∂/∂aᵢ = 1/k for the k smallest (ties share, as PyTorch; along a dim, the position returned), else 0", KERNEL(reduce), .kink = 1 },
     [OP_SOFTMAX]     = { "softmax", "softmax", "yᵢ = e^aᵢ / Σⱼ e^aⱼ", "∂yᵢ/∂aⱼ = yᵢ([i = j] − yⱼ)", KERNEL(softmax) },
     [OP_LOG_SOFTMAX] = { "log_softmax", "log_softmax", "yᵢ = aᵢ − ln Σⱼ e^aⱼ", "∂yᵢ/∂aⱼ = [i = j] − softmax(a)ⱼ", KERNEL(softmax) },
-    [OP_MATMUL]      = { "matmul", "@", "Cᵢⱼ = Σₖ Aᵢₖ Bₖⱼ", "∂L/∂A = ∂L/∂C · Bᵀ;  ∂L/∂B = Aᵀ · ∂L/∂C", KERNEL(matmul), .infix = " @ ", .precedence = OP_PREC_MUL },
+    [OP_MATMUL]      = { "matmul", "@", "Cᵢⱼ = Σₖ Aᵢₖ Bₖⱼ", "∂L/∂A = ∂L/∂C @ Bᵀ;  ∂L/∂B = Aᵀ @ ∂L/∂C", KERNEL(matmul), .infix = " @ ", .precedence = OP_PREC_MUL },
     [OP_TRANSPOSE]   = { "transpose", "ᵀ", "aᵀ", "∂L/∂a = (∂L/∂y)ᵀ", KERNEL(transpose) },
     [OP_RESHAPE]     = { "reshape", "reshape", "a with a new shape", "∂L/∂a = ∂L/∂y with a's shape", KERNEL(reshape) },
     [OP_SELECT]      = { "select", "[i]", "a[i]", "∂L/∂a[i] = ∂L/∂y, 0 elsewhere", KERNEL(select) },
@@ -144,9 +144,9 @@ const OpDef gc_ops[] = {
     [OP_NLL]         = { "nll", "NLL", "−(1/N) Σₙ aₙ[yₙ]", "∂/∂aₙ[yₙ] = −1/N, 0 elsewhere", KERNEL(nll) },
     // clang-format on
     [OP_CONV] = { "conv", "conv",
-                  "y[n,o,i,j] = b[o] + Σ_c,p,q w[o,c,p,q] · x[n,c, i·s+p·d−pad, j·s+q·d−pad]",
-                  "∂L/∂x = Σ ∂L/∂y · w over the outputs each x took part in;  "
-                  "∂L/∂w[o,c,p,q] = Σ_n,i,j ∂L/∂y[n,o,i,j] · x[…];  ∂L/∂b[o] = Σ_n,i,j "
+                  "y[n,o,i,j] = b[o] + Σ_c,p,q w[o,c,p,q] × x[n,c, i×s+p×d−pad, j×s+q×d−pad]",
+                  "∂L/∂x = Σ ∂L/∂y × w over the outputs each x took part in;  "
+                  "∂L/∂w[o,c,p,q] = Σ_n,i,j ∂L/∂y[n,o,i,j] × x[…];  ∂L/∂b[o] = Σ_n,i,j "
                   "∂L/∂y[n,o,i,j]",
                   KERNEL(conv) },
     [OP_MAX_POOL2D] = { "max_pool2d", "maxpool", "y = the largest x of each window",
@@ -156,19 +156,19 @@ const OpDef gc_ops[] = {
                         "y = (1/k) Σ x over each window (k counts the padding)",
                         "∂L/∂x = Σ over the windows holding x of ∂L/∂y / k", KERNEL(pool) },
     [OP_BATCH_NORM] = { "batch_norm", "BN",
-                        "y = w·x̂ + b,  x̂ = (x − μ_c)/√(σ²_c + ε), μ and σ² (biased) over batch and "
+                        "y = w×x̂ + b,  x̂ = (x − μ_c)/√(σ²_c + ε), μ and σ² (biased) over batch and "
                         "positions",
-                        "∂L/∂x = w/√(σ² + ε) · (g − mean(g) − x̂·mean(g·x̂));  ∂L/∂w = Σ g·x̂;  ∂L/∂b "
+                        "∂L/∂x = w/√(σ² + ε) × (g − mean(g) − x̂×mean(g×x̂));  ∂L/∂w = Σ g×x̂;  ∂L/∂b "
                         "= Σ g "
-                        "(g = ∂L/∂y, and in eval ∂L/∂x = g·w/√(σ² + ε))",
+                        "(g = ∂L/∂y, and in eval ∂L/∂x = g×w/√(σ² + ε))",
                         KERNEL(batch_norm) },
     [OP_LAYER_NORM] = { "layer_norm", "LN",
-                        "y = w·x̂ + b,  x̂ = (x − μ)/√(σ² + ε) over the last dims",
-                        "∂L/∂x = (1/√(σ² + ε)) · (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), ĝ = w·g;  ∂L/∂w = Σ "
-                        "g·x̂;  "
+                        "y = w×x̂ + b,  x̂ = (x − μ)/√(σ² + ε) over the last dims",
+                        "∂L/∂x = (1/√(σ² + ε)) × (ĝ − mean(ĝ) − x̂×mean(ĝ×x̂)), ĝ = w×g;  ∂L/∂w = Σ "
+                        "g×x̂;  "
                         "∂L/∂b = Σ g",
                         KERNEL(layer_norm) },
-    [OP_DROPOUT] = { "dropout", "dropout", "y = x·m,  m = 0 with probability p, else 1/(1 − p)",
+    [OP_DROPOUT] = { "dropout", "dropout", "y = x×m,  m = 0 with probability p, else 1/(1 − p)",
                      "∂/∂x = m", KERNEL(dropout) },
     [OP_WHERE] = { "where", "where", "y = a where cond, else b",
                    "∂/∂cond: none;  ∂/∂a = [cond];  ∂/∂b = [not cond]", KERNEL(where) },
@@ -178,12 +178,12 @@ const OpDef gc_ops[] = {
                   KERNEL(tri) },
     [OP_CLAMP] = { "clamp", "clamp", "min(max(x, lo), hi)", "∂/∂x = 1 if lo ≤ x ≤ hi, else 0",
                    KERNEL(clamp), .kink = 1 },
-    [OP_ELU] = { "elu", "elu", "x if x > 0, else α(eˣ − 1)", "∂/∂x = 1 if x > 0, else α·eˣ",
+    [OP_ELU] = { "elu", "elu", "x if x > 0, else α(eˣ − 1)", "∂/∂x = 1 if x > 0, else α×eˣ",
                  KERNEL(activation), .kink = 1 },
-    [OP_SILU] = { "silu", "silu", "x·σ(x)", "∂/∂x = σ(x)(1 + x(1 − σ(x)))", KERNEL(activation) },
+    [OP_SILU] = { "silu", "silu", "x×σ(x)", "∂/∂x = σ(x)(1 + x(1 − σ(x)))", KERNEL(activation) },
     [OP_VARIANCE] = { "variance", "var", "Σᵢ (xᵢ − x̄)² / (n − c), c = 1 unbiased, 0 biased",
                       "∂/∂xᵢ = 2(xᵢ − x̄)/(n − c)", KERNEL(variance) },
-    [OP_STD] = { "std", "std", "√(Σᵢ (xᵢ − x̄)² / (n − c))", "∂/∂xᵢ = (xᵢ − x̄)/((n − c)·std)",
+    [OP_STD] = { "std", "std", "√(Σᵢ (xᵢ − x̄)² / (n − c))", "∂/∂xᵢ = (xᵢ − x̄)/((n − c)×std)",
                  KERNEL(variance) },
     [OP_LOGSUMEXP] = { "logsumexp", "lse",
                        "ln Σᵢ e^xᵢ (computed as m + ln Σᵢ e^(xᵢ − m), m = max x)",

@@ -79,7 +79,7 @@ struct OpDef {
     int (*backward)(Tensor *out); /* 0, or -1 (out of memory, interrupted) */
     ScalarFn f;                   /* elementwise ops only */
     ScalarGrad df_da, df_db;
-    /* how traces write it: "a · b" with infix "·", else call(a, b) */
+    /* how traces write it: "a × b" with infix "×", else call(a, b) */
     const char *infix, *call;
     int precedence; /* OP_PREC_*: when an operand needs brackets */
     int kink;       /* the derivative jumps somewhere: gradcheck warns */

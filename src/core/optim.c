@@ -164,7 +164,7 @@ static const char *num(double v)
     return gc_format_number(v, gc_print_precision, buf, sizeof ring[0]);
 }
 
-/* An operand inside an expression: negatives get brackets, 0.9·(−0.2). */
+/* An operand inside an expression: negatives get brackets, 0.9×(−0.2). */
 static const char *arg(double v)
 {
     static char ring[16][44];
@@ -213,7 +213,7 @@ static void sgd_element(Optimizer *o, int k, int64_t i, FILE *out, const char *e
     say(out, "  %s: g = %s\n", el, num(g));
     if (c->weight_decay != 0) {
         double g2 = g + c->weight_decay * *w;
-        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
+        say(out, "    g = g + λ×w = %s + %s×%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
             num(g2));
         g = g2;
     }
@@ -226,16 +226,16 @@ static void sgd_element(Optimizer *o, int k, int64_t i, FILE *out, const char *e
         } else {
             double v2 = c->momentum * *v + (1 - c->dampening) * g;
             if (c->dampening == 0)
-                say(out, "    v = μ·v + g = %s·%s + %s = %s\n", arg(c->momentum), arg(*v), arg(g),
+                say(out, "    v = μ×v + g = %s×%s + %s = %s\n", arg(c->momentum), arg(*v), arg(g),
                     num(v2));
             else
-                say(out, "    v = μ·v + (1−dampening)·g = %s·%s + %s·%s = %s\n", arg(c->momentum),
+                say(out, "    v = μ×v + (1−dampening)×g = %s×%s + %s×%s = %s\n", arg(c->momentum),
                     arg(*v), arg(1 - c->dampening), arg(g), num(v2));
             *v = v2;
         }
         if (c->nesterov) {
             double g2 = g + c->momentum * *v;
-            say(out, "    g = g + μ·v = %s + %s·%s = %s   (nesterov)\n", num(g), arg(c->momentum),
+            say(out, "    g = g + μ×v = %s + %s×%s = %s   (nesterov)\n", num(g), arg(c->momentum),
                 arg(*v), num(g2));
             g = g2;
         } else {
@@ -244,7 +244,7 @@ static void sgd_element(Optimizer *o, int k, int64_t i, FILE *out, const char *e
         }
     }
     double w2 = *w - c->lr * g;
-    say(out, "    %s ← %s − lr·%s = %s − %s·%s = %s\n", el, el, step, num(*w), arg(c->lr), arg(g),
+    say(out, "    %s ← %s − lr×%s = %s − %s×%s = %s\n", el, el, step, num(*w), arg(c->lr), arg(g),
         num(w2));
     *w = w2;
 }
@@ -257,27 +257,27 @@ static void rmsprop_element(Optimizer *o, int k, int64_t i, FILE *out, const cha
     say(out, "  %s: g = %s\n", el, num(g));
     if (c->weight_decay != 0) {
         double g2 = g + c->weight_decay * *w;
-        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
+        say(out, "    g = g + λ×w = %s + %s×%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
             num(g2));
         g = g2;
     }
     double v2 = c->alpha * *v + (1 - c->alpha) * (g * g);
-    say(out, "    v = α·v + (1−α)·g² = %s·%s + %s·%s = %s\n", arg(c->alpha), arg(*v),
+    say(out, "    s = α×s + (1−α)×g² = %s×%s + %s×%s = %s\n", arg(c->alpha), arg(*v),
         arg(1 - c->alpha), arg(g * g), num(v2));
     *v = v2;
     double denom = sqrt(*v) + c->eps, w2;
     if (c->momentum > 0) {
         double *b = &o->buf[k]->data[i];
         double b2 = c->momentum * *b + g / denom;
-        say(out, "    buf = μ·buf + g/(√v + ε) = %s·%s + %s/(√%s + %s) = %s\n", arg(c->momentum),
+        say(out, "    buf = μ×buf + g/(√s + ε) = %s×%s + %s/(√%s + %s) = %s\n", arg(c->momentum),
             arg(*b), arg(g), arg(*v), arg(c->eps), num(b2));
         *b = b2;
         w2 = *w - c->lr * b2;
-        say(out, "    %s ← %s − lr·buf = %s − %s·%s = %s\n", el, el, num(*w), arg(c->lr), arg(b2),
+        say(out, "    %s ← %s − lr×buf = %s − %s×%s = %s\n", el, el, num(*w), arg(c->lr), arg(b2),
             num(w2));
     } else {
         w2 = *w - c->lr * (g / denom);
-        say(out, "    %s ← %s − lr·g/(√v + ε) = %s − %s·%s/(√%s + %s) = %s\n", el, el, num(*w),
+        say(out, "    %s ← %s − lr×g/(√s + ε) = %s − %s×%s/(√%s + %s) = %s\n", el, el, num(*w),
             arg(c->lr), arg(g), arg(*v), arg(c->eps), num(w2));
     }
     *w = w2;
@@ -292,16 +292,16 @@ static void adam_element(Optimizer *o, int k, int64_t i, FILE *out, const char *
     say(out, "  %s: g = %s\n", el, num(g));
     if (c->weight_decay != 0) { /* L2 in the gradient, as torch.optim.Adam (not AdamW) */
         double g2 = g + c->weight_decay * *w;
-        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
+        say(out, "    g = g + λ×w = %s + %s×%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
             num(g2));
         g = g2;
     }
     double m2 = c->beta1 * *m + (1 - c->beta1) * g;
-    say(out, "    m = β1·m + (1−β1)·g = %s·%s + %s·%s = %s\n", arg(c->beta1), arg(*m),
+    say(out, "    m = β1×m + (1−β1)×g = %s×%s + %s×%s = %s\n", arg(c->beta1), arg(*m),
         arg(1 - c->beta1), arg(g), num(m2));
     *m = m2;
     double v2 = c->beta2 * *v + (1 - c->beta2) * (g * g);
-    say(out, "    v = β2·v + (1−β2)·g² = %s·%s + %s·%s = %s\n", arg(c->beta2), arg(*v),
+    say(out, "    v = β2×v + (1−β2)×g² = %s×%s + %s×%s = %s\n", arg(c->beta2), arg(*v),
         arg(1 - c->beta2), arg(g * g), num(v2));
     *v = v2;
     /* bias correction: m and v start at 0, so early averages are too small */
@@ -309,7 +309,7 @@ static void adam_element(Optimizer *o, int k, int64_t i, FILE *out, const char *
     say(out, "    m̂ = m/(1−β1^t) = %s/(1−%s^%s) = %s\n", arg(*m), arg(c->beta1), num(t), num(mhat));
     say(out, "    v̂ = v/(1−β2^t) = %s/(1−%s^%s) = %s\n", arg(*v), arg(c->beta2), num(t), num(vhat));
     double w2 = *w - c->lr * mhat / (sqrt(vhat) + c->eps);
-    say(out, "    %s ← %s − lr·m̂/(√v̂ + ε) = %s − %s·%s/(√%s + %s) = %s\n", el, el, num(*w),
+    say(out, "    %s ← %s − lr×m̂/(√v̂ + ε) = %s − %s×%s/(√%s + %s) = %s\n", el, el, num(*w),
         arg(c->lr), arg(mhat), arg(vhat), arg(c->eps), num(w2));
     *w = w2;
 }
@@ -322,19 +322,19 @@ static void adagrad_element(Optimizer *o, int k, int64_t i, FILE *out, const cha
     say(out, "  %s: g = %s\n", el, num(g));
     if (c->weight_decay != 0) {
         double g2 = g + c->weight_decay * *w;
-        say(out, "    g = g + λ·w = %s + %s·%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
+        say(out, "    g = g + λ×w = %s + %s×%s = %s\n", num(g), arg(c->weight_decay), arg(*w),
             num(g2));
         g = g2;
     }
     double clr = c->lr / (1 + (double)(o->steps[k] - 1) * c->lr_decay);
     if (c->lr_decay != 0)
-        say(out, "    lr_t = lr/(1 + (t−1)·lr_decay) = %s/(1 + %s·%s) = %s\n", arg(c->lr),
+        say(out, "    lr_t = lr/(1 + (t−1)×lr_decay) = %s/(1 + %s×%s) = %s\n", arg(c->lr),
             num((double)(o->steps[k] - 1)), arg(c->lr_decay), num(clr));
     double s2 = *s + g * g;
     say(out, "    sum = sum + g² = %s + %s = %s\n", num(*s), arg(g * g), num(s2));
     *s = s2;
     double w2 = *w - clr * g / (sqrt(*s) + c->eps);
-    say(out, "    %s ← %s − %s·g/(√sum + ε) = %s − %s·%s/(√%s + %s) = %s\n", el, el,
+    say(out, "    %s ← %s − %s×g/(√sum + ε) = %s − %s×%s/(√%s + %s) = %s\n", el, el,
         c->lr_decay != 0 ? "lr_t" : "lr", num(*w), arg(clr), arg(g), arg(*s), arg(c->eps), num(w2));
     *w = w2;
 }
@@ -350,15 +350,15 @@ static void adamw_element(Optimizer *o, int k, int64_t i, FILE *out, const char 
     say(out, "  %s: g = %s\n", el, num(g));
     double shrink = 1 - c->lr * c->weight_decay, w1 = *w * shrink;
     if (c->weight_decay != 0)
-        say(out, "    %s ← %s·(1 − lr·λ) = %s·%s = %s   (decoupled weight decay)\n", el, el,
+        say(out, "    %s ← %s×(1 − lr×λ) = %s×%s = %s   (decoupled weight decay)\n", el, el,
             arg(*w), arg(shrink), num(w1));
     *w = w1;
     double m2 = c->beta1 * *m + (1 - c->beta1) * g;
-    say(out, "    m = β1·m + (1−β1)·g = %s·%s + %s·%s = %s\n", arg(c->beta1), arg(*m),
+    say(out, "    m = β1×m + (1−β1)×g = %s×%s + %s×%s = %s\n", arg(c->beta1), arg(*m),
         arg(1 - c->beta1), arg(g), num(m2));
     *m = m2;
     double v2 = c->beta2 * *v + (1 - c->beta2) * g * g;
-    say(out, "    v = β2·v + (1−β2)·g² = %s·%s + %s·%s = %s\n", arg(c->beta2), arg(*v),
+    say(out, "    v = β2×v + (1−β2)×g² = %s×%s + %s×%s = %s\n", arg(c->beta2), arg(*v),
         arg(1 - c->beta2), arg(g * g), num(v2));
     *v = v2;
     double step = c->lr / (1 - pow(c->beta1, t)), root = sqrt(1 - pow(c->beta2, t));
@@ -368,7 +368,7 @@ static void adamw_element(Optimizer *o, int k, int64_t i, FILE *out, const char 
     say(out, "    denom = √v/√(1−β2^t) + ε = √%s/√(1−%s^%s) + %s = %s\n", arg(*v), arg(c->beta2),
         num(t), arg(c->eps), num(denom));
     double w2 = *w - step * *m / denom;
-    say(out, "    %s ← %s − step·m/denom = %s − %s·%s/%s = %s\n", el, el, num(*w), arg(step),
+    say(out, "    %s ← %s − step×m/denom = %s − %s×%s/%s = %s\n", el, el, num(*w), arg(step),
         arg(*m), arg(denom), num(w2));
     *w = w2;
 }

@@ -15,14 +15,14 @@ typedef enum OptimKind { GC_SGD, GC_RMSPROP, GC_ADAM, GC_ADAGRAD, GC_ADAMW } Opt
 typedef struct OptimConfig {
     OptimKind kind;
     double lr;
-    double weight_decay;              /* L2: g ← g + λ·w before anything else */
+    double weight_decay;              /* L2: g ← g + λ×w before anything else */
     double momentum;                  /* SGD and RMSprop: μ */
     double dampening;                 /* SGD */
     int nesterov;                     /* SGD */
     double alpha;                     /* RMSprop: decay of the mean of g² */
     double beta1, beta2;              /* Adam, AdamW */
     double eps;                       /* RMSprop, Adam, Adagrad, AdamW */
-    double lr_decay;                  /* Adagrad: lr/(1 + (t−1)·lr_decay) */
+    double lr_decay;                  /* Adagrad: lr/(1 + (t−1)×lr_decay) */
     double initial_accumulator_value; /* Adagrad: where the sum of g² starts */
 } OptimConfig;
 

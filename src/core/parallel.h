@@ -18,7 +18,7 @@
  * 2-core machine with scripts/bench/threads.lua): waking a second thread
  * costs about as much as a few hundred thousand additions in cache, or a
  * few tens of thousands of exp, sqrt or divisions. */
-#define GC_PARALLEL_MIN   ((int64_t)1 << 18) /* memory-bound loops: +, ·, copies */
+#define GC_PARALLEL_MIN   ((int64_t)1 << 18) /* memory-bound loops: +, ×, copies */
 #define GC_PARALLEL_HEAVY ((int64_t)1 << 15) /* loops with exp, log, sqrt, / */
 /* Elements per block: the unit of work, of Ctrl-C polling and of summation. */
 #define GC_BLOCK          ((int64_t)1 << 13)

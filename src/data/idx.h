@@ -11,7 +11,7 @@
 
 /*
  * Reads the IDX file at path into a new tensor whose values are
- * scale·v + offset. channel inserts a dim of size 1 after the first
+ * scale×v + offset. channel inserts a dim of size 1 after the first
  * ([N, 28, 28] becomes [N, 1, 28, 28]). Sizes are checked against the
  * file before anything is allocated; a truncated, corrupt or lying file
  * is an error naming who and the path. NULL with gc_error() set.

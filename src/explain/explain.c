@@ -54,7 +54,7 @@ static int matmul_step(const View *v, const Edge *e, Text *out)
     return u->op == &gc_ops[OP_MATMUL] && u->inputs[0]->ndim == 2 && u->inputs[1]->ndim == 2;
 }
 
-/* "= Xᵀ · ∂L/∂Z = [[…]]ᵀ · [[…]]" (or "∂L/∂Z · Wᵀ"): the gradient of one
+/* "= Xᵀ @ ∂L/∂Z = [[…]]ᵀ @ [[…]]" (or "∂L/∂Z @ Wᵀ"): the gradient of one
  * operand of the matrix product u, from g at u. Takes g; the result is
  * what matmul's backward computes. */
 static Tensor *matmul_text(View *v, const Edge *e, Tensor *g, Text *out)
@@ -87,6 +87,20 @@ static Tensor *matmul_text(View *v, const Edge *e, Tensor *g, Text *out)
     return next;
 }
 
+/* Names the uses a path goes through, at every node it reaches that is
+ * used more than once: " (via t3 = a×x; via t1×t1, second factor)". */
+static void path_uses(const View *v, const Edge *path, int len, Text *out)
+{
+    int n = 0;
+    for (int e = 0; e < len; e++) {
+        int64_t j = input_index(v, &path[e]);
+        if (v->ustart[j + 1] - v->ustart[j] < 2) continue;
+        gc_text_add(out, n++ ? "; via " : " (via ");
+        tv_use(v, out, path[e].user, path[e].slot);
+    }
+    if (n) gc_text_add(out, ")");
+}
+
 /* One path: its chain of factors and their product (added to total). */
 static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *out, double *pv,
                         Tensor **ptotal)
@@ -108,11 +122,19 @@ static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *o
     }
     tv_label(v, v->n - 1, a, sizeof a);
     tv_label(v, var, b, sizeof b);
-    gc_text_add(out, "∂%s/∂%s = ", a, b);
-    for (int i = 1; i < nl && nl > 2; i++) { /* one factor would just repeat the left side */
+    if (!scalar_links) { /* the gradients link by link, in the order backward makes them */
+        gc_text_add(out, "∂%s/∂%s", a, b);
+        for (int i = 1; i < nl - 1; i++)
+            gc_text_add(out, "%s%s", i > 1 ? ", " : " through ",
+                        tv_label(v, links[i], a, sizeof a));
+        gc_text_add(out, ":");
+    } else {
+        gc_text_add(out, "∂%s/∂%s = ", a, b);
+    }
+    for (int i = 1; i < nl && nl > 2 && scalar_links; i++) { /* one factor would repeat the left */
         tv_label(v, links[i - 1], a, sizeof a);
         tv_label(v, links[i], b, sizeof b);
-        gc_text_add(out, "%s∂%s/∂%s", i > 1 ? (scalar_links ? " × " : " · ") : "", a, b);
+        gc_text_add(out, "%s∂%s/∂%s", i > 1 ? " × " : "", a, b);
     }
     Tensor *g = NULL;
     if (scalar_links) { /* a product of numbers (the last may be a tensor) */
@@ -234,7 +256,11 @@ char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
     while (depth >= 0 && written < MAX_PATHS && !rc) {
         int64_t k = node[depth];
         if (k == kv) {
-            if (npaths > 1) gc_text_add(&out, "path %d: ", written + 1);
+            if (npaths > 1) {
+                gc_text_add(&out, "path %d", written + 1);
+                path_uses(&v, path, depth, &out);
+                gc_text_add(&out, ": ");
+            }
             rc = explain_path(&v, path, depth, kv, &out, &pv[written], &total);
             written++;
             depth--;

@@ -3,7 +3,7 @@
  * SVG files.
  *
  * A braille character is a cell of 2×4 dots, so a chart of width×height
- * characters is a canvas of (2·width)×(4·height) dots. Each value becomes a
+ * characters is a canvas of (2×width)×(4×height) dots. Each value becomes a
  * dot, and consecutive dots are joined by straight lines (Bresenham).
  */
 #include <errno.h>

@@ -71,6 +71,108 @@ static void derivative_text(Text *out, const OpDef *op, int slot)
     gc_text_add(out, "%.*s", semi ? (int)(semi - d) : (int)strlen(d), d);
 }
 
+/* Whether that derivative is the constant 1 (add's, sub's first): its line says nothing. */
+static int derivative_is_one(const OpDef *op, int slot)
+{
+    Text d = { 0 };
+    derivative_text(&d, op, slot);
+    int one = d.s && d.len >= 4 && !strcmp(d.s + d.len - 4, " = 1");
+    free(d.s);
+    return one;
+}
+
+/* The local derivative of scalar node ku in its input slot, at the printed values. */
+static int local_derivative(View *v, int64_t ku, int slot, double *local)
+{
+    Tensor *u = v->order[ku];
+    if (tv_is_elementwise(u)) {
+        double a = v->hand[tv_find(v, u->inputs[0])];
+        double b = u->ninputs > 1 ? v->hand[tv_find(v, u->inputs[1])] : 0;
+        *local = (slot ? u->op->df_db : u->op->df_da)(a, b, v->hand[ku], u->args.scalar);
+    } else {
+        Tensor *one = tv_filled_like(u, 1), *g = one ? tv_vjp(u, slot, one) : NULL;
+        gc_release(one);
+        if (!g) return -1;
+        *local = g->data[0];
+        gc_release(g);
+    }
+    *local = rnd(&v->o, *local);
+    return 0;
+}
+
+/* "∂u/∂k: op ∂/∂b = a = 0.5", one link of the chain, unless it is the constant 1. */
+static void local_line(View *v, int64_t ku, int slot, int64_t k, double local, Text *out)
+{
+    char un[256], me[256], b[64];
+    const Tensor *u = v->order[ku];
+    if (derivative_is_one(u->op, slot)) return;
+    gc_text_add(out, "  ∂%s/∂%s: %s ", tv_label(v, ku, un, sizeof un),
+                tv_label(v, k, me, sizeof me), u->op->name);
+    derivative_text(out, u->op, slot);
+    gc_text_add(out, " = %s\n", tv_num(&v->o, local, b, sizeof b));
+}
+
+/* "via w5×out_h1: ", the use of a node that has several: its user's name,
+ * or the formula of a user written inside another, and the slot when the
+ * user takes the node twice. */
+static void via(View *v, int64_t ku, int slot, Text *out)
+{
+    char un[256];
+    const Tensor *u = v->order[ku];
+    gc_text_add(out, "via ");
+    if (v->inl[ku])
+        tv_formula(v, out, ku, 0);
+    else
+        gc_text_add(out, "%s", tv_label(v, ku, un, sizeof un));
+    int same = 0;
+    for (int i = 0; i < u->ninputs; i++) same += u->inputs[i] == u->inputs[slot];
+    if (same > 1) gc_text_add(out, ", %s", tv_slot_name(u, slot));
+    gc_text_add(out, ": ");
+}
+
+/* One use of scalar node k by scalar node ku: the local derivatives from
+ * the named node above down to k (the unnamed ones between are written
+ * inside its formula, as the forward trace writes them), then their product
+ * with the gradient there. Returns the contribution in *c. */
+static int scalar_use(View *v, int64_t k, int64_t ku, int slot, int many, Text *out, double *c)
+{
+    const TraceOptions *o = &v->o;
+    char root[256], top[256], me[256], b1[64];
+    int64_t chain[64];
+    int slots[64], m = 0;
+    chain[0] = ku, slots[0] = slot;
+    while (v->inl[chain[m]] && m < 63) { /* an inlined node has exactly one user */
+        int64_t e = v->ustart[chain[m]];
+        chain[m + 1] = v->user[e], slots[m + 1] = v->uslot[e];
+        m++;
+    }
+    double locals[64];
+    for (int i = m; i >= 0; i--) {
+        if (local_derivative(v, chain[i], slots[i], &locals[i])) return -1;
+        local_line(v, chain[i], slots[i], i ? chain[i - 1] : k, locals[i], out);
+    }
+    tv_label(v, v->n - 1, root, sizeof root);
+    tv_label(v, chain[m], top, sizeof top);
+    tv_label(v, k, me, sizeof me);
+    gc_text_add(out, "  ");
+    if (many)
+        via(v, ku, slot, out);
+    else
+        gc_text_add(out, "∂%s/∂%s = ", root, me);
+    gc_text_add(out, "∂%s/∂%s × ∂%s/∂%s = %s", root, top, top, me,
+                tv_num(o, v->hgrad[chain[m]], b1, sizeof b1));
+    int shown = 0;
+    for (int i = m; i >= 0; i--) /* the 1s of sums are left out of the product */
+        if (locals[i] != 1 || (i == 0 && !shown)) {
+            gc_text_add(out, " × ");
+            tv_term(out, o, locals[i]);
+            shown++;
+        }
+    *c = rnd(o, v->hgrad[ku] * locals[0]);
+    gc_text_add(out, " = %s\n", tv_num(o, *c, b1, sizeof b1));
+    return 0;
+}
+
 /* ---- the backward trace -------------------------------------------------------------- */
 
 /* One block: how node k's gradient is made from the gradients of its users. */
@@ -78,7 +180,7 @@ static int backward_block(View *v, int64_t k, Text *out)
 {
     Tensor *t = v->order[k];
     const TraceOptions *o = &v->o;
-    char root[256], me[256], un[256], b1[64], b3[64];
+    char root[256], me[256], un[256], b1[64];
     tv_label(v, v->n - 1, root, sizeof root);
     tv_label(v, k, me, sizeof me);
     if (k == v->n - 1) {
@@ -108,35 +210,18 @@ static int backward_block(View *v, int64_t k, Text *out)
         int slot = v->uslot[e];
         if (!u->grad || !u->requires_grad) continue;
         tv_label(v, ku, un, sizeof un);
-        gc_text_add(out, "  ∂%s/∂%s: %s ", un, me, u->op->name);
-        derivative_text(out, u->op, slot);
         if (t->numel == 1 && u->numel == 1) {
-            double local;
-            if (tv_is_elementwise(u)) {
-                double a = v->hand[tv_find(v, u->inputs[0])];
-                double b = u->ninputs > 1 ? v->hand[tv_find(v, u->inputs[1])] : 0;
-                local = (slot ? u->op->df_db : u->op->df_da)(a, b, v->hand[ku], u->args.scalar);
-            } else {
-                Tensor *one = tv_filled_like(u, 1), *g = one ? tv_vjp(u, slot, one) : NULL;
-                gc_release(one);
-                if (!g) return -1;
-                local = g->data[0];
-                gc_release(g);
-            }
-            local = rnd(o, local);
-            double c = rnd(o, v->hgrad[ku] * local);
-            gc_text_add(out, " = %s\n  ", tv_num(o, local, b1, sizeof b1));
-            if (many)
-                gc_text_add(out, "via %s: ", un);
-            else
-                gc_text_add(out, "∂%s/∂%s = ", root, me);
-            gc_text_add(out, "∂%s/∂%s × ∂%s/∂%s = %s × ", root, un, un, me,
-                        tv_num(o, v->hgrad[ku], b1, sizeof b1));
-            tv_term(out, o, local);
-            gc_text_add(out, " = %s\n", tv_num(o, c, b3, sizeof b3));
+            double c;
+            if (scalar_use(v, k, ku, slot, many, out, &c)) return -1;
             total += c;
             if (nterms < 64) terms[nterms++] = c;
             continue;
+        }
+        int one = derivative_is_one(u->op, slot);
+        if (!one) {
+            gc_text_add(out, "  ∂%s/∂%s: %s ", un, me, u->op->name);
+            derivative_text(out, u->op, slot);
+            gc_text_add(out, "\n");
         }
         /* Tensors: the product is a vector-Jacobian product; show the result. */
         Tensor *seed = u->numel == 1 ? tv_filled_like(u, v->hgrad[ku]) : u->grad;
@@ -147,7 +232,8 @@ static int backward_block(View *v, int64_t k, Text *out)
             return -1;
         }
         seed = u->grad;
-        gc_text_add(out, "\n  %s%s%s", many ? "via " : "", many ? un : "", many ? ": " : "");
+        gc_text_add(out, "  ");
+        if (many) via(v, ku, slot, out);
         if (tv_is_elementwise(u) && u->numel != t->numel) {
             char shape[96], ushape[96];
             /* The product before the sum, element by element of u. */
@@ -232,6 +318,10 @@ int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks
         if (backward_block(&v, k, &out)) {
             free(out.s);
             goto fail;
+        }
+        if (v.inl[k]) { /* written inside the step of the named node it leads to */
+            free(out.s);
+            continue;
         }
         if (!(list[n] = gc_text_finish(&out, "trace"))) goto fail;
         if (which) which[n] = t;

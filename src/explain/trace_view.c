@@ -1,7 +1,7 @@
 /*
  * trace_view.c - the View of a graph that every trace printer reads, the
  * numbers as a hand calculation writes them, and the formula of a node
- * ("w1·x1 + b1", or with numbers "0.15×0.05 + 0.35").
+ * ("w1×x1 + b1", or with numbers "0.15×0.05 + 0.35").
  */
 #include <math.h>
 #include <stdio.h>
@@ -179,15 +179,14 @@ static void tv_operand(const View *v, Text *out, const Tensor *t, int numbers, i
     }
 }
 
-/* Node k's op with its operands: "w1·x1 + b1", or with numbers "0.15×0.05 + 0.35". */
+/* Node k's op with its operands: "w1×x1 + b1", or with numbers "0.15×0.05 + 0.35". */
 void tv_formula(const View *v, Text *out, int64_t k, int numbers)
 {
     const Tensor *t = v->order[k];
     const OpDef *op = t->op;
     Tensor *a = t->inputs[0], *b = t->ninputs > 1 ? t->inputs[1] : NULL;
     int p = tv_precedence(t);
-    /* a product of numbers reads better as 0.15×0.05, of names as w1·x1 */
-    const char *infix = op == &gc_ops[OP_MUL] && numbers ? "×" : op->infix;
+    const char *infix = op->infix;
     if (infix && b) {
         tv_operand(v, out, a, numbers, p, 0);
         gc_text_add(out, "%s", infix);
@@ -224,6 +223,41 @@ void tv_formula(const View *v, Text *out, int64_t k, int numbers)
     else if (op == &gc_ops[OP_LEAKY_RELU])
         gc_text_add(out, ", %g", g->scalar);
     gc_text_add(out, ")");
+}
+
+/* Operand slot of u in words ("first factor", "denominator"), for telling
+ * apart two uses of one node by the same op. */
+const char *tv_slot_name(const Tensor *u, int slot)
+{
+    static const struct {
+        int op;
+        const char *name[2];
+    } two[] = {
+        { OP_ADD, { "first term", "second term" } },
+        { OP_SUB, { "first term", "subtracted term" } },
+        { OP_MUL, { "first factor", "second factor" } },
+        { OP_DIV, { "numerator", "denominator" } },
+        { OP_POW, { "base", "exponent" } },
+        { OP_MATMUL, { "left factor", "right factor" } },
+    };
+    static const char *const nth[] = { "first operand", "second operand", "third operand" };
+    for (size_t i = 0; i < sizeof two / sizeof two[0] && slot < 2; i++)
+        if (u->op == &gc_ops[two[i].op]) return two[i].name[slot];
+    return slot < 3 ? nth[slot] : "a later operand";
+}
+
+/* One use of a node, as a path through it is named: "t3 = a×x" for a named
+ * user, "a + 1" for one written inside its user, and the slot when the user
+ * takes the node more than once ("t1×t1, first factor"). */
+void tv_use(const View *v, Text *out, int64_t user, int slot)
+{
+    const Tensor *u = v->order[user];
+    char b[256];
+    if (!v->inl[user]) gc_text_add(out, "%s = ", tv_label(v, user, b, sizeof b));
+    tv_formula(v, out, user, 0);
+    int same = 0;
+    for (int i = 0; i < u->ninputs; i++) same += u->inputs[i] == u->inputs[slot];
+    if (same > 1) gc_text_add(out, ", %s", tv_slot_name(u, slot));
 }
 
 /* The name of node k in a ∂-fraction: its name, or its formula in brackets. */

@@ -76,5 +76,8 @@ Tensor *tv_vjp(Tensor *u, int slot, Tensor *seed);
 Tensor *tv_filled_like(const Tensor *t, double x);
 void tv_formula(const View *v, Text *out, int64_t k, int numbers);
 const char *tv_label(const View *v, int64_t k, char *buf, size_t size);
+const char *tv_slot_name(const Tensor *u, int slot);
+/* Input slot of node user, named as a use: "t3 = a×x", "t1×t1, first factor". */
+void tv_use(const View *v, Text *out, int64_t user, int slot);
 
 #endif

@@ -159,13 +159,13 @@ static const LuaFunction functions[] = {
       "y = x:clone()", METHOD, NO_OP },
     /* in-place updates */
     { "add_", NULL, "add_", l_add_, "x:add_(y [, alpha])",
-      "x = x + alpha·y in place (never recorded in the graph); returns x.", NULL,
+      "x = x + alpha×y in place (never recorded in the graph); returns x.", NULL,
       "w:add_(w.grad, -0.5)", METHOD, NO_OP },
     { "sub_", NULL, "sub_", l_sub_, "x:sub_(y [, alpha])",
-      "x = x − alpha·y in place (never recorded); a backward that still needs the old x fails "
+      "x = x − alpha×y in place (never recorded); a backward that still needs the old x fails "
       "with an error instead of a wrong gradient.",
       NULL, "w:sub_(0.5 * w.grad)", METHOD, NO_OP },
-    { "mul_", NULL, "mul_", l_mul_, "x:mul_(y)", "x = x·y in place (never recorded).", NULL,
+    { "mul_", NULL, "mul_", l_mul_, "x:mul_(y)", "x = x×y in place (never recorded).", NULL,
       "v:mul_(0.9)", METHOD, NO_OP },
     { "fill_", NULL, "fill_", l_fill_, "x:fill_(v)", "Sets every element of x to v.", NULL,
       "x:fill_(0.5)", METHOD, NO_OP },

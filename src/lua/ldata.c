@@ -440,7 +440,7 @@ static int l_write_atomic(lua_State *L)
     return 0;
 }
 
-/* _data.png(path, w, h, rgb): writes the picture (rgb: 3·w·h bytes) as a PNG file. */
+/* _data.png(path, w, h, rgb): writes the picture (rgb: 3×w×h bytes) as a PNG file. */
 static int l_png(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);

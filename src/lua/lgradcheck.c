@@ -16,7 +16,7 @@
 
 /* Calls f (at index 1) with the inputs (the list at index 2) and returns the
  * scalar it checks: the output itself when it has one element, else
- * Σ_k w_k·out_k with the fixed weights w_k = k/n. Leaves the output on the
+ * Σ_k w_k×out_k with the fixed weights w_k = k/n. Leaves the output on the
  * stack. Errors (from f too) propagate as Lua errors. */
 static double evaluate(lua_State *L, int ninputs, Tensor **out)
 {
@@ -235,11 +235,11 @@ static int gradcheck_body(lua_State *L)
     if (out) {
         fprintf(out,
                 "gradcheck: central differences (f(x+h) − f(x−h))/2h with h = %s; pass when "
-                "|numerical − analytic| ≤ atol + rtol·|numerical| (atol = %s, rtol = %s)\n",
+                "|numerical − analytic| ≤ atol + rtol×|numerical| (atol = %s, rtol = %s)\n",
                 gc_format_number(h, 6, nb[0], 40), gc_format_number(atol, 6, nb[1], 40),
                 gc_format_number(rtol, 6, nb[2], 40));
         if (ny != 1)
-            fprintf(out, "  f returns %lld numbers; checked: Σ_k (k/%lld)·f_k\n", (long long)ny,
+            fprintf(out, "  f returns %lld numbers; checked: Σ_k (k/%lld)×f_k\n", (long long)ny,
                     (long long)ny);
         if (picks < total)
             fprintf(out,
@@ -279,7 +279,7 @@ static int gradcheck_body(lua_State *L)
             double scale = fmax(fabs(numerical), fabs(ana));
             double rel = scale > 0 ? fabs(numerical - ana) / scale : 0;
             /* On a kink the two one-sided slopes disagree by far more than
-             * curvature·h; the analytic gradient may then be either one. */
+             * curvature×h; the analytic gradient may then be either one. */
             int kink = fabs(right - left) > 10 * (atol + rtol * fmax(fabs(right), fabs(left)));
             int pass = within(ana, numerical, atol, rtol) ||
                        (kink && (within(ana, right, atol, rtol) || within(ana, left, atol, rtol)));
@@ -371,12 +371,12 @@ static const LuaFunction functions[] = {
     { "gradcheck", NULL, "gradcheck", l_gradcheck,
       "gradcheck(f, inputs [, {eps=1e-6, atol=1e-5, rtol=1e-3, print=true, max_elements=1000}])",
       "Checks backward against finite differences. f receives the input tensors as arguments and "
-      "returns a tensor; one with several elements is checked through Σ_k (k/n)·out_k (fixed, "
+      "returns a tensor; one with several elements is checked through Σ_k (k/n)×out_k (fixed, "
       "distinct weights, so a mistake in any element shows). For each element of each input that "
       "requires a gradient it computes f at x+h and x−h with recording off, and prints a table: "
       "element, f(x+h), f(x−h), the estimate (f(x+h) − f(x−h))/2h, the gradient from one backward, "
       "the relative error |num − ana|/max(|num|, |ana|), and pass when |num − ana| ≤ atol + "
-      "rtol·|num|. An element on a kink (relu, abs, max… switching branch within h: the slopes "
+      "rtol×|num|. An element on a kink (relu, abs, max… switching branch within h: the slopes "
       "to either side differ) gets a warning and passes if the analytic gradient matches either "
       "side. Past max_elements (1000) elements requiring a gradient, an evenly spaced sample of "
       "that many is checked, and the table says so (max_elements = math.huge checks all: f runs "

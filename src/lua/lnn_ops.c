@@ -356,7 +356,7 @@ static const LuaFunction functions[] = {
       "2-d convolution (cross-correlation, as in PyTorch) of images x [N, C, H, W] (or one image "
       "[C, H, W]) with kernels w [O, C/groups, kH, kW] and bias b [O]. stride, padding and "
       "dilation are a number or {h, w}; groups splits the channels into independent groups. "
-      "The output is [N, O, OH, OW], OH = ⌊(H + 2·padding − dilation·(kH − 1) − 1)/stride⌋ + 1.",
+      "The output is [N, O, OH, OW], OH = ⌊(H + 2×padding − dilation×(kH − 1) − 1)/stride⌋ + 1.",
       NULL, "y = conv2d(randn(1, 1, 5, 5), var(randn(2, 1, 3, 3)), nil, {padding=1})", GLOBAL,
       OP_CONV },
     { "conv1d", NULL, "conv1d", l_conv1d,
@@ -381,7 +381,7 @@ static const LuaFunction functions[] = {
       "momentum=0.1, eps=1e-5})",
       "Normalises each channel (dim 2) of x [N, C] or [N, C, H, W]. Training uses the batch's "
       "mean and biased variance, and updates running_mean and running_var in place: r = (1 − "
-      "momentum)·r + momentum·(batch mean, or unbiased batch variance). Evaluation uses the "
+      "momentum)×r + momentum×(batch mean, or unbiased batch variance). Evaluation uses the "
       "running statistics. weight and bias [C] scale and shift (default 1 and 0). PyTorch's "
       "positional order batch_norm(x, running_mean, running_var, weight, bias, training, "
       "momentum, eps) also works.",
@@ -424,10 +424,10 @@ static const LuaFunction functions[] = {
       "where lo ≤ x ≤ hi (bounds included, as in PyTorch).",
       NULL, "clamp(var({-2, 0.5, 3}), 0, 1)  --> tensor([0, 0.5, 1])", BOTH, OP_CLAMP },
     { "elu", NULL, "elu", l_elu, "elu(x [, alpha=1])",
-      "Exponential linear unit: x for x > 0, else alpha·(eˣ − 1); smooth below 0, unlike relu.",
+      "Exponential linear unit: x for x > 0, else alpha×(eˣ − 1); smooth below 0, unlike relu.",
       NULL, "elu(var({-1, 2}))", GLOBAL, OP_ELU },
     { "silu", NULL, "silu", l_silu, "silu(x)",
-      "Sigmoid linear unit (swish): x·σ(x), one op with its own derivative.", NULL,
+      "Sigmoid linear unit (swish): x×σ(x), one op with its own derivative.", NULL,
       "silu(var({-1, 0, 2}))", GLOBAL, OP_SILU },
     { "variance", NULL, "variance", l_variance,
       "variance(x [, dim [, {unbiased=true, keepdim=false}]])",

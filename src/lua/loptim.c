@@ -215,49 +215,51 @@ static const LuaFunction functions[] = {
       "opt:zero_grad() clears them, opt:step{trace=true} prints each update with its numbers, "
       "opt.lr can be read and set.\n"
       "Differences from the formulas often worked by hand:\n"
-      "- momentum is v = μ·v + g with the learning rate outside (w ← w − lr·v), not the average "
-      "v = βv + (1−β)g (which shrinks the step by 1−β) nor v = μv − lr·g; w ← w + v (the same "
+      "- momentum is v = μ×v + g with the learning rate outside (w ← w − lr×v), not the average "
+      "v = βv + (1−β)g (which shrinks the step by 1−β) nor v = μv − lr×g; w ← w + v (the same "
       "while lr is constant, not when it changes).\n"
-      "- the first step sets v = g (not (1−dampening)·g, and not μ·0 + g computed from zero: the "
+      "- the first step sets v = g (not (1−dampening)×g, and not μ×0 + g computed from zero: the "
       "same number).\n"
-      "- dampening scales the new gradient, v = μ·v + (1−dampening)·g, from the second step on; "
+      "- dampening scales the new gradient, v = μ×v + (1−dampening)×g, from the second step on; "
       "dampening = μ gives the moving average except at step 1.\n"
-      "- nesterov uses g + μ·v in place of v (the look-ahead gradient at w − lr·μ·v, rewritten so "
+      "- nesterov uses g + μ×v in place of v (the look-ahead gradient at w − lr×μ×v, rewritten so "
       "that only the current gradient is needed).\n"
-      "- weight_decay λ adds λ·w to the gradient first (L2 regularisation, ½λ‖w‖² in the loss).",
-      "weight_decay: g ← g + λ·w\nmomentum:     v ← g (first step), then v ← μ·v + "
-      "(1−dampening)·g\n"
-      "nesterov:     g ← g + μ·v, else g ← v\nupdate:       w ← w − lr·g",
+      "- weight_decay λ adds λ×w to the gradient first (L2 regularisation, ½λ‖w‖² in the loss).",
+      "weight_decay: g ← g + λ×w\nmomentum:     v ← g (first step), then v ← μ×v + "
+      "(1−dampening)×g\n"
+      "nesterov:     g ← g + μ×v, else g ← v\nupdate:       w ← w − lr×g",
       "opt = optim.SGD({w, b}, {lr = 0.1, momentum = 0.9})\n"
       "loss = mse(x * w + b, y); opt:zero_grad(); loss:backward(); opt:step{trace = true}" },
     { "optim.RMSprop", "optim", "RMSprop", l_rmsprop,
       "optim.RMSprop(params, {lr=0.01, alpha=0.99, eps=1e-8, momentum=0, weight_decay=0})",
       "RMSprop as PyTorch's torch.optim.RMSprop (not centered): each weight's step is divided by "
-      "the root of a running mean of its squared gradients. Same methods as optim.SGD.\n"
+      "the root of s, a running mean of its squared gradients (PyTorch's square_avg). Same "
+      "methods as optim.SGD.\n"
       "Differences from the formulas often worked by hand:\n"
-      "- ε sits outside the root, g/(√v + ε); some courses write g/√(v + ε).\n"
+      "- ε sits outside the root, g/(√s + ε); some courses write g/√(s + ε).\n"
       "- the decay rate is called alpha (α), where courses write β or ρ (often 0.9; here 0.99).\n"
-      "- no bias correction: v starts at 0, so the first steps are large (√(1−α) smaller "
+      "- no bias correction: s starts at 0, so the first steps are large (√(1−α) smaller "
       "denominator).\n"
-      "- with momentum μ the scaled gradient is averaged, buf = μ·buf + g/(√v + ε), and lr stays "
-      "outside: w ← w − lr·buf.",
-      "v ← α·v + (1−α)·g²\nno momentum:  w ← w − lr·g/(√v + ε)\n"
-      "momentum:     buf ← μ·buf + g/(√v + ε);  w ← w − lr·buf",
+      "- with momentum μ the scaled gradient is averaged, buf = μ×buf + g/(√s + ε), and lr stays "
+      "outside: w ← w − lr×buf.",
+      "s ← α×s + (1−α)×g²\nno momentum:  w ← w − lr×g/(√s + ε)\n"
+      "momentum:     buf ← μ×buf + g/(√s + ε);  w ← w − lr×buf",
       "opt = optim.RMSprop({w}, {lr = 0.01})" },
     { "optim.Adam", "optim", "Adam", l_adam,
       "optim.Adam(params, {lr=0.001, betas={0.9, 0.999}, eps=1e-8, weight_decay=0})",
-      "Adam as PyTorch's torch.optim.Adam: momentum (m) and RMSprop (v) together, both bias "
+      "Adam as PyTorch's torch.optim.Adam: a running mean m of the gradients (as momentum keeps) "
+      "and v of their squares (as RMSprop's s), both bias "
       "corrected. Same methods as optim.SGD; t counts the steps each parameter has taken with a "
       "gradient.\n"
       "Differences from the formulas often worked by hand:\n"
-      "- ε is added after the root of the bias-corrected v, lr·m̂/(√v̂ + ε); some write √(v̂ + ε), "
-      "and the paper's fast form lr·√(1−β2^t)/(1−β1^t)·m/(√v + ε) puts ε before the correction (a "
+      "- ε is added after the root of the bias-corrected v, lr×m̂/(√v̂ + ε); some write √(v̂ + ε), "
+      "and the paper's fast form lr×√(1−β2^t)/(1−β1^t)×m/(√v + ε) puts ε before the correction (a "
       "slightly different number while v is small).\n"
       "- m and v are the averages βm + (1−β)g, not the sums μm + g of SGD's momentum.\n"
-      "- weight_decay λ adds λ·w to the gradient before m and v (L2, as in torch.optim.Adam); "
-      "AdamW instead subtracts lr·λ·w from w directly, so the decay is not rescaled by √v̂.",
-      "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²\nm̂ = m/(1−β1^t);  v̂ = v/(1−β2^t)\n"
-      "w ← w − lr·m̂/(√v̂ + ε)",
+      "- weight_decay λ adds λ×w to the gradient before m and v (L2, as in torch.optim.Adam); "
+      "AdamW instead subtracts lr×λ×w from w directly, so the decay is not rescaled by √v̂.",
+      "m ← β1×m + (1−β1)×g;  v ← β2×v + (1−β2)×g²\nm̂ = m/(1−β1^t);  v̂ = v/(1−β2^t)\n"
+      "w ← w − lr×m̂/(√v̂ + ε)",
       "opt = optim.Adam({w1, w2}, {lr = 0.01})\nfor i = 1, 100 do opt:zero_grad(); "
       "loss = f(); loss:backward(); opt:step() end" },
     { "optim.Adagrad", "optim", "Adagrad", l_adagrad,
@@ -268,22 +270,22 @@ static const LuaFunction functions[] = {
       "optim.SGD.\n"
       "Differences from the formulas often worked by hand:\n"
       "- ε sits outside the root, g/(√sum + ε), and is tiny (1e-10).\n"
-      "- lr_decay shrinks the rate as lr/(1 + (t−1)·lr_decay), t counting this parameter's steps.\n"
+      "- lr_decay shrinks the rate as lr/(1 + (t−1)×lr_decay), t counting this parameter's steps.\n"
       "- the sum starts at initial_accumulator_value (0), not at ε.",
-      "g ← g + λ·w (weight_decay)\nsum ← sum + g²\nw ← w − lr_t·g/(√sum + ε),  lr_t = lr/(1 + "
-      "(t−1)·lr_decay)",
+      "g ← g + λ×w (weight_decay)\nsum ← sum + g²\nw ← w − lr_t×g/(√sum + ε),  lr_t = lr/(1 + "
+      "(t−1)×lr_decay)",
       "opt = optim.Adagrad({w}, {lr = 0.1})" },
     { "optim.AdamW", "optim", "AdamW", l_adamw,
       "optim.AdamW(params, {lr=0.001, betas={0.9, 0.999}, eps=1e-8, weight_decay=0.01})",
       "AdamW as PyTorch's torch.optim.AdamW: Adam with decoupled weight decay. Each step first "
-      "shrinks w by the factor 1 − lr·λ, then takes Adam's step; the decay is not rescaled by √v̂ "
+      "shrinks w by the factor 1 − lr×λ, then takes Adam's step; the decay is not rescaled by √v̂ "
       "as Adam's L2 weight_decay is. Same methods as optim.SGD.\n"
       "Differences from the formulas often worked by hand:\n"
       "- weight_decay defaults to 0.01 (Adam's is 0).\n"
       "- the bias corrections are applied as PyTorch does: a step size lr/(1−β1^t) and a "
-      "denominator √v/√(1−β2^t) + ε, which is lr·m̂/(√v̂ + ε) up to rounding.",
-      "w ← w·(1 − lr·λ)\nm ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²\n"
-      "w ← w − lr/(1−β1^t)·m/(√v/√(1−β2^t) + ε)",
+      "denominator √v/√(1−β2^t) + ε, which is lr×m̂/(√v̂ + ε) up to rounding.",
+      "w ← w×(1 − lr×λ)\nm ← β1×m + (1−β1)×g;  v ← β2×v + (1−β2)×g²\n"
+      "w ← w − lr/(1−β1^t)×m/(√v/√(1−β2^t) + ε)",
       "opt = optim.AdamW({w1, w2}, {lr = 0.01, weight_decay = 0.05})" },
     { "Optimizer:step", NULL, NULL, NULL, "opt:step([{trace=true}])",
       "Updates every parameter of the optimizer that has a gradient (the others are skipped), in "

@@ -346,7 +346,7 @@ static const LuaFunction functions[] = {
       "value, bigger ones their shape and min/mean/max.",
       NULL,
       "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
-      "  --> net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },
+      "  --> net_h1 = w1×x1 + w2×x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },
     { "explain", NULL, "explain", l_explain, "explain(E [, x] [, options])",
       "After E:backward(): without x, prints the backward pass node by node, last node first (the "
       "local derivative from the op table, its value, the incoming gradient, their product, and "

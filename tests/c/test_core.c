@@ -394,16 +394,16 @@ static void test_forward(void)
 static void test_backward(void)
 {
     int64_t live = gc_live_tensors();
-    /* y = a·b + a at a = 2, b = 3: dy/da = b + 1 = 4, dy/db = a = 2 */
+    /* y = a×b + a at a = 2, b = 3: dy/da = b + 1 = 4, dy/db = a = 2 */
     Tensor *a = leaf(gc_scalar(2)), *b = leaf(gc_scalar(3));
     Tensor *ab = gc_binary(OP_MUL, a, b);
     Tensor *y = gc_binary(OP_ADD, ab, a);
     check(y && y->requires_grad && y->op == &gc_ops[OP_ADD] && y->ninputs == 2,
           "a result of leaves that require grad is recorded", "not recorded");
-    check(gc_backward(y, NULL, NULL, NULL) == 0, "backward of a·b + a runs", "%s", gc_error());
-    check_values(a->grad, (double[]){ 4 }, 1, 0, "d(a·b + a)/da = b + 1");
-    check_values(b->grad, (double[]){ 2 }, 1, 0, "d(a·b + a)/db = a");
-    check_values(ab->grad, (double[]){ 1 }, 1, 0, "the intermediate a·b keeps its gradient");
+    check(gc_backward(y, NULL, NULL, NULL) == 0, "backward of a×b + a runs", "%s", gc_error());
+    check_values(a->grad, (double[]){ 4 }, 1, 0, "d(a×b + a)/da = b + 1");
+    check_values(b->grad, (double[]){ 2 }, 1, 0, "d(a×b + a)/db = a");
+    check_values(ab->grad, (double[]){ 1 }, 1, 0, "the intermediate a×b keeps its gradient");
 
     /* a second backward: leaves accumulate and are reported, results do not */
     Tensor **acc = NULL;
@@ -432,7 +432,7 @@ static void test_backward(void)
           (long long)n);
     free(order);
 
-    /* a diamond: z = (x·x) + (x·x) shares one node; the gradient sums both paths */
+    /* a diamond: z = (x×x) + (x×x) shares one node; the gradient sums both paths */
     Tensor *x = leaf(gc_scalar(3));
     Tensor *xx = gc_binary(OP_MUL, x, x);
     Tensor *z = gc_binary(OP_ADD, xx, xx);
@@ -449,7 +449,7 @@ static void test_backward(void)
     Tensor *seed = vec(3, (double[]){ 1, 10, 100 });
     check(gc_backward(w2, seed, NULL, NULL) == 0, "backward with a seed gradient", "%s",
           gc_error());
-    check_values(w->grad, (double[]){ 2, 40, 600 }, 3, 0, "seeded backward: 2w·seed");
+    check_values(w->grad, (double[]){ 2, 40, 600 }, 3, 0, "seeded backward: 2w×seed");
 
     /* broadcast backward sums over the stretched dims */
     Tensor *row = leaf(vec(3, (double[]){ 1, 2, 3 })), *col = leaf(mat(2, 1, (double[]){ 10, 20 }));

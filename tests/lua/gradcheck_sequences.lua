@@ -253,7 +253,7 @@ do
     local h = cell(tensor({{0.5}}), {tensor({{0.1}}), tensor({{-0.2}})})
     local t = trace(h, {print = false})
     check.ok(t:find("i = σ", 1, true) and t:find("f = σ", 1, true) and t:find("g = tanh", 1, true)
-             and t:find("o = σ", 1, true) and t:find("c = f·-0.2 + i·g", 1, true),
+             and t:find("o = σ", 1, true) and t:find("c = f×-0.2 + i×g", 1, true),
              "a trace of an LSTM step shows the four gates and c = f⊙c + i⊙g", t)
 end
 

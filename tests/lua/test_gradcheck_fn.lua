@@ -24,7 +24,7 @@ end
 do
     local x = var({0.5, -1, 2}, "x")
     local good, rows, text = run(function(x) return sum(sigmoid(x) * x) end, {x})
-    check.ok(good == true, "sigmoid(x)·x passes", text)
+    check.ok(good == true, "sigmoid(x)×x passes", text)
     check.ok(#rows == 3, "one row per element", #rows)
     has(text, "element", "the table has a header")
     has(text, "f(x+h)", "with f(x+h)")
@@ -62,7 +62,7 @@ end
 
 do
     -- x:detach() hides one of the two paths through x, so backward sees
-    -- d/dx (x·c) = c = x where the true derivative of x² is 2x.
+    -- d/dx (x×c) = c = x where the true derivative of x² is 2x.
     local x = var({0.5, -1.5}, "x")
     local good, rows, text = run(function(x) return sum(x * x:detach()) end, {x})
     check.ok(good == false, "a backward that misses a path fails")

@@ -29,7 +29,7 @@ check.ok(cm4.shape[1] == 4 and cm4[4][4]:item() == 0, "confusion: C = 4 adds an 
 check.ok(metrics.confusion(pred, y).shape[1] == 3, "confusion: C defaults to the largest class")
 
 -- per class, from the columns (predicted) and rows (true):
---   class 1: tp 2, predicted 2, true 3 -> p = 1,   r = 2/3, f1 = 2·(2/3)/(5/3) = 0.8
+--   class 1: tp 2, predicted 2, true 3 -> p = 1,   r = 2/3, f1 = 2×(2/3)/(5/3) = 0.8
 --   class 2: tp 2, predicted 3, true 2 -> p = 2/3, r = 1,   f1 = 0.8
 --   class 3: tp 2, predicted 3, true 3 -> p = 2/3, r = 2/3, f1 = 2/3
 local P, R, F = metrics.precision_recall_f1(pred, y, {average = "none"})
@@ -45,8 +45,8 @@ local mp, mr, mf = metrics.precision_recall_f1(pred, y)
 check.near(mp, 7 / 9, 1e-15, "macro precision 7/9 (the default average)")
 check.near(mr, 7 / 9, 1e-15, "macro recall 7/9")
 check.near(mf, 34 / 45, 1e-15, "macro f1 34/45")
--- weighted by support 3, 2, 3: p = (3·1 + 2·2/3 + 3·2/3)/8 = 19/24, r = (2 + 2 + 2)/8 = 3/4,
--- f1 = (3·0.8 + 2·0.8 + 3·2/3)/8 = 6/8
+-- weighted by support 3, 2, 3: p = (3×1 + 2×2/3 + 3×2/3)/8 = 19/24, r = (2 + 2 + 2)/8 = 3/4,
+-- f1 = (3×0.8 + 2×0.8 + 3×2/3)/8 = 6/8
 local wp, wr, wf = metrics.precision_recall_f1(pred, y, {average = "weighted"})
 check.near(wp, 19 / 24, 1e-15, "weighted precision 19/24")
 check.near(wr, 3 / 4, 1e-15, "weighted recall 3/4")

@@ -16,7 +16,7 @@ check.ok(fc.weight.requires_grad and fc.weight.is_leaf, "Linear: the weight is a
 check.ok(nn.Linear(3, 2, {bias = false}).bias == nil, "Linear: bias=false leaves no bias")
 local y = fc(tensor({{1, 2, 3}}))
 local w, b = fc.weight:totable(), fc.bias:totable()
-check.near(y[1][2], w[2][1] + 2 * w[2][2] + 3 * w[2][3] + b[2], 1e-14, "Linear: y = x·Wᵀ + b")
+check.near(y[1][2], w[2][1] + 2 * w[2][2] + 3 * w[2][3] + b[2], 1e-14, "Linear: y = x×Wᵀ + b")
 
 local net = nn.Sequential(nn.Conv2d(1, 4, 3, {padding = 1}), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(64, 10))
@@ -57,7 +57,7 @@ do
     check.ok(shape_of(conv.weight) == "[8, 3, 3, 5]", "Conv2d: weight [out, in/groups, kH, kW]", shape_of(conv.weight))
     local cb = 1 / math.sqrt(3 * 3 * 5)
     lo, hi = range(conv.weight)
-    check.ok(lo >= -cb and hi <= cb and hi > 0.95 * cb, "Conv2d: U(−1/√fan_in, 1/√fan_in), fan_in = in/groups·kH·kW")
+    check.ok(lo >= -cb and hi <= cb and hi > 0.95 * cb, "Conv2d: U(−1/√fan_in, 1/√fan_in), fan_in = in/groups×kH×kW")
     check.ok(shape_of(nn.Conv1d(3, 5, 4).weight) == "[5, 3, 4]", "Conv1d: weight [out, in, k]")
     local bn = nn.BatchNorm1d(3)
     check.ok(bn.weight:totable()[1] == 1 and bn.bias:totable()[2] == 0 and bn.running_mean:totable()[3] == 0 and
@@ -81,7 +81,7 @@ do
     check.ok(lo >= -a and hi <= a and hi > 0.99 * a, "xavier_uniform_: U(−a, a), a = √(6/(fan_in + fan_out))")
     nn.init.xavier_normal_(t, 2)
     local _, _, mean, s = range(t)
-    check.ok(math.abs(s - 2 * math.sqrt(2 / 500)) < 0.02 * s and math.abs(mean) < 0.01, "xavier_normal_: std = gain·√(2/(in + out))",
+    check.ok(math.abs(s - 2 * math.sqrt(2 / 500)) < 0.02 * s and math.abs(mean) < 0.01, "xavier_normal_: std = gain×√(2/(in + out))",
              "std " .. s)
     nn.init.kaiming_normal_(t, {mode = "fan_out", nonlinearity = "relu"})
     _, _, _, s = range(t)

@@ -177,11 +177,11 @@ do
     has(text, "Adam step: lr = 0.1, β1 = 0.9, β2 = 0.999, ε = 1e-08", "Adam trace: a header with the settings")
     has(text, "w (t = 2)", "Adam trace: the step count t")
     has(text, "  w[1]: g = -4", "Adam trace: each element's gradient")
-    has(text, "m = β1·m + (1−β1)·g = 0.9·0 + 0.1·(-4) = -0.4", "Adam trace: m with numbers")
-    has(text, "v = β2·v + (1−β2)·g² = 0.999·0 + 0.001·16 = 0.016", "Adam trace: v with numbers")
+    has(text, "m = β1×m + (1−β1)×g = 0.9×0 + 0.1×(-4) = -0.4", "Adam trace: m with numbers")
+    has(text, "v = β2×v + (1−β2)×g² = 0.999×0 + 0.001×16 = 0.016", "Adam trace: v with numbers")
     has(text, "m̂ = m/(1−β1^t) = (-0.4)/(1−0.9^1) = -4", "Adam trace: m̂ with numbers")
     has(text, "v̂ = v/(1−β2^t) = 0.030424/(1−0.999^2) = 15.2196", "Adam trace: v̂ at t = 2")
-    has(text, "w[1] ← w[1] − lr·m̂/(√v̂ + ε) = 1 − 0.1·(-4)/(√16 + 1e-08) = 1.1", "Adam trace: the update with numbers")
+    has(text, "w[1] ← w[1] − lr×m̂/(√v̂ + ε) = 1 − 0.1×(-4)/(√16 + 1e-08) = 1.1", "Adam trace: the update with numbers")
 end
 
 do
@@ -195,10 +195,10 @@ do
         end
     end)
     has(text, "SGD step: lr = 0.1, μ = 0.9, λ (weight_decay) = 0.5", "SGD trace: a header with the settings")
-    has(text, "g = g + λ·w = 2 + 0.5·1 = 2.5", "SGD trace: weight decay with numbers")
+    has(text, "g = g + λ×w = 2 + 0.5×1 = 2.5", "SGD trace: weight decay with numbers")
     has(text, "v = g = 2.5   (the first step starts v at g)", "SGD trace: the first momentum step")
-    has(text, "w[1] ← w[1] − lr·v = 1 − 0.1·2.5 = 0.75", "SGD trace: the update with numbers")
-    has(text, "v = μ·v + g = 0.9·2.5 + 1.875 = 4.125", "SGD trace: v = μ·v + g with numbers")
+    has(text, "w[1] ← w[1] − lr×v = 1 − 0.1×2.5 = 0.75", "SGD trace: the update with numbers")
+    has(text, "v = μ×v + g = 0.9×2.5 + 1.875 = 4.125", "SGD trace: v = μ×v + g with numbers")
 end
 
 do
@@ -208,8 +208,8 @@ do
         sum(w * w):backward()
         opt:step{trace = f}
     end)
-    has(text, "v = α·v + (1−α)·g² = 0.99·0 + 0.01·64 = 0.64", "RMSprop trace: v with numbers")
-    has(text, "w[1] ← w[1] − lr·g/(√v + ε) = 4 − 0.01·8/(√0.64 + 1e-08) = 3.9", "RMSprop trace: the update with numbers")
+    has(text, "s = α×s + (1−α)×g² = 0.99×0 + 0.01×64 = 0.64", "RMSprop trace: s, the mean of squares, with numbers")
+    has(text, "w[1] ← w[1] − lr×g/(√s + ε) = 4 − 0.01×8/(√0.64 + 1e-08) = 3.9", "RMSprop trace: the update with numbers")
 end
 
 do
@@ -230,7 +230,7 @@ do
     local w = tensor({{1, 2}, {3, 4}}, {requires_grad = true})
     local opt = optim.SGD({w}, {lr = 1})
     local text = traced(function(f) sum(w):backward(); opt:step{trace = f} end)
-    has(text, "p1[2][1] ← p1[2][1] − lr·g = 3 − 1·1 = 2", "an unnamed parameter is called p<k>, indices from 1")
+    has(text, "p1[2][1] ← p1[2][1] − lr×g = 3 − 1×1 = 2", "an unnamed parameter is called p<k>, indices from 1")
 end
 
 -- ---- errors -------------------------------------------------------------------------

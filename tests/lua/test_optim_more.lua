@@ -128,10 +128,10 @@ do
     f:close()
     check.ok(text:find("AdamW step: lr = 0.1, β1 = 0.9, β2 = 0.999, ε = 1e-08, λ (weight_decay) = 0.5", 1, true) ~= nil,
              "AdamW trace: a header with the settings", text)
-    check.ok(text:find("w[1] ← w[1]·(1 − lr·λ) = 1·0.95 = 0.95   (decoupled weight decay)", 1, true) ~= nil,
+    check.ok(text:find("w[1] ← w[1]×(1 − lr×λ) = 1×0.95 = 0.95   (decoupled weight decay)", 1, true) ~= nil,
              "AdamW trace: the decay first, with numbers", text)
     check.ok(text:find("step = lr/(1−β1^t) = 0.1/(1−0.9^1) = 1", 1, true) ~= nil, "AdamW trace: the step size", text)
-    check.ok(text:find("w[2] ← w[2] − step·m/denom = -1.9 − 1·(-0.4)/4 = -1.8", 1, true) ~= nil,
+    check.ok(text:find("w[2] ← w[2] − step×m/denom = -1.9 − 1×(-0.4)/4 = -1.8", 1, true) ~= nil,
              "AdamW trace: the update with numbers", text)
     w = var({3}, "w")
     opt = optim.Adagrad({w}, {lr = 0.5})
@@ -142,7 +142,7 @@ do
     text = f:read("a")
     f:close()
     check.ok(text:find("sum = sum + g² = 0 + 36 = 36", 1, true) ~= nil, "Adagrad trace: the sum of g²", text)
-    check.ok(text:find("w[1] ← w[1] − lr·g/(√sum + ε) = 3 − 0.5·6/(√36 + 1e-10) = 2.5", 1, true) ~= nil,
+    check.ok(text:find("w[1] ← w[1] − lr×g/(√sum + ε) = 3 − 0.5×6/(√36 + 1e-10) = 2.5", 1, true) ~= nil,
              "Adagrad trace: the update with numbers", text)
 end
 
@@ -165,7 +165,7 @@ do
     local got = rates(function(o) return optim.lr_scheduler.StepLR(o, {step_size = 3, gamma = 0.5}) end, 10)
     local ok = got ~= nil
     for e = 1, 10 do ok = ok and math.abs(got[e] - 0.1 * 0.5 ^ (e // 3)) < 1e-15 end
-    check.ok(ok, "StepLR: lr = base·γ^⌊epoch/step_size⌋")
+    check.ok(ok, "StepLR: lr = base×γ^⌊epoch/step_size⌋")
     got = rates(function(o) return optim.lr_scheduler.StepLR(o, {step_size = 2}) end, 4)
     check.near(got[4], 0.001, 1e-16, "StepLR: gamma defaults to 0.1")
 
@@ -177,7 +177,7 @@ do
         local closed = eta + (0.1 - eta) * (1 + math.cos(math.pi * e / T)) / 2
         worst_err = math.max(worst_err, math.abs(got[e] - closed))
     end
-    check.near(worst_err, 0, 1e-12, "CosineAnnealingLR follows η_min + (base − η_min)(1 + cos(π·epoch/T_max))/2, past T_max too")
+    check.near(worst_err, 0, 1e-12, "CosineAnnealingLR follows η_min + (base − η_min)(1 + cos(π×epoch/T_max))/2, past T_max too")
     got = rates(function(o) return optim.lr_scheduler.CosineAnnealingLR(o, {T_max = 4}) end, 4)
     check.near(got[4], 0, 1e-17, "CosineAnnealingLR: eta_min defaults to 0")
 
@@ -188,7 +188,7 @@ do
     f:seek("set")
     local text = f:read("a")
     f:close()
-    check.ok(text == "StepLR step: epoch 1, lr 0.1 → 0.05   (epoch 1 is a multiple of step_size = 1: lr·γ = 0.1·0.5 = 0.05)\n",
+    check.ok(text == "StepLR step: epoch 1, lr 0.1 → 0.05   (epoch 1 is a multiple of step_size = 1: lr×γ = 0.1×0.5 = 0.05)\n",
              "StepLR: step{trace=...} says what it set and why", text)
     check.err("step_size is required", "StepLR needs step_size", function() return optim.lr_scheduler.StepLR(opt, {}) end)
     check.err("unknown option 'Tmax'", "CosineAnnealingLR names a wrong option",

@@ -83,7 +83,7 @@ local n = mazur()
 local forward, names = trace(n.E, {print = false})
 golden("mazur_forward", forward)
 check.ok(find_line(forward, "net_h1 =") ==
-    "net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775", "trace writes net_h1 as by hand")
+    "net_h1 = w1×x1 + w2×x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775", "trace writes net_h1 as by hand")
 published(find_line(forward, "out_h1 ="), {"0.593269992"}, "trace: out_h1 as published")
 published(find_line(forward, "E ="), {"0.298371109"}, "trace: E_total as published")
 check.ok(names.net_o1.name == "net_o1" and names.E:item() == n.E:item() and names.w5:item() == 0.4,
@@ -128,7 +128,7 @@ golden("broadcast", bt)
 check.ok(bt:find("summed over the broadcast dims to b's shape [3]", 1, true) ~= nil,
     "the backward trace shows the sum back to b's shape")
 
--- ---- several paths: q = a·a + a --------------------------------------------------------
+-- ---- several paths: q = a×a + a --------------------------------------------------------
 local a = var(2, "a")
 local p = a * a; p.name = "p"
 local q = p + a; q.name = "q"

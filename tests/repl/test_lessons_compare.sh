@@ -19,7 +19,7 @@ run() {
 }
 
 setup='W = var({{1, 2}, {3, 4}}, "W"); x = tensor{1, -1}; L = sum(matmul(W, x)^2)'
-# ∂L/∂W[i][j] = 2·(W x)[i]·x[j]; (W x) = (-1, -1)
+# ∂L/∂W[i][j] = 2×(W x)[i]×x[j]; (W x) = (-1, -1)
 run right "$setup
 e, name = compare({W = W}, {W = tensor{{-2, 2}, {-2, 2}}}, L)
 check(e < 1e-12 and name == 'W', 'agree')"

@@ -103,16 +103,16 @@ check_hints() {
 # forget path left out, the tanh of c left out, the input gate for ∂c1/∂c0.
 if [ -e "$top"/lessons/12-rnn.lua ]; then
     hint 12 1 '0.8' 'That is before the tanh'
-    hint 12 2 'math.tanh(0.4)' 'You left out w_hh·h1'
-    hint 12 3 'math.tanh(-0.8)' 'You left out w_hh·h2'
+    hint 12 2 'math.tanh(0.4)' 'You left out w_hh×h1'
+    hint 12 3 'math.tanh(-0.8)' 'You left out w_hh×h2'
     hint 12 4 '0.5*0.5' 'with the tanh'"'"'s derivatives 1 − h_t² left out'
     hint 12 4 'w_hh:item()^2*(1 - h[2]:item()^2)' 'is left out'
-    hint 12 4 "$(sed -n 's/^∂h3\/∂h1 = .* = \([0-9.]*\) · [0-9.]* = [0-9.]*$/\1/p' "$golden/12-rnn.txt")" 'That is the factor ∂h3/∂h2 alone'
+    hint 12 4 "$(sed -n 's/^∂h3\/∂h1 = .* = \([0-9.]*\) × [0-9.]* = [0-9.]*$/\1/p' "$golden/12-rnn.txt")" 'That is the factor ∂h3/∂h2 alone'
     hint 12 5 '1.5^20' 'That is 20 factors'
     hint 12 6 '0.6' 'the norm is over all the parameters'
     hint 12 6 '1' 'it does not clip each element'
     hint 12 7 'math.tanh(0.4)' 'the gates i, f, o use the sigmoid'
-    hint 12 8 'gi:item()*gg:item()' 'You left out f1·c0'
+    hint 12 8 'gi:item()*gg:item()' 'You left out f1×c0'
     hint 12 9 'go:item()*c1:item()' 'You left out the tanh of c1'
     hint 12 10 'gi:item()' 'That is the input gate'
     check_hints 12
@@ -122,7 +122,7 @@ fi
 # without the scaling or as a plain ratio, the plain mean of the values,
 # the unmasked weight, the biases left out or the heads counted apart.
 if [ -e "$top"/lessons/15-attention.lua ]; then
-    hint 15 1 '1' 'That is q1 · k2'
+    hint 15 1 '1' 'That is q1 @ k2'
     hint 15 2 '1' 'That divides by d'
     hint 15 3 'math.exp(2)/(math.exp(2) + math.exp(4) + 1)' 'the unscaled scores'
     hint 15 3 '2/6' 'That divides the scores by their sum'

@@ -36,7 +36,7 @@ hint() {
 
 # Lesson 5, the 2-2-2 network.
 hint 5 1 '0.15*0.05 + 0.2*0.1' 'You left out the bias b1.'
-hint 5 8 '1.10590597*(1 - 1.10590597)' 'That is net_o1·(1 − net_o1)'
+hint 5 8 '1.10590597*(1 - 1.10590597)' 'That is net_o1×(1 − net_o1)'
 hint 5 9 '0.74136507*0.186815602*0.3775' 'your ∂net_o1/∂w5 is off: ∂net_o1/∂w5 is out_h1'
 hint 5 9 '0.74136507*0.186815602' 'That is ∂E/∂out_o1 × ∂out_o1/∂net_o1: the chain goes on'
 hint 5 11 '0.0363503064*0.3775*(1 - 0.3775)*0.05' "your ∂out_h1/∂net_h1 is off: σ' takes the output"
@@ -62,7 +62,7 @@ hint 4 7 '(0.802479 - 1)/2' 'y is 0 for class 2 of sample 2'
 # Lesson 6, gradient descent: the lesson's own sign mistakes come before
 # the generic sign check.
 hint 6 1 '6' 'The sign: 2(0 − 3) is negative'
-hint 6 2 '0 + 0.1*(-6)' 'Step against the gradient: subtract η·∂L/∂w.'
+hint 6 2 '0 + 0.1*(-6)' 'Step against the gradient: subtract η×∂L/∂w.'
 hint 6 3 '0.6 - 0.1*(-6 + 2*(0.6 - 3))' 'forgetting w:zero_grad()'
 hint 6 4 '25' 'One step short'
 hint 6 4 '27' 'One step too many'
@@ -71,7 +71,7 @@ hint 6 6 '1' 'That is (mean y)², the square of the mean'
 # Lesson 7, optimizers: RMSProp without (1 − α), without the root, with s
 # not updated, with ε inside the root; Adam without the bias correction,
 # or with t off by one.
-hint 7 2 '0.9*2' 'Add the new gradient g = 1.6 to 0.9·v.'
+hint 7 2 '0.9*2' 'Add the new gradient g = 1.6 to 0.9×v.'
 hint 7 4 '4' 'That is g² itself: without the (1 − α)'
 hint 7 5 '1 - 0.01*2/2' 'You took s = g² (no 1 − α)'
 hint 7 5 '1 - 0.01*2/0.04' 'You divided by s; divide by its square root'

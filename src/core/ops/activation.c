@@ -1,7 +1,7 @@
 /*
  * activation.c - elu and silu, with PyTorch's formulas:
- *   elu(x)  = x if x > 0, else α(eˣ − 1);  ∂/∂x = 1 if x > 0, else α·eˣ
- *   silu(x) = x·σ(x) = x / (1 + e⁻ˣ);     ∂/∂x = σ(x)(1 + x(1 − σ(x)))
+ *   elu(x)  = x if x > 0, else α(eˣ − 1);  ∂/∂x = 1 if x > 0, else α×eˣ
+ *   silu(x) = x×σ(x) = x / (1 + e⁻ˣ);     ∂/∂x = σ(x)(1 + x(1 − σ(x)))
  * Computed in one loop each way (silu as one op, not x * sigmoid(x)).
  */
 #include <math.h>

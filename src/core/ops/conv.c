@@ -3,10 +3,10 @@
  *
  * Each image of the batch and each group is lowered to one matrix product:
  * im2col copies every receptive field of x into a column of
- * cols [C/groups·kH·kW, OH·OW], so that
- *   y[n, group]  = W[group] [O/groups, C/groups·kH·kW] · cols  (+ b)
- *   ∂L/∂W[group] += ∂L/∂y · colsᵀ
- *   ∂L/∂cols      = W[group]ᵀ · ∂L/∂y, added back into ∂L/∂x by col2im.
+ * cols [C/groups×kH×kW, OH×OW], so that
+ *   y[n, group]  = W[group] [O/groups, C/groups×kH×kW] @ cols  (+ b)
+ *   ∂L/∂W[group] += ∂L/∂y @ colsᵀ
+ *   ∂L/∂cols      = W[group]ᵀ @ ∂L/∂y, added back into ∂L/∂x by col2im.
  * args.ints: stride h, w; padding h, w; dilation h, w; groups; 1 for conv1d.
  */
 #include <cblas.h>
@@ -127,18 +127,18 @@ int gc_conv_shape(Tensor *out)
     return gc_shape_numel(out->ndim, out->shape, name_of(out)) < 0 ? -1 : 0;
 }
 
-/* The output columns ow whose input column ow·sW − pW + off lies inside 0..W−1: lo..hi−1. */
+/* The output columns ow whose input column ow×sW − pW + off lies inside 0..W−1: lo..hi−1. */
 static void valid_columns(const Geometry *g, int64_t off, int64_t *lo, int64_t *hi)
 {
-    int64_t first = g->pW - off; /* ow·sW ≥ first */
+    int64_t first = g->pW - off; /* ow×sW ≥ first */
     *lo = first <= 0 ? 0 : (first + g->sW - 1) / g->sW;
-    int64_t last = g->W - 1 + g->pW - off; /* ow·sW ≤ last */
+    int64_t last = g->W - 1 + g->pW - off; /* ow×sW ≤ last */
     *hi = last < 0 ? 0 : last / g->sW + 1;
     if (*hi > g->OW) *hi = g->OW;
     if (*lo > *hi) *lo = *hi;
 }
 
-/* cols[(c·kH + i)·kW + j][oh·OW + ow] = x[c, oh·sH − pH + i·dH, ow·sW − pW + j·dW]
+/* cols[(c×kH + i)×kW + j][oh×OW + ow] = x[c, oh×sH − pH + i×dH, ow×sW − pW + j×dW]
  * (0 in the padding), for the C/groups channels starting at x. */
 static void im2col(const Geometry *g, const double *x, double *cols)
 {
@@ -157,7 +157,7 @@ static void im2col(const Geometry *g, const double *x, double *cols)
                         memset(r, 0, (size_t)g->OW * sizeof *r);
                         continue;
                     }
-                    int64_t base = ih * g->W + shift; /* x of column ow: base + ow·sW */
+                    int64_t base = ih * g->W + shift; /* x of column ow: base + ow×sW */
                     for (int64_t ow = 0; ow < lo; ow++) r[ow] = 0;
                     if (g->sW == 1 && hi > lo)
                         memcpy(r + lo, plane + base + lo, (size_t)(hi - lo) * sizeof *r);

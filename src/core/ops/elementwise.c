@@ -4,7 +4,7 @@
  * elementwise_table.h; the macros below turn each row into loops with that
  * maths written inline, so the compiler can vectorise them:
  *   forward   y[i] = f(a[i], b[i])
- *   backward  ga[i] += g[i] · ∂y/∂a(a[i], b[i], y[i]),  and the same for b,
+ *   backward  ga[i] += g[i] × ∂y/∂a(a[i], b[i], y[i]),  and the same for b,
  * summed over the elements a (or b) was broadcast to.
  * Each shape case has its own loop: equal shapes, a single number on either
  * side, b repeated along the leading dims (a bias), and the general walk.

@@ -27,7 +27,7 @@ BINARY(ADD, add, "+", " + ", 1, "a + b", "∂/∂a = 1;  ∂/∂b = 1", 0,
 BINARY(SUB, sub, "−", " − ", 1, "a − b", "∂/∂a = 1;  ∂/∂b = −1", 0,
        a - b, 1, -1,
        "sub(a, b)  or  a - b", "Elementwise difference.", "var(2) - 3")
-BINARY(MUL, mul, "×", "·", 2, "a × b", "∂/∂a = b;  ∂/∂b = a", 0,
+BINARY(MUL, mul, "×", "×", 2, "a × b", "∂/∂a = b;  ∂/∂b = a", 0,
        a * b, b, a,
        "mul(a, b)  or  a * b", "Elementwise product (not the matrix product: that is matmul).",
        "var(2) * 3")
@@ -35,7 +35,7 @@ BINARY(DIV, div, "/", " / ", 2, "a / b", "∂/∂a = 1/b;  ∂/∂b = −a/b²",
        a / b, 1 / b, -a / (b * b),
        "div(a, b)  or  a / b", "Elementwise quotient.", "var(1) / 4")
 /* 0^b is 0 for every b > 0, so its slope in b is 0 there (ln 0 would give nan) */
-BINARY(POW, pow, "^", "^", 4, "a ^ b", "∂/∂a = b·a^(b−1);  ∂/∂b = a^b·ln a", 0,
+BINARY(POW, pow, "^", "^", 4, "a ^ b", "∂/∂a = b×a^(b−1);  ∂/∂b = a^b×ln a", 0,
        pow(a, b), b == 0 ? 0 : b * pow(a, b - 1), a == 0 && b >= 0 ? 0 : y * log(a),
        "pow(x, p)  or  x ^ p", "x raised to the power p, elementwise; p may be a number or a tensor.",
        "pow(var(3), 2)  --> 9")
@@ -92,11 +92,11 @@ UNARY(RELU, relu, "relu", "relu", "max(0, a)", "∂/∂a = 1 if a > 0, else 0", 
       "Rectified linear unit: x where x > 0, else 0. Its derivative is 1 or 0, so gradients pass "
       "or stop; at the kink x = 0 gradcalc uses 0, as PyTorch does.",
       "relu(tensor({-1, 2}))  --> tensor([0, 2])")
-UNARY(LEAKY_RELU, leaky_relu, "lrelu", "leaky_relu", "a if a > 0, else s·a",
+UNARY(LEAKY_RELU, leaky_relu, "lrelu", "leaky_relu", "a if a > 0, else s×a",
       "∂/∂a = 1 if a > 0, else s", 1,
       a > 0 ? a : s * a, a > 0 ? 1 : s,
       "leaky_relu(x [, slope])",
-      "Like relu but lets slope·x through for x < 0 (default slope 0.01), so no unit stops "
+      "Like relu but lets slope×x through for x < 0 (default slope 0.01), so no unit stops "
       "learning entirely.",
       "leaky_relu(tensor({-1, 2}), 0.1)  --> tensor([-0.1, 2])")
 /* ln(1 + e^a) overflows e^a for large a, where it equals a to double
@@ -108,8 +108,8 @@ UNARY(SOFTPLUS, softplus, "softplus", "softplus", "ln(1 + e^a)", "∂/∂a = σ(
       "derivative is σ(x). Like PyTorch it returns x itself past x = 20.",
       "softplus(var(0))  --> 0.693147 (ln 2)")
 /* The exact form with the normal CDF Φ (PyTorch's default, approximate='none'). */
-UNARY(GELU, gelu, "gelu", "gelu", "a·Φ(a) = a·½(1 + erf(a/√2))",
-      "∂/∂a = Φ(a) + a·φ(a), φ(a) = e^(−a²/2)/√(2π)", 0,
+UNARY(GELU, gelu, "gelu", "gelu", "a×Φ(a) = a×½(1 + erf(a/√2))",
+      "∂/∂a = Φ(a) + a×φ(a), φ(a) = e^(−a²/2)/√(2π)", 0,
       a * 0.5 * (1 + erf(a * 0.70710678118654752440)),
       0.5 * (1 + erf(a * 0.70710678118654752440)) + a * ((1.12837916709551257390 * 0.70710678118654752440 * 0.5) * exp(a * a * -0.5)),
       "gelu(x)",

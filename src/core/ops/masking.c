@@ -18,7 +18,7 @@ static int same_shape_as_input(Tensor *out)
     return 0;
 }
 
-/* ---- dropout: y = x·m, m = 0 (probability p) or 1/(1 − p); saved holds m --------------- */
+/* ---- dropout: y = x×m, m = 0 (probability p) or 1/(1 − p); saved holds m --------------- */
 
 int gc_dropout_shape(Tensor *out) { return same_shape_as_input(out); }
 

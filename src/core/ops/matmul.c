@@ -1,7 +1,7 @@
 /*
  * ops_matmul.c - matrix products, on OpenBLAS's dgemm.
  *
- * Shapes follow PyTorch's matmul: vector·vector is a dot product,
+ * Shapes follow PyTorch's matmul: vector @ vector is a dot product,
  * a vector on the left is a row [1, k], on the right a column [k, 1] (the
  * extra dim is dropped from the result), and leading dims are batches that
  * broadcast: A[..., m, k] @ B[..., k, n] = C[..., m, n].
@@ -117,7 +117,7 @@ int gc_matmul_forward(Tensor *out)
     return 0;
 }
 
-/* ∂L/∂A += ∂L/∂C · Bᵀ and ∂L/∂B += Aᵀ · ∂L/∂C, batch by batch; a broadcast
+/* ∂L/∂A += ∂L/∂C @ Bᵀ and ∂L/∂B += Aᵀ @ ∂L/∂C, batch by batch; a broadcast
  * batch adds all its batches into the same gradient. */
 int gc_matmul_backward(Tensor *out)
 {

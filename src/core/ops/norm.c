@@ -2,10 +2,10 @@
  * norm.c - batch_norm and layer_norm, each one fused op with its backward.
  *
  * Both compute x̂ = (x − mean) / √(var + ε) over a group of m values and
- * y = w·x̂ + b. With statistics of the batch, the backward is the
+ * y = w×x̂ + b. With statistics of the batch, the backward is the
  * three-term formula
- *   ∂L/∂x = w/√(var + ε) · (g − mean(g) − x̂ · mean(g·x̂)),   g = ∂L/∂y
- * and ∂L/∂w = Σ g·x̂, ∂L/∂b = Σ g over the group.
+ *   ∂L/∂x = w/√(var + ε) × (g − mean(g) − x̂ × mean(g×x̂)),   g = ∂L/∂y
+ * and ∂L/∂w = Σ g×x̂, ∂L/∂b = Σ g over the group.
  * batch_norm groups by channel (dim 2) over the batch and positions; its
  * inputs are x, w, b, and in evaluation also the running mean and var,
  * which it then uses as constants. layer_norm groups the last dims.

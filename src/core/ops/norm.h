@@ -10,7 +10,7 @@
 /* x [N, C, ...]; w and b [C] (NULL: 1 and 0); running_mean and running_var
  * [C] or NULL (needed when not training). Training normalises with the
  * batch's biased variance and updates the running statistics in place:
- * r = (1 − momentum)·r + momentum·batch value (unbiased variance). */
+ * r = (1 − momentum)×r + momentum×batch value (unbiased variance). */
 Tensor *gc_batch_norm(Tensor *x, Tensor *w, Tensor *b, Tensor *running_mean, Tensor *running_var,
                       int training, double momentum, double eps);
 

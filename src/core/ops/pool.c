@@ -1,7 +1,7 @@
 /*
  * pool.c - max_pool2d and avg_pool2d, as PyTorch computes them.
  *
- * Window (oh, ow) covers rows oh·sH − pH .. + kH − 1 and the same for
+ * Window (oh, ow) covers rows oh×sH − pH .. + kH − 1 and the same for
  * columns. max_pool2d keeps, in saved, the position in its plane of the
  * first largest value of each window (a nan wins), and backward sends the
  * window's gradient there. avg_pool2d divides by the window's size counted

@@ -2,7 +2,7 @@
  * stats.c - reductions with their own backward: variance and std along a
  * dim (or over everything), logsumexp, and the p-norm of all elements.
  *   var  = Σ (xᵢ − x̄)² / (n − c)   (c = 1 unbiased, 0 biased);  ∂/∂xᵢ = 2(xᵢ − x̄)/(n − c)
- *   std  = √var;                                                ∂/∂xᵢ = (xᵢ − x̄)/((n − c)·std)
+ *   std  = √var;                                                ∂/∂xᵢ = (xᵢ − x̄)/((n − c)×std)
  *   lse  = m + ln Σ e^(xᵢ − m), m the largest;                    ∂/∂xᵢ = e^(xᵢ − lse)
  *   ‖x‖ₚ = (Σ |xᵢ|^p)^(1/p);                  ∂/∂xᵢ = sign(xᵢ)|xᵢ|^(p−1) / ‖x‖ₚ^(p−1)
  * Like sum, a reduction sees its input as [outer, n, inner].

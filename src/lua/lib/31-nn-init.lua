@@ -93,10 +93,10 @@ local docs = {
      "The recommended gain: 1 for linear, conv and sigmoid, 5/3 for tanh, √2 for relu, "
          .. "√(2/(1 + slope²)) for leaky_relu (slope param, default 0.01), 3/4 for selu."},
     {"xavier_uniform_", "nn.init.xavier_uniform_(t [, gain=1])",
-     "Glorot: U(−a, a) with a = gain·√(6/(fan_in + fan_out)); fan_in = size 2 × kernel size, fan_out = size 1 × kernel size."},
-    {"xavier_normal_", "nn.init.xavier_normal_(t [, gain=1])", "Glorot: N(0, std²), std = gain·√(2/(fan_in + fan_out))."},
+     "Glorot: U(−a, a) with a = gain×√(6/(fan_in + fan_out)); fan_in = size 2 × kernel size, fan_out = size 1 × kernel size."},
+    {"xavier_normal_", "nn.init.xavier_normal_(t [, gain=1])", "Glorot: N(0, std²), std = gain×√(2/(fan_in + fan_out))."},
     {"kaiming_uniform_", "nn.init.kaiming_uniform_(t [, {a=0, mode=\"fan_in\", nonlinearity=\"leaky_relu\"}])",
-     "He: U(−b, b) with b = gain·√(3/fan), gain = calculate_gain(nonlinearity, a), fan = fan_in or fan_out "
+     "He: U(−b, b) with b = gain×√(3/fan), gain = calculate_gain(nonlinearity, a), fan = fan_in or fan_out "
          .. "(mode). Linear and Conv weights start this way with a = √5, i.e. U(−1/√fan_in, 1/√fan_in)."},
     {"kaiming_normal_", "nn.init.kaiming_normal_(t [, {a=0, mode=\"fan_in\", nonlinearity=\"leaky_relu\"}])",
      "He: N(0, std²), std = gain/√fan."},

@@ -256,11 +256,11 @@ function nn.Flatten:extra_repr() return string.format("start_dim=%d, end_dim=%d"
 
 local docs = {
     {"Linear", "nn.Linear(in_features, out_features [, {bias=true}])",
-     "y = x·Wᵀ + b. weight [out, in] and bias [out] start as U(−1/√in, 1/√in), as in PyTorch "
+     "y = x @ Wᵀ + b. weight [out, in] and bias [out] start as U(−1/√in, 1/√in), as in PyTorch "
          .. "(kaiming_uniform_ with a = √5).", "fc = nn.Linear(3, 2); y = fc(randn(4, 3))"},
     {"Conv2d", "nn.Conv2d(in_channels, out_channels, kernel_size [, {stride=1, padding=0, dilation=1, groups=1, bias=true}])",
      "2-d convolution layer (conv2d): weight [out, in/groups, kH, kW], bias [out], both U(−1/√fan_in, 1/√fan_in) "
-         .. "with fan_in = in/groups·kH·kW. kernel_size, stride, padding, dilation: a number or {h, w}.",
+         .. "with fan_in = in/groups×kH×kW. kernel_size, stride, padding, dilation: a number or {h, w}.",
      "conv = nn.Conv2d(1, 4, 3, {padding=1}); y = conv(randn(2, 1, 8, 8))"},
     {"Conv1d", "nn.Conv1d(in_channels, out_channels, kernel_size [, {stride, padding, dilation, groups, bias}])",
      "1-d convolution layer (conv1d) over [N, C, L]: weight [out, in/groups, k].",
@@ -292,7 +292,7 @@ local docs = {
     {"Softmax", "nn.Softmax([dim=-1])", "softmax along dim as a layer.", "nn.Softmax(2)(randn(2, 3))"},
     {"LogSoftmax", "nn.LogSoftmax([dim=-1])", "log_softmax along dim as a layer.", "nn.LogSoftmax(2)(randn(2, 3))"},
     {"Flatten", "nn.Flatten([start_dim=2 [, end_dim=-1]])",
-     "Joins dims start_dim..end_dim into one; the default keeps the batch dim: [N, C, H, W] -> [N, C·H·W].",
+     "Joins dims start_dim..end_dim into one; the default keeps the batch dim: [N, C, H, W] -> [N, C×H×W].",
      "nn.Flatten()(randn(2, 3, 4, 4)).shape  --> {2, 48}"},
 }
 for _, d in ipairs(docs) do

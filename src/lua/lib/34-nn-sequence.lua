@@ -103,7 +103,7 @@ end
 M._mask_broadcasts = broadcasts
 
 -- The attention of q [..., L, d] over k [..., S, d] and v [..., S, dv]:
--- softmax(q·kᵀ/√d + mask)·v, each part its own node. Returns the output and
+-- softmax(q @ kᵀ/√d + mask) @ v, each part its own node. Returns the output and
 -- the weights. An additive mask is added; a keep-mask (0/1) hides its zeros.
 function M._attention(who, q, k, v, mask, causal, keep, dropout_p, training)
     local L, S = q.shape[q:dim() - 1], k.shape[k:dim() - 1]
@@ -247,12 +247,12 @@ M._doc{name = "scaled_dot_product_attention",
     signature = "out, weights = scaled_dot_product_attention(q, k, v [, {mask=, causal=false}])",
     summary = "Attention over the last two dims, with any batch dims in front: q [..., L, d], k [..., S, d], "
         .. "v [..., S, dv] give out [..., L, dv] and the weights [..., L, S]. It is recorded as its parts, named for "
-        .. "traces: scores = q·kᵀ (matmul), scaled = scores/√d, masked (when there is a mask), weights = softmax "
-        .. "along the keys, out = weights·v (matmul). mask broadcasts to [..., L, S]; a mask of only 0s and 1s (at least one 1) is a "
+        .. "traces: scores = q @ kᵀ (matmul), scaled = scores/√d, masked (when there is a mask), weights = softmax "
+        .. "along the keys, out = weights @ v (matmul). mask broadcasts to [..., L, S]; a mask of only 0s and 1s (at least one 1) is a "
         .. "keep-mask (0 = masked, the position gets −inf before the softmax), any other mask is added (use 0 and "
         .. "−math.huge). causal = true hides the keys after each query (triu(ones(L, S), 1)). A row with every key "
         .. "masked gives NaN, as in PyTorch.",
-    formula = "out = softmax(q·kᵀ/√d + mask)·v",
+    formula = "out = softmax(q @ kᵀ/√d + mask) @ v",
     derivative = "through each part: matmul, division by √d, softmax (∂s = w⊙(g − Σ g⊙w)), matmul",
     example = "q = var(randn(3, 4)); out, w = scaled_dot_product_attention(q, q, q, {causal = true})"}
 M._doc{name = "nn.Embedding", signature = "nn.Embedding(num_embeddings, embedding_dim [, {padding_idx=}])",
@@ -263,7 +263,7 @@ M._doc{name = "nn.utils.clip_grad_norm_", signature = "total = nn.utils.clip_gra
     summary = "Scales every gradient of params (a list, a module or one tensor) by max_norm/(total + 1e-6) when "
         .. "that is below 1, where total is the norm of all the gradients together (as one vector); returns total "
         .. "as a 0-d tensor, before clipping, as PyTorch does. norm_type may be math.huge (the largest |g|).",
-    formula = "total = (Σ |g|^p)^(1/p); g ← g · min(1, max_norm/(total + 1e-6))",
+    formula = "total = (Σ |g|^p)^(1/p); g ← g × min(1, max_norm/(total + 1e-6))",
     example = "loss:backward(); nn.utils.clip_grad_norm_(net:parameters(), 1.0); opt:step()"}
 M._doc{name = "nn.utils", signature = "nn.utils.clip_grad_norm_(params, max_norm)",
     summary = "Helpers for training: clip_grad_norm_ scales the gradients down when their total norm exceeds "

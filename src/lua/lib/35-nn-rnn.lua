@@ -16,21 +16,21 @@ local function name(t, s)
     return t
 end
 
--- x·Wᵀ (+ b); wt is Wᵀ, transposed once per call of the layer, not per step
+-- x @ Wᵀ (+ b); wt is Wᵀ, transposed once per call of the layer, not per step
 local function affine(x, wt, b)
     local y = M.matmul(x, wt)
     if b then y = y + b end
     return y
 end
 
--- The recurrent term h·W_hhᵀ + b_hh; a missing h (the zero initial state)
+-- The recurrent term h @ W_hhᵀ + b_hh; a missing h (the zero initial state)
 -- leaves b_hh only, so that traces have no paths through a zero state.
 local function recur(h, w, b)
     if h == nil then return b end
     return affine(h, w, b)
 end
 
--- The input term x·W_ihᵀ + b_ih; the layers project every step at once
+-- The input term x @ W_ihᵀ + b_ih; the layers project every step at once
 -- (p.projected), then each step's x is already its slice of that.
 local function inproj(p, x)
     if p.projected then return x end
@@ -188,7 +188,7 @@ local function layer_class(kind)
         h0, c0 = initial(h0, "h0"), initial(c0, "c0")
         if not batched then x = x:reshape(T, 1, I) end
         -- the layer's input as one tensor, time along dim tdim; its projection
-        -- x·W_ihᵀ + b_ih for all steps in one product, sliced per step
+        -- x @ W_ihᵀ + b_ih for all steps in one product, sliced per step
         local seq, sdim = x, tdim
         local hn, cn, outs = {}, {}, nil
         local step = steps[kind]
@@ -336,12 +336,12 @@ nn.GRUCell = cell_class("GRU")
 -- ---- help ---------------------------------------------------------------------------------------------
 
 local names_note = "Parameters per layer l = 1..num_layers (counted from 1, like Sequential; PyTorch's "
-    .. "weight_ih_l0 is gradcalc's weight_ih_l1): weight_ih_l<l> [G·H, input], weight_hh_l<l> [G·H, H], bias_ih_l<l> "
-    .. "and bias_hh_l<l> [G·H], all U(−1/√H, 1/√H) as in PyTorch. state_dict() gives PyTorch's names "
+    .. "weight_ih_l0 is gradcalc's weight_ih_l1): weight_ih_l<l> [G×H, input], weight_hh_l<l> [G×H, H], bias_ih_l<l> "
+    .. "and bias_hh_l<l> [G×H], all U(−1/√H, 1/√H) as in PyTorch. state_dict() gives PyTorch's names "
     .. "(weight_ih_l0, ...), so the weights load into torch as they are; load_state_dict takes those or "
     .. "gradcalc's field names. Input x [T, N, input] ([N, T, input] with "
     .. "batch_first; [T, input] for one sequence); h0 [num_layers, N, H] (never batch-first). The input "
-    .. "projection x·W_ihᵀ + b_ih of every step is one product per layer (named xw_ih), sliced per step; each "
+    .. "projection x @ W_ihᵀ + b_ih of every step is one product per layer (named xw_ih), sliced per step; each "
     .. "step's recurrence is recorded as ordinary ops and its hidden state is named h1, h2, ... (h<t>_l<l> in layers after the first), "
     .. "so explain(L, m.weight_hh_l1) lists one path per time step (via h2, via h3, ...). After a call, m.h[t] "
     .. "is the first layer's hidden state h<t> (m.c[t] the LSTM's cell state c<t>): explain(L, m.h[1]) sums "
@@ -349,11 +349,11 @@ local names_note = "Parameters per layer l = 1..num_layers (counted from 1, like
 M._doc{name = "nn.RNN",
     signature = "rnn = nn.RNN(input_size, hidden_size [, {nonlinearity=\"tanh\", num_layers=1, bias=true, "
         .. "batch_first=false, dropout=0}]); output, h_n = rnn(x [, h0])",
-    summary = "An Elman recurrent layer: h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh) (or relu), G = 1. "
+    summary = "An Elman recurrent layer: h_t = tanh(x_t @ W_ihᵀ + b_ih + h_{t−1} @ W_hhᵀ + b_hh) (or relu), G = 1. "
         .. "output holds h_t of the last layer for every t; h_n [num_layers, N, H] the last h of each layer. "
         .. names_note,
     formula = "h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)",
-    derivative = "∂L/∂W_hh = Σ_t ∂L/∂h_t · ∂h_t/∂W_hh, each ∂L/∂h_t summing the later steps through W_hh",
+    derivative = "∂L/∂W_hh = Σ_t ∂L/∂h_t × ∂h_t/∂W_hh, each ∂L/∂h_t summing the later steps through W_hh",
     example = "rnn = nn.RNN(2, 3); out, h = rnn(randn(5, 1, 2)); L = sum(out); L:backward(); "
         .. "explain(L, rnn.weight_hh_l1)"}
 M._doc{name = "nn.LSTM",
@@ -372,12 +372,12 @@ M._doc{name = "nn.GRU",
         .. "z likewise, n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)), h' = (1 − z)⊙n + z⊙h. " .. names_note,
     formula = "h_t = (1 − z)⊙n + z⊙h_{t−1}",
     example = "gru = nn.GRU(3, 4, {num_layers = 2}); out, h = gru(randn(6, 2, 3))"}
-local cell_note = " Parameters weight_ih [G·H, input], weight_hh [G·H, H], bias_ih, bias_hh [G·H], "
+local cell_note = " Parameters weight_ih [G×H, input], weight_hh [G×H, H], bias_ih, bias_hh [G×H], "
     .. "U(−1/√H, 1/√H). x is [N, input] or [input]; a missing state starts at zeros. The gates are named "
     .. "i, f, g, o (r, z, n) and the new states h (and c) in traces; in a time loop of your own, rename the "
     .. "states (h.name = \"h\" .. t) to read the steps apart."
 M._doc{name = "nn.RNNCell", signature = "cell = nn.RNNCell(input_size, hidden_size [, {bias=true, nonlinearity=\"tanh\"}]); h = cell(x [, h])",
-    summary = "One step of nn.RNN: h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)." .. cell_note,
+    summary = "One step of nn.RNN: h' = tanh(x @ W_ihᵀ + b_ih + h @ W_hhᵀ + b_hh)." .. cell_note,
     example = "cell = nn.RNNCell(2, 3); h = nil; for t = 1, 4 do h = cell(randn(1, 2), h); h.name = \"h\" .. t end"}
 M._doc{name = "nn.LSTMCell", signature = "cell = nn.LSTMCell(input_size, hidden_size [, {bias=true}]); h, c = cell(x [, {h, c}])",
     summary = "One step of nn.LSTM (gates i, f, g, o); returns the new h and c (PyTorch returns them as a pair)."

@@ -119,7 +119,7 @@ function MHA:forward(q, k, v, opts)
         elseif mask:dim() == 3 and mask.shape[1] == N * h and mask.shape[2] == L and mask.shape[3] == S then
             mask = mask:reshape(N, h, L, S)
         else
-            error(string.format("%s: attn_mask %s must be [L, S] = [%d, %d] or [N·num_heads, L, S] = [%d, %d, %d]",
+            error(string.format("%s: attn_mask %s must be [L, S] = [%d, %d] or [N×num_heads, L, S] = [%d, %d, %d]",
                                 who, show(mask.shape), L, S, N * h, L, S), 3)
         end
     end
@@ -165,11 +165,11 @@ end
 M._doc{name = "nn.MultiheadAttention",
     signature = "mha = nn.MultiheadAttention(embed_dim, num_heads [, {bias=true, batch_first=false, dropout=0}]); "
         .. "out, weights = mha(q, k, v [, {attn_mask=, key_padding_mask=, need_weights=true, average_attn_weights=true}])",
-    summary = "PyTorch's multi-head attention: the projections q·W_qᵀ + b_q, k·W_kᵀ + b_k, v·W_vᵀ + b_v, where "
+    summary = "PyTorch's multi-head attention: the projections q @ W_qᵀ + b_q, k @ W_kᵀ + b_k, v @ W_vᵀ + b_v, where "
         .. "in_proj_weight [3E, E] = [W_q; W_k; W_v] (xavier_uniform_) and in_proj_bias [3E] (zeros); each of the "
         .. "num_heads heads attends with embed_dim/num_heads features (scaled_dot_product_attention, recorded as its "
         .. "parts); the heads are joined and passed through out_proj (an nn.Linear, bias zeros). q [L, N, E], k and v "
-        .. "[S, N, E] ([N, L, E] with batch_first; [L, E] for one sequence). attn_mask [L, S] or [N·num_heads, L, S] "
+        .. "[S, N, E] ([N, L, E] with batch_first; [L, E] for one sequence). attn_mask [L, S] or [N×num_heads, L, S] "
         .. "and key_padding_mask [N, S] are added to the scores, as PyTorch's float masks: use 0 to keep and "
         .. "−math.huge to hide (gradcalc has no boolean tensors; masked_fill(zeros(L, S), triu(ones(L, S), 1), "
         .. "−math.huge) is a causal mask). weights [N, L, S] are averaged over the heads (or [N, heads, L, S] with "

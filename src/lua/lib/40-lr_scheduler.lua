@@ -104,18 +104,18 @@ function Scheduler:_next(lr)
                                      self.step_size)
         end
         local new_lr = lr * self.gamma
-        return new_lr, string.format("epoch %d is a multiple of step_size = %d: lr·γ = %s·%s = %s",
+        return new_lr, string.format("epoch %d is a multiple of step_size = %d: lr×γ = %s×%s = %s",
                                      e, self.step_size, num(lr), num(self.gamma), num(new_lr))
     end
     local T, eta, base = self.T_max, self.eta_min, self.base_lr
     if (e - 1 - T) % (2 * T) == 0 then
         local new_lr = lr + (base - eta) * (1 - math.cos(math.pi / T)) / 2
-        return new_lr, string.format("lr + (base_lr − η_min)·(1 − cos(π/T_max))/2 = %s",
+        return new_lr, string.format("lr + (base_lr − η_min)×(1 − cos(π/T_max))/2 = %s",
                                      num(new_lr))
     end
     local new_lr = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
         * (lr - eta) + eta
-    return new_lr, string.format("(1 + cos(π·%d/%s))/(1 + cos(π·%d/%s))·(lr − η_min) + η_min "
+    return new_lr, string.format("(1 + cos(π×%d/%s))/(1 + cos(π×%d/%s))×(lr − η_min) + η_min "
                                  .. "= %s", e, num(T), e - 1, num(T), num(new_lr))
 end
 
@@ -173,7 +173,7 @@ M._doc{
         .. "PyTorch's torch.optim.lr_scheduler.StepLR: call sch:step() once per epoch, after "
         .. "opt:step(). It reads and writes opt.lr; sch:get_last_lr() gives {lr}; "
         .. "sch:step{trace=true} prints the rate it sets and why.",
-    formula = "lr = base_lr·γ^⌊epoch/step_size⌋",
+    formula = "lr = base_lr×γ^⌊epoch/step_size⌋",
     example = "opt = optim.SGD({w}, {lr = 0.1})\nsch = optim.lr_scheduler.StepLR(opt, "
         .. "{step_size = 30, gamma = 0.1})\nfor epoch = 1, 100 do train(); opt:step(); "
         .. "sch:step() end",
@@ -187,7 +187,7 @@ M._doc{
         .. "torch.optim.lr_scheduler.CosineAnnealingLR, computed step by step from the current "
         .. "rate as PyTorch does. Call sch:step() after opt:step(); sch:step{trace=true} prints "
         .. "each rate.",
-    formula = "lr = η_min + (base_lr − η_min)·(1 + cos(π·epoch/T_max))/2",
+    formula = "lr = η_min + (base_lr − η_min)×(1 + cos(π×epoch/T_max))/2",
     example = "opt = optim.Adam({w}, {lr = 0.01})\nsch = optim.lr_scheduler.CosineAnnealingLR(opt, "
         .. "{T_max = 50})\nfor epoch = 1, 50 do train(); opt:step(); sch:step() end",
 }
