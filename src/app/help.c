@@ -248,7 +248,8 @@ int help_show(lua_State *L)
     help_push_docs(L, module);
     docs = lua_gettop(L);
     if (lua_isnil(L, 1) && nargs > 0) {
-        puts("help: that is nil. Is the name spelt right? help() lists the functions.");
+        puts("help: that is nil. Is the name spelt right? help(\"name\") also finds a method "
+             "or a\nfield (help(\"grad\")); help() lists the functions.");
         return 0;
     }
     if (nargs == 0) {

@@ -142,6 +142,12 @@ static const LuaFunction functions[] = {
       "argument y must have one element. Every node keeps its gradient (read h.grad); leaves "
       "accumulate over calls, so call zero_grad() between steps.",
       NULL, "x = var(3); y = x^2; y:backward(); x.grad  --> 6", BOTH, NO_OP },
+    { "grad", NULL, NULL, NULL, "x.grad",
+      "The gradient that backward left in x: ∂y/∂x for the y it started from, one number per "
+      "element of x (nil before any backward reaches x). A leaf adds every backward's gradient "
+      "to it, as in PyTorch, until zero_grad() clears it.",
+      NULL, "x = var({1, 2}); sum(x * x):backward(); print(x.grad)  --> tensor([2, 4])", METHOD,
+      NO_OP },
     { "zero_grad", NULL, "zero_grad", l_zero_grad, "x:zero_grad()",
       "Clears x's gradient (x.grad becomes nil) so the next backward starts from zero.", NULL,
       "w:zero_grad()", BOTH, NO_OP },

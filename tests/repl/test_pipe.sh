@@ -172,6 +172,36 @@ else
     echo "not ok help prints for every documented name"
     grep -e '^No help' -e 'traceback' "$tmp/out" | head -n 5 | sed 's/^/    | /'
 fi
+# one notation: × for products of numbers and elementwise, @ for matrix products; never ·
+if grep -q '·' "$tmp/out"; then
+    echo "not ok no help entry writes · for a product"
+    grep '·' "$tmp/out" | head -n 5 | sed 's/^/    | /'
+else
+    echo "ok no help entry writes · for a product"
+fi
+
+# t is a method (x:t()) and, as torch.t, a function: help finds it every way
+for form in 'help(t)' 'help("t")' 'x = ones(2, 3); help(x.t)' '?t'; do
+    printf '%s\n' "$form" | has "$form finds the transpose" '^x:t()'
+done
+# Every name the tour (help()) shows has help of its own: the functions it
+# calls, the methods after ':', the fields after '.', and the names it lists.
+printf 'help()\n' | "$GRADCALC" -i 2>&1 | sed -n '1,/^Functions with help/p' >"$tmp/tour"
+names=$(sed -n 's/^  \(.\{32\}\).*/\1/p' "$tmp/tour" |
+    grep -o -e '[A-Za-z_][A-Za-z_0-9]*(' -e '[A-Za-z_0-9]:[A-Za-z_][A-Za-z_0-9]*' \
+        -e '\.[A-Za-z_][A-Za-z_0-9]*' -e '?[A-Za-z_][A-Za-z_0-9]*' -e '^[a-z, ]*$' |
+    tr -d '(?.' | sed 's/^[A-Za-z_0-9]*://' | tr ', ' '\n\n' | grep . | sort -u)
+count=0 bad=""
+for n in $names; do
+    count=$((count + 1))
+    out=$(printf 'help("%s")\n' "$n" | "$GRADCALC" -i 2>&1)
+    case $out in "No help"* | "help:"* | "") bad="$bad $n" ;; esac
+done
+if [ -z "$bad" ] && [ "$count" -ge 12 ]; then
+    echo "ok every name the tour shows has help ($count names)"
+else
+    echo "not ok every name the tour shows has help ($count names): missing$bad"
+fi
 
 # no prompt, no banner and no escape codes without a terminal
 printf '1.5\nhelp()\nerror("e")\n' | "$GRADCALC" -i >"$tmp/out" 2>&1
