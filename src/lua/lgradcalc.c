@@ -383,7 +383,8 @@ static const LuaFunction functions[] = {
       OP_MEAN },
     { "max", NULL, "max", l_max, "max(x)  or  max(x, dim [, keepdim])  or  max(a, b)",
       "Largest element; along a dim it returns the values and their positions (1-based), as "
-      "PyTorch does; with two tensors it is maximum(a, b). The gradient goes to the winner only.",
+      "PyTorch does; with two tensors it is maximum(a, b). The gradient goes to the winner; "
+      "tied winners of max(x) share it equally, as in PyTorch.",
       NULL, "values, where = max(tensor({{1, 5}, {7, 2}}), 2)", BOTH, OP_MAX },
     { "min", NULL, "min", l_min, "min(x)  or  min(x, dim [, keepdim])  or  min(a, b)",
       "Smallest element; along a dim, the values and their positions (1-based).", NULL,
