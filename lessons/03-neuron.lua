@@ -205,9 +205,10 @@ ask {
 }
 
 say [[
-The whole backward pass, node by node, is what explain(out) prints. In
-its lines, a and b stand for a gate's first and second input: for
-w1×x1, "mul ∂/∂b = a" means ∂(w1×x1)/∂x1 = w1.
+The whole backward pass, node by node, is what explain(out) prints. Each
+local derivative is written with the gate's own inputs: multiply swaps,
+so ∂(w1×x1)/∂x1 = w1, and add passes the gradient on with a factor 1,
+which the trace leaves out.
 ]]
 
 code [[explain(out)]]

@@ -9,6 +9,7 @@
  * whose inputs carry fresh gradients (a vector-Jacobian product), so every
  * op the engine knows can be traced without a second copy of its maths.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,16 +101,73 @@ static int local_derivative(View *v, int64_t ku, int slot, double *local)
     return 0;
 }
 
-/* "∂u/∂k: op ∂/∂b = a = 0.5", one link of the chain, unless it is the constant 1. */
-static void local_line(View *v, int64_t ku, int slot, int64_t k, double local, Text *out)
+static int letter(unsigned char c) { return (c < 0x80 && isalnum(c)) || c == '_'; }
+
+/* The derivative of elementwise node ku for its input slot, written with
+ * ku's own operands where the op table writes a and b: "w1" for mul's
+ * ∂/∂b = a at w1×x1. Sets *named when an operand went in; returns 0 when
+ * it cannot (not elementwise, or an operand without a name). */
+static int named_derivative(View *v, int64_t ku, int slot, Text *out, int *named)
+{
+    const Tensor *u = v->order[ku];
+    char lab[2][256];
+    *named = 0;
+    if (!tv_is_elementwise(u)) return 0;
+    for (int i = 0; i < u->ninputs && i < 2; i++) {
+        int64_t j = tv_find(v, u->inputs[i]);
+        if (j < 0) return 0;
+        tv_label(v, j, lab[i], sizeof lab[i]);
+        if (!strcmp(lab[i], "?")) return 0;
+        size_t len = strlen(lab[i]);
+        if (lab[i][0] == '-' && len + 3 <= sizeof lab[i]) { /* a negative constant: (-0.2) */
+            memmove(lab[i] + 1, lab[i], len);
+            lab[i][0] = '(', lab[i][len + 1] = ')', lab[i][len + 2] = 0;
+        }
+    }
+    Text d = { 0 };
+    derivative_text(&d, u->op, slot);
+    const char *rhs = d.s ? strstr(d.s, "= ") : NULL;
+    if (!rhs) {
+        free(d.s);
+        return 0;
+    }
+    for (const char *p = rhs + 2; *p; p++) {
+        int which = *p == 'a' ? 0 : *p == 'b' ? 1 : -1;
+        if (which >= 0 && which < u->ninputs && (p == d.s || !letter((unsigned char)p[-1])) &&
+            !letter((unsigned char)p[1])) {
+            gc_text_add(out, "%s", lab[which]);
+            *named = 1;
+        } else {
+            gc_text_add(out, "%c", *p);
+        }
+    }
+    free(d.s);
+    return 1;
+}
+
+/* One link of the chain, unless it is the constant 1: "∂(w1×x1)/∂x1 = w1 =
+ * -3" with the node's own operands, or "∂y/∂x: softmax ∂/∂xᵢ = … = 0.2"
+ * with the op table's letters. value is NULL for a tensor. */
+static void local_line(View *v, int64_t ku, int slot, int64_t k, const double *value, Text *out)
 {
     char un[256], me[256], b[64];
     const Tensor *u = v->order[ku];
     if (derivative_is_one(u->op, slot)) return;
-    gc_text_add(out, "  ∂%s/∂%s: %s ", tv_label(v, ku, un, sizeof un),
-                tv_label(v, k, me, sizeof me), u->op->name);
-    derivative_text(out, u->op, slot);
-    gc_text_add(out, " = %s\n", tv_num(&v->o, local, b, sizeof b));
+    gc_text_add(out, "  ∂%s/∂%s", tv_label(v, ku, un, sizeof un), tv_label(v, k, me, sizeof me));
+    const char *num = value ? tv_num(&v->o, *value, b, sizeof b) : NULL;
+    Text f = { 0 };
+    int named;
+    if (named_derivative(v, ku, slot, &f, &named) && f.s) {
+        /* a constant ("−1") or a number put in ("0.5") is not repeated */
+        gc_text_add(out, " = %s", f.s);
+        if (num && named && strcmp(f.s, num)) gc_text_add(out, " = %s", num);
+    } else {
+        gc_text_add(out, ": %s ", u->op->name);
+        derivative_text(out, u->op, slot);
+        if (num) gc_text_add(out, " = %s", num);
+    }
+    free(f.s);
+    gc_text_add(out, "\n");
 }
 
 /* "via w5×out_h1: ", the use of a node that has several: its user's name,
@@ -149,7 +207,7 @@ static int scalar_use(View *v, int64_t k, int64_t ku, int slot, int many, Text *
     double locals[64];
     for (int i = m; i >= 0; i--) {
         if (local_derivative(v, chain[i], slots[i], &locals[i])) return -1;
-        local_line(v, chain[i], slots[i], i ? chain[i - 1] : k, locals[i], out);
+        local_line(v, chain[i], slots[i], i ? chain[i - 1] : k, &locals[i], out);
     }
     tv_label(v, v->n - 1, root, sizeof root);
     tv_label(v, chain[m], top, sizeof top);
@@ -217,12 +275,7 @@ static int backward_block(View *v, int64_t k, Text *out)
             if (nterms < 64) terms[nterms++] = c;
             continue;
         }
-        int one = derivative_is_one(u->op, slot);
-        if (!one) {
-            gc_text_add(out, "  ∂%s/∂%s: %s ", un, me, u->op->name);
-            derivative_text(out, u->op, slot);
-            gc_text_add(out, "\n");
-        }
+        local_line(v, ku, slot, k, NULL, out);
         /* Tensors: the product is a vector-Jacobian product; show the result. */
         Tensor *seed = u->numel == 1 ? tv_filled_like(u, v->hgrad[ku]) : u->grad;
         Tensor *g = seed ? tv_vjp(u, slot, seed) : NULL;

@@ -119,6 +119,13 @@ do
     check.ok(back:find("  via w5×out_h1: ∂E/∂net_o1 × ∂net_o1/∂out_h1 = 0.138498562 × 0.4 = 0.0553994247\n", 1, true),
         "a use inside net_o1 names its formula and multiplies by ∂E/∂net_o1", back)
     check.near(n.out_h1.grad:item(), 0.0363503064, 1e-9, "out_h1.grad as the folded trace sums it")
+    -- local derivatives name the node's own operands, not the op table's a and b
+    check.ok(back:find("  ∂(w5×out_h1)/∂out_h1 = w5 = 0.4\n", 1, true) and
+        back:find("  ∂out_o1/∂net_o1 = σ(net_o1)(1 − σ(net_o1)) = 0.186815602\n", 1, true) and
+        back:find("  ∂((0.01 − out_o1)^2)/∂(0.01 − out_o1) = 2×(0.01 − out_o1)^(2−1) = -1.48273014\n", 1, true),
+        "local derivatives are written with the operands' names", back)
+    check.ok(not back:find("∂/∂a", 1, true) and not back:find("∂/∂b", 1, true),
+        "no generic ∂/∂a or ∂/∂b in the 2-2-2 backward trace")
 end
 
 -- ---- the optimizers' traces -------------------------------------------------------------

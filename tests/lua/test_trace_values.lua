@@ -46,6 +46,6 @@ do
     local md = f and f:read("a") or ""
     if f then f:close() end
     os.remove(path)
-    check.ok(md:find("a^{b-1}", 1, true) ~= nil, "explain(E, nil, {format=markdown, file=}) writes the file, exponents in braces", md)
+    check.ok(md:find("3\\times x^{3-1}", 1, true) ~= nil, "explain(E, nil, {format=markdown, file=}) writes the file, exponents in braces", md)
 end
 check.done()
