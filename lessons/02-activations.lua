@@ -31,9 +31,9 @@ gradcalc gets by backward: the sum of σ(zᵢ) has ∂/∂zᵢ = σ'(zᵢ).
 code [[
 z = var(linspace(-4, 4, 81), "z")
 s = sigmoid(z)
-plot(s, {title = "sigmoid(z), z from -4 to 4", height = 8, width = 41})
+plot(z, s, {title = "sigmoid(z), z from -4 to 4", height = 8, width = 41})
 sum(s):backward()
-plot(z.grad, {title = "its derivative", height = 6, width = 41})
+plot(z, z.grad, {title = "its derivative", height = 6, width = 41})
 ]]
 
 code [[a = var(2, "a"); sa = sigmoid(a); sa:backward()]]
@@ -128,9 +128,9 @@ relu'(z) = 1 for z > 0, 0 for z < 0
 code [[
 zr = var(linspace(-2, 2, 41), "zr")
 r = relu(zr)
-plot(r, {title = "relu(z), z from -2 to 2", height = 6, width = 41})
+plot(zr, r, {title = "relu(z), z from -2 to 2", height = 6, width = 41})
 sum(r):backward()
-plot(zr.grad, {title = "its derivative: a step", height = 4, width = 41})
+plot(zr, zr.grad, {title = "its derivative: a step", height = 4, width = 41})
 ]]
 
 code [[

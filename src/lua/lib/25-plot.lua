@@ -133,7 +133,10 @@ local function chart_text(series, xs, opts, color)
         local m = MARKS[(k - 1) % #MARKS + 1]
         legend[#legend + 1] = (color and COLORS[(k - 1) % #COLORS + 1] .. m .. "\27[0m" or m) .. " " .. s.name
     end
-    lines[#lines + 1] = string.rep(" ", lw + 2) .. table.concat(legend, "   ")
+    -- one series of plot(x, y) has no name to show
+    if not (#series == 1 and series[1].unnamed) then
+        lines[#lines + 1] = string.rep(" ", lw + 2) .. table.concat(legend, "   ")
+    end
     return table.concat(lines, "\n") .. "\n", lo, hi
 end
 
@@ -228,7 +231,7 @@ function M.plot(a, b, c)
     end
     if b ~= nil and (M.is_tensor(b) or (type(b) == "table" and #b > 0)) then -- plot(x, y)
         local xs = numbers(a, "plot", "x")
-        return plot_many({{name = "y", ys = numbers(b, "plot", "y")}}, xs, c)
+        return plot_many({{name = "y", unnamed = true, ys = numbers(b, "plot", "y")}}, xs, c)
     end
     return plot_one(a, b)
 end
