@@ -241,6 +241,40 @@ const char *tv_label(const View *v, int64_t k, char *buf, size_t size)
 
 /* ---- values of a tensor as a trace prints them ------------------------------- */
 
+const char *tv_name(const View *v, const Tensor *t, const char *fallback, char *buf, size_t size)
+{
+    int64_t k = tv_find(v, t);
+    const char *s = k >= 0 ? tv_label(v, k, buf, size) : gc_trace_label(t, &v->o, buf, size);
+    if (!strcmp(s, "?")) snprintf(buf, size, "%s", fallback);
+    return buf;
+}
+
+const char *tv_index(int ndim, const int64_t *shape, int64_t flat, char *buf, size_t size)
+{
+    int64_t at[GC_MAXDIM];
+    for (int d = ndim - 1; d >= 0; d--) {
+        at[d] = shape[d] ? flat % shape[d] : 0;
+        flat = shape[d] ? flat / shape[d] : 0;
+    }
+    size_t len = 0;
+    buf[0] = 0;
+    for (int d = 0; d < ndim && len < size; d++) {
+        int n = snprintf(buf + len, size - len, "%s%lld%s", d ? "," : "[", (long long)at[d] + 1,
+                         d == ndim - 1 ? "]" : "");
+        if (n < 0) break;
+        len += (size_t)n;
+    }
+    return buf;
+}
+
+void tv_shaped_num(Text *out, const TraceOptions *o, const Tensor *t, double x)
+{
+    char b[64];
+    for (int d = 0; d < t->ndim; d++) gc_text_add(out, "[");
+    gc_text_add(out, "%s", tv_num(o, x, b, sizeof b));
+    for (int d = 0; d < t->ndim; d++) gc_text_add(out, "]");
+}
+
 static void nested(Text *out, const Tensor *t, const double *data, const TraceOptions *o, int dim,
                    int64_t offset, int64_t stride)
 {
