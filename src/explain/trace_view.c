@@ -171,7 +171,10 @@ static void tv_operand(const View *v, Text *out, const Tensor *t, int numbers, i
         if (paren) gc_text_add(out, ")");
     } else if (numbers && t->numel == 1) {
         double x = k >= 0 ? v->hand[k] : t->data[0];
-        gc_text_add(out, x < 0 && outer < 9 ? "(%s)" : "%s", tv_num(&v->o, x, b, sizeof b));
+        if (outer >= 9 && t->ndim > 0) /* a call's argument keeps its shape: f([0.1]) */
+            tv_shaped_num(out, &v->o, t, x);
+        else
+            gc_text_add(out, x < 0 && outer < 9 ? "(%s)" : "%s", tv_num(&v->o, x, b, sizeof b));
     } else if (numbers && t->numel <= (v->o.full ? v->o.full : GC_TRACE_SMALL)) {
         gc_text_values(out, t, NULL, &v->o);
     } else {

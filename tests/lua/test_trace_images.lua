@@ -165,7 +165,9 @@ do
              "conv2d names the bias, the kernel and the window of x", text)
     check.ok(text:find("each output is b[o] + Σ w[o,c,p,q] × x over its window", 1, true) ~= nil,
              "conv2d says once what each output is", text)
-    check.ok(not text:find("·", 1, true), "the working writes products with ×, never ·", text)
+    check.ok(text:find(", [0.1]) = [[[[", 1, true) ~= nil, "the [1] bias keeps its brackets inside conv(…)", text)
+    local working = text:match("\n(  each output.*)$") or ""
+    check.ok(working ~= "" and not working:find("·", 1, true), "the working writes products with ×, never ·", working)
 end
 do
     local X = var(randn(3, 2, 4, 4), "x")
@@ -257,6 +259,11 @@ do -- max_pool2d to one element keeps its brackets
     local text = trace(M, P)
     check.ok(text:find("m = max_pool2d(x) = max_pool2d([[[[0.5, 1.2], [0.7, 0.1]]]]) = [[[[1.2]]]]\n", 1, true) ~= nil,
              "a [1, 1, 1, 1] result shows its brackets", text)
+    local L = M * M
+    L.name = "L"
+    L:backward()
+    check.ok(explain(L, P):find("∂L/∂m = 1.2 + 1.2 = [[[[2.4]]]]\n", 1, true) ~= nil,
+             "the backward trace shows a [1, 1, 1, 1] gradient with its brackets", explain(L, P))
     local b = var(tensor({0.25}), "b")
     check.ok(trace(b * 2, P):find("b = [0.25]", 1, true) ~= nil, "a [1] leaf shows its brackets")
     check.ok(trace(var(0.25, "s") * 2, P):find("s = 0.25\n", 1, true) ~= nil, "a scalar stays a bare number")
