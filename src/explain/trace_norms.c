@@ -67,7 +67,7 @@ static void stats(const Tensor *y, const Groups *g, int64_t k, double *mu, doubl
     *var = ss / (double)g->m;
 }
 
-/* "[a, b, c]": the values f(t) of one group. */
+/* "[a, b, c]": the values d holds for group k. */
 static void list(Text *out, const TraceOptions *o, const double *d, const Groups *g, int64_t k)
 {
     char b[64];
