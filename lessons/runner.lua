@@ -14,7 +14,7 @@
 --                              asks the learner for a number, checks it
 --   check(cond, text)          states a fact the lesson relies on
 --   pause()                    waits for Enter (only on a terminal)
---   worked(x)                  prints the line of trace(x) that makes x
+--   worked(x)                  prints the line of trace(x) that makes x, and the working under it
 --   fmt(v)                     a number with precision() digits
 --
 -- The lesson's code runs in its own environment, whose missing names come

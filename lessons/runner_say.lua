@@ -171,9 +171,15 @@ function R.say_words(S, env)
     env.worked = function(x, opts)
         local text = trace(x, {print = false, round = opts and opts.round})
         local prefix = (x.name or "") .. " = "
-        local last
+        local last, under
         for line in text:gmatch("[^\n]+") do
-            if line:sub(1, #prefix) == prefix then last = line end
+            if line:sub(1, #prefix) == prefix then
+                last, under = line, true
+            elseif under and line:sub(1, 2) == "  " then
+                last = last .. "\n" .. line -- the working printed under it (conv, norms, ...)
+            else
+                under = false
+            end
         end
         write(last or text, "\n")
     end

@@ -17,6 +17,7 @@
 
 #include "core/autograd.h"
 #include "explain/trace_backward.h"
+#include "explain/trace_images.h"
 #include "explain/trace_view.h"
 
 /* ---- local derivatives ------------------------------------------------------------ */
@@ -227,7 +228,12 @@ static int scalar_use(View *v, int64_t k, int64_t ku, int slot, int many, Text *
             shown++;
         }
     *c = rnd(o, v->hgrad[ku] * locals[0]);
-    gc_text_add(out, " = %s\n", tv_num(o, *c, b1, sizeof b1));
+    gc_text_add(out, " = ");
+    if (many)
+        gc_text_add(out, "%s", tv_num(o, *c, b1, sizeof b1));
+    else
+        tv_shaped_num(out, o, v->order[k], *c);
+    gc_text_add(out, "\n");
     return 0;
 }
 
@@ -311,6 +317,7 @@ static int backward_block(View *v, int64_t k, Text *out)
         gc_text_add(out, "∂%s/∂%s %s ", root, me, many ? "gets" : "=");
         gc_text_values(out, t, g->data, o);
         gc_text_add(out, "\n");
+        gc_trace_detail_backward(v, out, k, ku, slot, g);
         if (t->numel == 1) { /* a scalar fed a tensor op: one number */
             double c = rnd(o, g->data[0]);
             total += c;
@@ -331,7 +338,9 @@ static int backward_block(View *v, int64_t k, Text *out)
                 if (i) gc_text_add(out, " + ");
                 tv_term(out, o, terms[i]);
             }
-            gc_text_add(out, " = %s\n", tv_num(o, v->hgrad[k], b1, sizeof b1));
+            gc_text_add(out, " = ");
+            tv_shaped_num(out, o, t, v->hgrad[k]);
+            gc_text_add(out, "\n");
         }
     } else if (sum) {
         if (many) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "explain/trace_forward.h"
+#include "explain/trace_images.h"
 #include "explain/trace_view.h"
 
 int gc_trace_name_nodes(Tensor *root)
@@ -61,10 +62,11 @@ char *gc_trace_forward(Tensor *root, const TraceOptions *o)
             gc_text_add(&out, " = ");
         }
         if (t->numel == 1)
-            gc_text_add(&out, "%s", tv_num(o, v.hand[k], b, sizeof b));
+            tv_shaped_num(&out, o, t, v.hand[k]);
         else
             gc_text_values(&out, t, NULL, o);
         gc_text_add(&out, "\n");
+        if (t->op) gc_trace_detail_forward(&v, &out, k);
     }
     tv_view_close(&v);
     return gc_text_finish(&out, "trace");

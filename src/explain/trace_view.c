@@ -171,7 +171,10 @@ static void tv_operand(const View *v, Text *out, const Tensor *t, int numbers, i
         if (paren) gc_text_add(out, ")");
     } else if (numbers && t->numel == 1) {
         double x = k >= 0 ? v->hand[k] : t->data[0];
-        gc_text_add(out, x < 0 && outer < 9 ? "(%s)" : "%s", tv_num(&v->o, x, b, sizeof b));
+        if (outer >= 9 && t->ndim > 0) /* a call's argument keeps its shape: f([0.1]) */
+            tv_shaped_num(out, &v->o, t, x);
+        else
+            gc_text_add(out, x < 0 && outer < 9 ? "(%s)" : "%s", tv_num(&v->o, x, b, sizeof b));
     } else if (numbers && t->numel <= (v->o.full ? v->o.full : GC_TRACE_SMALL)) {
         gc_text_values(out, t, NULL, &v->o);
     } else {
@@ -274,6 +277,40 @@ const char *tv_label(const View *v, int64_t k, char *buf, size_t size)
 }
 
 /* ---- values of a tensor as a trace prints them ------------------------------- */
+
+const char *tv_name(const View *v, const Tensor *t, const char *fallback, char *buf, size_t size)
+{
+    int64_t k = tv_find(v, t);
+    const char *s = k >= 0 ? tv_label(v, k, buf, size) : gc_trace_label(t, &v->o, buf, size);
+    if (!strcmp(s, "?")) snprintf(buf, size, "%s", fallback);
+    return buf;
+}
+
+const char *tv_index(int ndim, const int64_t *shape, int64_t flat, char *buf, size_t size)
+{
+    int64_t at[GC_MAXDIM];
+    for (int d = ndim - 1; d >= 0; d--) {
+        at[d] = shape[d] ? flat % shape[d] : 0;
+        flat = shape[d] ? flat / shape[d] : 0;
+    }
+    size_t len = 0;
+    buf[0] = 0;
+    for (int d = 0; d < ndim && len < size; d++) {
+        int n = snprintf(buf + len, size - len, "%s%lld%s", d ? "," : "[", (long long)at[d] + 1,
+                         d == ndim - 1 ? "]" : "");
+        if (n < 0) break;
+        len += (size_t)n;
+    }
+    return buf;
+}
+
+void tv_shaped_num(Text *out, const TraceOptions *o, const Tensor *t, double x)
+{
+    char b[64];
+    for (int d = 0; d < t->ndim; d++) gc_text_add(out, "[");
+    gc_text_add(out, "%s", tv_num(o, x, b, sizeof b));
+    for (int d = 0; d < t->ndim; d++) gc_text_add(out, "]");
+}
 
 static void nested(Text *out, const Tensor *t, const double *data, const TraceOptions *o, int dim,
                    int64_t offset, int64_t stride)

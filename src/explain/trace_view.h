@@ -30,6 +30,10 @@ Tensor **gc_trace_order(Tensor *root, int64_t *count);
 /* Tensors with more elements print as shape and min/mean/max. */
 #define GC_TRACE_SMALL 16
 
+/* The working under an op's line (trace_images.c) writes out this many
+ * outputs, windows or channels, and counts the rest. */
+#define GC_DETAIL_LINES 16
+
 /* v rounded to opt->round significant digits (unchanged when it is 0). */
 double gc_trace_round(const TraceOptions *opt, double v);
 
@@ -79,5 +83,11 @@ const char *tv_label(const View *v, int64_t k, char *buf, size_t size);
 const char *tv_slot_name(const Tensor *u, int slot);
 /* Input slot of node user, named as a use: "t3 = a×x", "t1×t1, first factor". */
 void tv_use(const View *v, Text *out, int64_t user, int slot);
+/* t's name in the working under a line: its label, or fallback for "?". */
+const char *tv_name(const View *v, const Tensor *t, const char *fallback, char *buf, size_t size);
+/* "[1,2,3]": element flat of a tensor of that shape, 1-based; "" for ndim 0. */
+const char *tv_index(int ndim, const int64_t *shape, int64_t flat, char *buf, size_t size);
+/* One number as the value of t: bare for a scalar, in t's brackets ([[0.8]]) else. */
+void tv_shaped_num(Text *out, const TraceOptions *o, const Tensor *t, double x);
 
 #endif

@@ -343,7 +343,11 @@ static const LuaFunction functions[] = {
       "table name -> tensor of the graph's nodes (with file=, just that table); printing, it "
       "returns nothing, so the prompt shows only the trace. round=n rounds every intermediate to "
       "n significant digits as hand arithmetic does; tensors of up to 16 elements show every "
-      "value, bigger ones their shape and min/mean/max.",
+      "value, bigger ones their shape and min/mean/max. Under conv, pooling, batch_norm, "
+      "layer_norm "
+      "and dropout of small inputs (up to 6×6 a channel, kernels up to 3×3) it prints the "
+      "working: each output's sum of products, each window's winner or mean, μ, σ² and x̂ of "
+      "each channel or row, the dropout mask.",
       NULL,
       "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
       "  --> net_h1 = w1×x1 + w2×x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },
