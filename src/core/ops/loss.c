@@ -14,6 +14,7 @@
 
 #include "core/autograd.h"
 #include "core/ops/loss.h"
+#include "core/ops/exp_poly.h"
 
 static GcReduction reduction_of(const Tensor *out) { return (GcReduction)out->args.ints[0]; }
 
@@ -201,7 +202,7 @@ int gc_cross_entropy_forward(Tensor *out)
         double *p = out->saved->data + r * c, top = -INFINITY, sum = 0;
         for (int64_t j = 0; j < c; j++)
             if (row[j] > top) top = row[j];
-        for (int64_t j = 0; j < c; j++) sum += (p[j] = exp(row[j] - top));
+        for (int64_t j = 0; j < c; j++) sum += (p[j] = gc_exp(row[j] - top));
         for (int64_t j = 0; j < c; j++) p[j] /= sum;
         int64_t label = (int64_t)y->data[r] - 1;
         double term = top + log(sum) - row[label];
