@@ -99,6 +99,21 @@ def verdict(binary, target, payload, timeout):
                     return "hang", "timeout", ""
             sig = signature(rc, err)
             return ("crash", sig, err) if sig else ("ok", None, "")
+        if target == "files":
+            path = os.path.join(home, "data.bin")
+            with open(path, "wb") as f:
+                f.write(payload)
+            code = ('for _, f in ipairs({data.load, data.idx}) do local ok, v = pcall(f, "data.bin") '
+                    'if ok then print(type(v) == "table" and "table" or v.shape) end end print("FUZZ-END")')
+            rc, out, err = run(binary, ["-e", code], b"", home, timeout)
+            if rc is None:
+                return "hang", "timeout", ""
+            sig = signature(rc, err)
+            if sig:
+                return "crash", sig, err
+            if "FUZZ-END" not in out:
+                return "abnormal", "exit %d: %s" % (rc, err.strip().splitlines()[-1:] or ""), err
+            return "ok", None, ""
         # lessons
         path = os.path.join(home, "lesson.lua")
         with open(path, "w") as f:
@@ -118,6 +133,8 @@ def payload_for(target, seed, index, api, lessons):
         return "\n".join(gen.Gen(r, api).program(r.randint(10, 40))) + "\n"
     if target == "progress":
         return gen.progress_file(r)
+    if target == "files":
+        return gen.data_file(r)
     return gen.mutate_lesson(r, r.choice(lessons))
 
 
@@ -172,7 +189,7 @@ def main():
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--seed", default="1")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--targets", default="api,progress,lessons")
+    ap.add_argument("--targets", default="api,progress,lessons,files")
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--out", default=os.path.join(TOP, "build/fuzz"))
     ap.add_argument("--quiet", action="store_true")
@@ -244,9 +261,9 @@ def handle(result, counts, findings, seen, binary, a):
     n = len(seen)
     if kind == "crash" and t == "api":
         payload = minimise(binary, payload, sig, a.timeout)
-    ext = "bin" if t == "progress" else "lua"
+    ext = "bin" if t in ("progress", "files") else "lua"
     base = os.path.join(a.out, "%s-%s-%d.%s" % (kind, t, n, ext))
-    with open(base, "wb" if t == "progress" else "w") as f:
+    with open(base, "wb" if isinstance(payload, bytes) else "w") as f:
         f.write(payload)
     with open(base + ".txt", "w") as f:
         f.write("%s %s input %d (seed %s): %s\n\n%s" % (kind, t, i, a.seed, sig, err))

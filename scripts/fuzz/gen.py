@@ -8,6 +8,10 @@ and the program goes on. The last line prints FUZZ-END: a run that does
 not reach it died. One statement per line lets the minimiser drop lines.
 """
 
+import gzip
+import io
+import struct
+import zipfile
 import random
 
 PRELUDE = [
@@ -271,3 +275,66 @@ def mutate_lesson(r, text):
         else:
             lines[i] = lines[i].replace("(", "((", 1)
     return "\n".join(lines)
+
+
+# ---- data files: almost-valid IDX, .npy and .npz, read by data.load ----------------------------
+
+def _idx(r):
+    code = r.choice([0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E, r.randrange(256)])
+    size = {0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8}.get(code, 1)
+    dims = [r.choice([0, 1, 2, 3, 28, 255, 2**31 - 1, 2**32 - 1]) if r.random() < 0.2 else r.randint(1, 4)
+            for _ in range(r.choice([1, 2, 3, 0, 255]) if r.random() < 0.1 else r.randint(1, 3))]
+    n = 1
+    for d in dims:
+        n *= d
+    body = bytes(r.randrange(256) for _ in range(min(n * size, 4096)))
+    head = bytes([0, 0, code, len(dims) % 256]) + b"".join(struct.pack(">I", d % 2**32) for d in dims)
+    data = head + body
+    if r.random() < 0.3:
+        data = gzip.compress(data)
+    return data
+
+
+def _npy(r):
+    descr = r.choice(["<f8", "<f4", "<i8", "<i4", "|u1", "|b1", ">f8", "<c16", "O", "<f8"])
+    shape = tuple(r.choice([0, 1, 2, 3, 2**40, -1]) if r.random() < 0.15 else r.randint(1, 4)
+                  for _ in range(r.randint(0, 3)))
+    order = r.choice(["False", "False", "True", "1"])
+    header = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, order, repr(shape))
+    if r.random() < 0.2:
+        header = r.choice(["{", "{'descr': '<f8'}", "{'shape': (2,)}", header[:-4], header + "}" * 3, ""])
+    header = header + " " * (15 - (len(header) + 10) % 16) + "\n"
+    version = r.choice([b"\x01\x00", b"\x02\x00", b"\x03\x00", b"\x09\x00"])
+    hlen = struct.pack("<H", len(header)) if version == b"\x01\x00" else struct.pack("<I", len(header))
+    n = 1
+    for d in shape:
+        n *= max(d, 0)
+    body = bytes(r.randrange(256) for _ in range(min(n * 8, 2048)))
+    return b"\x93NUMPY" + version + hlen + header.encode("latin-1") + body
+
+
+def _npz(r):
+    buf = io.BytesIO()
+    how = r.choice([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+    with zipfile.ZipFile(buf, "w", how) as z:
+        for k in range(r.randint(0, 3)):
+            z.writestr(r.choice(["w", "0.weight", "b", "../x", "", "a" * 300]) + str(k) + ".npy", _npy(r))
+    return buf.getvalue()
+
+
+def data_file(r):
+    """A data file, mostly valid in structure, then with bytes flipped, cut or repeated."""
+    data = r.choice([_idx, _npy, _npz])(r)
+    for _ in range(r.choice([0, 0, 1, 2, 8])):
+        if not data:
+            break
+        k, i = r.random(), r.randrange(len(data))
+        if k < 0.5:
+            data = data[:i] + bytes([r.randrange(256)]) + data[i + 1:]
+        elif k < 0.7:
+            data = data[:i]
+        elif k < 0.85:
+            data = data[:i] + data[i:i + 64] * r.randint(1, 4) + data[i:]
+        else:
+            data = data[:i] + struct.pack("<I", r.choice([0, 2**31, 2**32 - 1, 0x7FFFFFFF])) + data[i + 4:]
+    return data

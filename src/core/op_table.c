@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "core/op_table.h"
+#include "core/ops/exp_poly.h"
 
 #define KERNELS(op)                     \
     int gc_##op##_shape(Tensor *out);   \

@@ -295,10 +295,29 @@ static int l_argmax(lua_State *L)
     RESULT(gc_argmax(a, dim));
 }
 
+/* loss(pred, target [, {reduction = "mean" | "sum" | "none"}]) */
 static int loss(lua_State *L, OpCode op)
 {
-    Tensor *p = lgc_totensor(L, 1, gc_ops[op].name), *t = lgc_totensor(L, 2, gc_ops[op].name);
-    RESULT(gc_loss(op, p, t));
+    const char *who = gc_ops[op].name;
+    static const char *const valid[] = { "reduction", NULL };
+    static const char *const names[] = { "mean", "sum", "none", NULL };
+    Tensor *p = lgc_totensor(L, 1, who), *t = lgc_totensor(L, 2, who);
+    GcReduction how = GC_REDUCE_MEAN;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lgc_check_options(L, 3, who, valid);
+        if (lua_getfield(L, 3, "reduction") != LUA_TNIL) {
+            const char *r = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            int k = 0;
+            while (names[k] && strcmp(r, names[k])) k++;
+            if (!names[k])
+                return luaL_error(L, "%s: reduction must be \"mean\", \"sum\" or \"none\", got %s",
+                                  who, luaL_tolstring(L, -1, NULL));
+            how = (GcReduction)k;
+        }
+        lua_pop(L, 1);
+    }
+    RESULT(gc_loss(op, p, t, how));
 }
 static int l_mse(lua_State *L) { return loss(L, OP_MSE); }
 static int l_bce(lua_State *L) { return loss(L, OP_BCE); }
@@ -394,21 +413,25 @@ static const LuaFunction functions[] = {
       "to the first. Not differentiable.",
       NULL, "argmax(tensor({{1, 5}, {7, 2}}), 2)  --> tensor([2, 1])", BOTH, NO_OP },
     /* losses */
-    { "mse", NULL, "mse", l_mse, "mse(pred, target)",
+    { "mse", NULL, "mse", l_mse, "mse(pred, target [, {reduction=\"mean\"}])",
       "Mean squared error: the mean over all elements of (pred − target)². With two outputs it "
-      "equals the ½Σ(target − out)² of many hand-worked examples.",
+      "equals the ½Σ(target − out)² of many hand-worked examples. reduction=\"sum\" gives the sum, "
+      "\"none\" the squares themselves.",
       NULL, "mse(tensor({0.75, 0.77}), {0.01, 0.99})", BOTH, OP_MSE },
-    { "bce", NULL, "bce", l_bce, "bce(p, target)",
+    { "bce", NULL, "bce", l_bce, "bce(p, target [, {reduction=\"mean\"}])",
       "Binary cross-entropy of probabilities p (after a sigmoid) against targets in [0, 1], "
-      "averaged. Logs are floored at −100 as in PyTorch.",
+      "averaged (reduction=\"sum\": summed; \"none\": one term per element). Logs are floored "
+      "at −100 as in PyTorch.",
       NULL, "bce(sigmoid(var(0)), 1)", BOTH, OP_BCE },
-    { "cross_entropy", NULL, "cross_entropy", l_cross_entropy, "cross_entropy(logits, labels)",
+    { "cross_entropy", NULL, "cross_entropy", l_cross_entropy,
+      "cross_entropy(logits, labels [, {reduction=\"mean\"}])",
       "Softmax of the scores [N, C] then the negative log-probability of each sample's class "
       "(labels are class numbers 1..C), averaged over the batch. Its gradient is (softmax − "
-      "onehot)/N.",
+      "onehot)/N. reduction=\"sum\" sums the samples' losses; \"none\" gives them as a tensor [N].",
       NULL, "cross_entropy(var({{2, 1, 0}}), {1})", BOTH, OP_CROSS_ENTROPY },
-    { "nll", NULL, "nll", l_nll, "nll(logp, labels)",
-      "Negative log-likelihood: minus the mean of logp[n][label n]; feed it log_softmax output.",
+    { "nll", NULL, "nll", l_nll, "nll(logp, labels [, {reduction=\"mean\"}])",
+      "Negative log-likelihood: minus the mean of logp[n][label n]; feed it log_softmax output. "
+      "reduction=\"sum\" or \"none\" as for cross_entropy.",
       NULL, "nll(log_softmax(var({{2, 1, 0}})), {1})", BOTH, OP_NLL },
     { NULL },
 };

@@ -283,6 +283,40 @@ int lgc_shape(lua_State *L, int idx, int64_t *shape, const char *who)
 
 /* ---- fields --------------------------------------------------------------------- */
 
+/* A shape is a plain table of sizes {2, 3}, which prints as such and
+ * compares by its sizes (x.shape == y.shape), as torch.Size does. */
+static int shape_tostring(lua_State *L)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '{');
+    lua_Integer n = luaL_len(L, 1);
+    for (lua_Integer d = 1; d <= n; d++) {
+        lua_geti(L, 1, d);
+        luaL_tolstring(L, -1, NULL);
+        lua_remove(L, -2);
+        luaL_addvalue(&b);
+        if (d < n) luaL_addstring(&b, ", ");
+    }
+    luaL_addchar(&b, '}');
+    luaL_pushresult(&b);
+    return 1;
+}
+
+static int shape_eq(lua_State *L)
+{
+    lua_Integer n = luaL_len(L, 1);
+    int same = n == luaL_len(L, 2);
+    for (lua_Integer d = 1; same && d <= n; d++) {
+        lua_geti(L, 1, d);
+        lua_geti(L, 2, d);
+        same = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+    }
+    lua_pushboolean(L, same);
+    return 1;
+}
+
 static void push_shape(lua_State *L, const Tensor *t)
 {
     lua_createtable(L, t->ndim, 0);
@@ -290,6 +324,13 @@ static void push_shape(lua_State *L, const Tensor *t)
         lua_pushinteger(L, (lua_Integer)t->shape[d]);
         lua_rawseti(L, -2, d + 1);
     }
+    if (luaL_newmetatable(L, "gradcalc.shape")) {
+        lua_pushcfunction(L, shape_tostring);
+        lua_setfield(L, -2, "__tostring");
+        lua_pushcfunction(L, shape_eq);
+        lua_setfield(L, -2, "__eq");
+    }
+    lua_setmetatable(L, -2);
 }
 
 /* x.grad is the same Lua value each time it is read (a weak cache). */

@@ -366,21 +366,21 @@ static void test_forward(void)
     /* losses */
     Tensor *p = vec(2, (double[]){ 0.75136507, 0.772928465 }),
            *t = vec(2, (double[]){ 0.01, 0.99 });
-    r = gc_loss(OP_MSE, p, t);
+    r = gc_loss(OP_MSE, p, t, GC_REDUCE_MEAN);
     double e = (pow(0.74136507, 2) + pow(0.217071535, 2)) / 2;
     check_values(r, &e, 1, 1e-15, "forward mse");
     gc_release(r);
     Tensor *q = vec(2, (double[]){ 0.8, 0.4 }), *tq = vec(2, (double[]){ 1, 0 });
-    r = gc_loss(OP_BCE, q, tq);
+    r = gc_loss(OP_BCE, q, tq, GC_REDUCE_MEAN);
     check_values(r, (double[]){ -(log(0.8) + log(0.6)) / 2 }, 1, 1e-15, "forward bce");
     gc_release(r);
     Tensor *logits = mat(2, 3, (double[]){ 1, 2, 3, 0, 0, 0 }),
            *labels = vec(2, (double[]){ 3, 1 });
-    r = gc_loss(OP_CROSS_ENTROPY, logits, labels);
+    r = gc_loss(OP_CROSS_ENTROPY, logits, labels, GC_REDUCE_MEAN);
     double ce = ((log(exp(1) + exp(2) + exp(3)) - 3) + log(3)) / 2;
     check_values(r, &ce, 1, 1e-14, "forward cross_entropy");
     gc_release(r);
-    r = gc_loss(OP_NLL, logits, labels);
+    r = gc_loss(OP_NLL, logits, labels, GC_REDUCE_MEAN);
     check_values(r, (double[]){ -(3 + 0) / 2.0 }, 1, 0, "forward nll");
     gc_release(r);
 
@@ -590,15 +590,17 @@ static void test_errors(void)
     check_fails(gc_cat(2, pair, 0), "cat of [2, 3] and [3, 2] along dim 1 fails", "cat", "[3, 2]",
                 "[2, 3]");
     check_fails(gc_stack(2, pair, 0), "stack of unequal shapes fails", "stack", "[3, 2]", "[2, 3]");
-    check_fails(gc_loss(OP_MSE, a, b), "mse of [2, 3] and [3, 2] fails", "mse", "[2, 3]", "[3, 2]");
+    check_fails(gc_loss(OP_MSE, a, b, GC_REDUCE_MEAN), "mse of [2, 3] and [3, 2] fails", "mse",
+                "[2, 3]", "[3, 2]");
     Tensor *labels = vec(2, (double[]){ 1, 4 });
-    check_fails(gc_loss(OP_CROSS_ENTROPY, a, labels), "a class label out of range fails",
-                "cross_entropy", "label 4", "1 to 3");
+    check_fails(gc_loss(OP_CROSS_ENTROPY, a, labels, GC_REDUCE_MEAN),
+                "a class label out of range fails", "cross_entropy", "label 4", "1 to 3");
     labels->data[1] = 1.5;
-    check_fails(gc_loss(OP_NLL, a, labels), "a non-integer class label fails", "nll", "label 1.5",
-                NULL);
+    check_fails(gc_loss(OP_NLL, a, labels, GC_REDUCE_MEAN), "a non-integer class label fails",
+                "nll", "label 1.5", NULL);
     Tensor *p = vec(3, (double[]){ 0.5, 1.5, 0.2 });
-    check_fails(gc_loss(OP_BCE, p, v3), "bce of a value outside [0, 1] fails", "bce", "1.5", NULL);
+    check_fails(gc_loss(OP_BCE, p, v3, GC_REDUCE_MEAN), "bce of a value outside [0, 1] fails",
+                "bce", "1.5", NULL);
 
     Tensor *all[] = { a, b, c, v3, labels, p, s0 };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gc_release(all[i]);

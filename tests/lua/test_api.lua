@@ -37,6 +37,10 @@ values("sum along dim 1 adds the rows", sum(m, 1), {8, 5, 5})
 values("sum along dim 2 adds across each row", sum(m, 2), {8, 10})
 values("dim -1 is the last dim", sum(m, -1), {8, 10})
 values("dim -2 is the first of two", sum(m, -2), {8, 5, 5})
+check.ok(tostring(m.shape) == "{2, 3}" and tostring(tensor(1).shape) == "{}", "a shape prints as its sizes",
+         tostring(m.shape))
+check.ok(m.shape == {2, 3} and m.shape == ones(2, 3).shape and m.shape ~= ones(3, 2).shape
+         and m.shape ~= ones(2, 3, 1).shape, "shapes compare by their sizes")
 shape("keepdim keeps a dim of size 1", sum(m, 2, true), {2, 1})
 shape("mean along dim 1", mean(m, 1), {3})
 values("softmax(x, -1) is softmax(x, 2)", softmax(m, -1), softmax(m, 2):totable())

@@ -153,6 +153,11 @@ fails("requires_grad on a result", {"requires_grad:", "leaf", "mul", "detach"},
 fails("cross_entropy label 4 of 3 classes", {"cross_entropy:", "label 4", "1 to 3"},
       cross_entropy, var({{1, 2, 3}}), {4})
 fails("cross_entropy label 0", {"cross_entropy:", "label 0", "1 to 3"}, cross_entropy, var({{1, 2, 3}}), {0})
+fails("cross_entropy reduction \"avg\"", {"cross_entropy:", "reduction must be", "\"none\"", "avg"},
+      cross_entropy, var({{1, 2, 3}}), {1}, {reduction = "avg"})
+fails("mse reduction 1", {"mse:", "reduction must be", "got 1"}, mse, ones(2), ones(2), {reduction = 1})
+fails("bce option misspelt", {"bce:", "unknown option", "reduce"}, bce, ones(2), ones(2), {reduce = "sum"})
+fails("nn.NLLLoss reduction \"all\"", {"nn.NLLLoss:", "reduction must be", "all"}, nn.NLLLoss, {reduction = "all"})
 fails("cross_entropy label 1.5", {"cross_entropy:", "label 1.5", "whole number"},
       cross_entropy, var({{1, 2, 3}}), {1.5})
 fails("nll label 2.5 of sample 2", {"nll:", "label 2.5", "sample 2"}, nll, var({{1, 2}, {3, 4}}), {1, 2.5})

@@ -171,6 +171,15 @@ gradcheck("nll [N, C]", function(a, y) return nll(a, y) end, {rnd({3, 4}, -2, 0)
 gradcheck("nll of log_softmax", function(z, y) return nll(log_softmax(z), y) end,
           {rnd({3, 4}, -2, 2), tensor({1, 3, 3})})
 
+for _, r in ipairs({"sum", "none"}) do  -- "none" is reduced by gradcheck's own weighted sum
+    local o = {reduction = r}
+    gradcheck("mse reduction " .. r, function(p, t) return mse(p, t, o) end, {rnd({2, 3}), rnd({2, 3})})
+    gradcheck("bce reduction " .. r, function(p, t) return bce(p, t, o) end, {rnd({4}, 0.1, 0.9), rnd({4}, 0, 1)})
+    gradcheck("cross_entropy reduction " .. r, function(z) return cross_entropy(z, {2, 4, 1}, o) end,
+              {rnd({3, 4}, -2, 2)})
+    gradcheck("nll reduction " .. r, function(a) return nll(a, {2, 4, 1}, o) end, {rnd({3, 4}, -2, 0)})
+end
+
 -- ---- a small network, end to end --------------------------------------------------------------
 
 gradcheck("two-layer network with mse", function(x, w1, b1, w2, b2, t)

@@ -179,7 +179,9 @@ do
     check.near(nn.MSELoss()(tensor({1, 2}), tensor({0, 4})), 2.5, 1e-15, "MSELoss")
     check.near(nn.BCELoss()(tensor({0.5}), tensor({1})), math.log(2), 1e-15, "BCELoss")
     check.near(nn.NLLLoss()(tensor({{-1, -2}}), {2}), 2, 1e-15, "NLLLoss")
-    check.err("only reduction", "a loss with reduction sum", nn.MSELoss, {reduction = "sum"})
+    check.near(nn.MSELoss({reduction = "sum"})(tensor({1, 2}), tensor({0, 4})), 5, 1e-15, "MSELoss sum")
+    check.ok(nn.MSELoss({reduction = "none"})(tensor({1, 2}), tensor({0, 4})).shape == {2}, "MSELoss none: one term each")
+    check.err("reduction must be", "a loss with reduction \"avg\"", nn.MSELoss, {reduction = "avg"})
 end
 
 -- ---- user modules, printing, activations, Flatten --------------------------------------------------------------

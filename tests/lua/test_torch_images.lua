@@ -210,6 +210,23 @@ case("norm of zeros", function(x) return norm(x) end, "lambda x: torch.norm(x)",
 case("logsumexp with -inf", function(x) return logsumexp(x, 1) end, "lambda x: torch.logsumexp(x, 0)",
      {var({-math.huge, 1, 2})})
 
+-- ---- the losses' reductions ----------------------------------------------------------------------------
+
+for _, r in ipairs({"mean", "sum", "none"}) do
+    local tr = "reduction='" .. r .. "'"
+    case("cross_entropy " .. r, function(z) return cross_entropy(z, {2, 3, 1}, {reduction = r}) end,
+         "lambda z: F.cross_entropy(z, torch.tensor([1, 2, 0]), " .. tr .. ")", {rnd({3, 4}, -2, 2)})
+    case("nll " .. r, function(a) return nll(log_softmax(a, 2), {4, 1, 1}, {reduction = r}) end,
+         "lambda a: F.nll_loss(F.log_softmax(a, 1), torch.tensor([3, 0, 0]), " .. tr .. ")", {rnd({3, 4}, -2, 2)})
+    case("mse " .. r, function(p, t) return mse(p, t, {reduction = r}) end,
+         "lambda p, t: F.mse_loss(p, t, " .. tr .. ")", {rnd({2, 3}), rnd({2, 3})})
+    case("bce " .. r, function(p) return bce(p, tensor({{1, 0, 1}, {0, 0.3, 1}}), {reduction = r}) end,
+         "lambda p: F.binary_cross_entropy(p, torch.tensor([[1., 0, 1], [0, 0.3, 1]]), " .. tr .. ")",
+         {rnd({2, 3}, 0.1, 0.9)})
+    case("nn.CrossEntropyLoss " .. r, function(z) return nn.CrossEntropyLoss({reduction = r})(z, {1, 1}) end,
+         "lambda z: torch.nn.CrossEntropyLoss(" .. tr .. ")(z, torch.tensor([0, 0]))", {rnd({2, 5}, -2, 2)})
+end
+
 -- ---- a small CNN, end to end ---------------------------------------------------------------------------
 
 case("conv-relu-pool-linear-cross_entropy", function(x, w1, b1, w2, b2)

@@ -9,6 +9,7 @@
 
 #include "core/autograd.h"
 #include "core/ops/activation.h"
+#include "core/ops/exp_poly.h"
 
 int gc_activation_shape(Tensor *out)
 {
@@ -25,7 +26,7 @@ int gc_activation_forward(Tensor *out)
         for (int64_t i = 0; i < out->numel; i++)
             out->data[i] = x[i] > 0 ? x[i] : alpha * expm1(x[i]);
     else
-        for (int64_t i = 0; i < out->numel; i++) out->data[i] = x[i] / (1 + exp(-x[i]));
+        for (int64_t i = 0; i < out->numel; i++) out->data[i] = x[i] / (1 + gc_exp(-x[i]));
     return 0;
 }
 
@@ -41,7 +42,7 @@ int gc_activation_backward(Tensor *out)
             gx[i] += x[i] > 0 ? g[i] : g[i] * alpha * exp(x[i]);
     else
         for (int64_t i = 0; i < out->numel; i++) {
-            double s = 1 / (1 + exp(-x[i]));
+            double s = 1 / (1 + gc_exp(-x[i]));
             gx[i] += g[i] * s * (1 + x[i] * (1 - s));
         }
     return 0;

@@ -16,6 +16,7 @@
 
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/exp_poly.h"
 #include "core/parallel.h"
 
 /* Loops that are one or two instructions per element wait for bigger

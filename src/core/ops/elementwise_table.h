@@ -59,7 +59,7 @@ UNARY(NEG, neg, "−", "−", "−a", "∂/∂a = −1", 0,
       -a, -1,
       "neg(a)  or  -a", "Elementwise negation.", "-var(2)")
 UNARY(EXP, exp, "exp", "exp", "e^a", "∂/∂a = e^a", 0,
-      exp(a), y,
+      gc_exp(a), y,
       "exp(x)", "e to the power x, elementwise.", "exp(var(0))  --> 1")
 UNARY(LOG, log, "log", "ln", "ln a", "∂/∂a = 1/a", 0,
       log(a), 1 / a,
@@ -74,15 +74,15 @@ UNARY(ABS, abs, "abs", "abs", "|a|", "∂/∂a = sign(a)", 1,
 
 /* ---- unary: activations ------------------------------------------------------ */
 
-/* e^(−a) overflows for very negative a; e^a / (1 + e^a) is the same value */
+/* For very negative a, e^(−a) is inf and 1/(1 + inf) is the right 0. */
 UNARY(SIGMOID, sigmoid, "σ", "σ", "σ(a) = 1/(1 + e^(−a))", "∂/∂a = σ(a)(1 − σ(a))", 0,
-      a >= 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a)), y * (1 - y),
+      1 / (1 + gc_exp(-a)), y * (1 - y),
       "sigmoid(x)",
       "The logistic function, squashing any number into (0, 1); its derivative is largest (1/4) "
       "at 0 and vanishes for large |x|.",
       "h = sigmoid(var(0.3775))  --> 0.593269992...")
 UNARY(TANH, tanh, "tanh", "tanh", "tanh(a) = (eᵃ − e⁻ᵃ)/(eᵃ + e⁻ᵃ)", "∂/∂a = 1 − tanh²(a)", 0,
-      tanh(a), 1 - y * y,
+      gc_tanh(a), 1 - y * y,
       "tanh(x)", "Hyperbolic tangent, squashing into (−1, 1); tanh(x) = 2σ(2x) − 1.",
       "tanh(var(0))  --> 0")
 /* relu's kink at 0 takes derivative 0, as PyTorch does. */

@@ -5,13 +5,37 @@
  *   cross_entropy  softmax then negative log-likelihood, fused: its gradient
  *                  is simply (softmax − onehot) / N
  *   nll            negative log-likelihood of log-probabilities
- * Class labels are class numbers 1..C.
+ * Class labels are class numbers 1..C. Each loss is a sum of terms ℓᵢ (one
+ * per element, or one per sample), then reduced: their mean (the default),
+ * their sum, or none (the terms themselves, one per element or sample).
  */
 #include <math.h>
 #include <string.h>
 
 #include "core/autograd.h"
 #include "core/ops/loss.h"
+#include "core/ops/exp_poly.h"
+
+static GcReduction reduction_of(const Tensor *out) { return (GcReduction)out->args.ints[0]; }
+
+/* The shape of the result: one number, or with none the shape of the terms. */
+static void reduced_shape(Tensor *out, int ndim, const int64_t *shape)
+{
+    out->ndim = 0;
+    if (reduction_of(out) != GC_REDUCE_NONE) return;
+    out->ndim = ndim;
+    for (int d = 0; d < ndim; d++) out->shape[d] = shape[d];
+}
+
+/* ∂L/∂ℓᵢ: the upstream gradient of term i of n. */
+static double term_grad(const Tensor *out, int64_t i, int64_t n)
+{
+    switch (reduction_of(out)) {
+    case GC_REDUCE_NONE: return out->grad->data[i];
+    case GC_REDUCE_SUM: return out->grad->data[0];
+    default: return out->grad->data[0] / (double)n;
+    }
+}
 
 static int same_shapes(Tensor *out)
 {
@@ -24,7 +48,7 @@ static int same_shapes(Tensor *out)
                      gc_shape_str(t->ndim, t->shape, b2, sizeof b2));
         return -1;
     }
-    out->ndim = 0;
+    reduced_shape(out, p->ndim, p->shape);
     return 0;
 }
 
@@ -35,12 +59,19 @@ int gc_mse_shape(Tensor *out) { return same_shapes(out); }
 int gc_mse_forward(Tensor *out)
 {
     const Tensor *p = out->inputs[0], *t = out->inputs[1];
+    if (reduction_of(out) == GC_REDUCE_NONE) {
+        for (int64_t i = 0; i < p->numel; i++) {
+            double d = p->data[i] - t->data[i];
+            out->data[i] = d * d;
+        }
+        return 0;
+    }
     double total = 0;
     for (int64_t i = 0; i < p->numel; i++) {
         double d = p->data[i] - t->data[i];
         total += d * d;
     }
-    out->data[0] = total / (double)p->numel;
+    out->data[0] = reduction_of(out) == GC_REDUCE_MEAN ? total / (double)p->numel : total;
     return 0;
 }
 
@@ -48,10 +79,9 @@ int gc_mse_forward(Tensor *out)
 int gc_mse_backward(Tensor *out)
 {
     Tensor *p = out->inputs[0], *t = out->inputs[1];
-    double scale = 2 * out->grad->data[0] / (double)p->numel;
     if ((gc_needs_grad(p) && !gc_grad_of(p)) || (gc_needs_grad(t) && !gc_grad_of(t))) return -1;
     for (int64_t i = 0; i < p->numel; i++) {
-        double d = scale * (p->data[i] - t->data[i]);
+        double d = 2 * term_grad(out, i, p->numel) * (p->data[i] - t->data[i]);
         if (gc_needs_grad(p)) p->grad->data[i] += d;
         if (gc_needs_grad(t)) t->grad->data[i] -= d;
     }
@@ -85,11 +115,16 @@ int gc_bce_shape(Tensor *out)
 int gc_bce_forward(Tensor *out)
 {
     const Tensor *p = out->inputs[0], *t = out->inputs[1];
+    GcReduction how = reduction_of(out);
     double total = 0;
-    for (int64_t i = 0; i < p->numel; i++)
-        total +=
+    for (int64_t i = 0; i < p->numel; i++) {
+        double term =
             t->data[i] * floored_log(p->data[i]) + (1 - t->data[i]) * floored_log(1 - p->data[i]);
-    out->data[0] = -total / (double)p->numel;
+        if (how == GC_REDUCE_NONE) out->data[i] = -term;
+        total += term;
+    }
+    if (how != GC_REDUCE_NONE)
+        out->data[0] = how == GC_REDUCE_MEAN ? -total / (double)p->numel : -total;
     return 0;
 }
 
@@ -97,11 +132,10 @@ int gc_bce_forward(Tensor *out)
 int gc_bce_backward(Tensor *out)
 {
     Tensor *p = out->inputs[0], *t = out->inputs[1];
-    double g = out->grad->data[0] / (double)p->numel;
     int need_p = gc_needs_grad(p), need_t = gc_needs_grad(t);
     if ((need_p && !gc_grad_of(p)) || (need_t && !gc_grad_of(t))) return -1;
     for (int64_t i = 0; i < p->numel; i++) {
-        double pi = p->data[i], ti = t->data[i];
+        double pi = p->data[i], ti = t->data[i], g = term_grad(out, i, p->numel);
         double denom = pi * (1 - pi);
         if (denom < 1e-12) denom = 1e-12; /* as PyTorch clamps it */
         if (need_p) p->grad->data[i] += g * (pi - ti) / denom;
@@ -143,8 +177,11 @@ static int check_labels(Tensor *out, int64_t *n, int64_t *classes)
 int gc_cross_entropy_shape(Tensor *out)
 {
     int64_t n, c;
-    out->ndim = 0;
-    return check_labels(out, &n, &c);
+    if (check_labels(out, &n, &c)) return -1;
+    /* none keeps one loss per sample: [N], or a number for one sample [C] */
+    int64_t shape[1] = { n };
+    reduced_shape(out, out->inputs[0]->ndim == 2, shape);
+    return 0;
 }
 
 int gc_nll_shape(Tensor *out) { return gc_cross_entropy_shape(out); }
@@ -158,18 +195,21 @@ int gc_cross_entropy_forward(Tensor *out)
     check_labels(out, &n, &c);
     out->saved = gc_new_like(z); /* softmax(z), which backward needs */
     if (!out->saved) return -1;
+    GcReduction how = reduction_of(out);
     double total = 0;
     for (int64_t r = 0; r < n; r++) {
         const double *row = z->data + r * c;
         double *p = out->saved->data + r * c, top = -INFINITY, sum = 0;
         for (int64_t j = 0; j < c; j++)
             if (row[j] > top) top = row[j];
-        for (int64_t j = 0; j < c; j++) sum += (p[j] = exp(row[j] - top));
+        for (int64_t j = 0; j < c; j++) sum += (p[j] = gc_exp(row[j] - top));
         for (int64_t j = 0; j < c; j++) p[j] /= sum;
         int64_t label = (int64_t)y->data[r] - 1;
-        total += top + log(sum) - row[label];
+        double term = top + log(sum) - row[label];
+        if (how == GC_REDUCE_NONE) out->data[r] = term;
+        total += term;
     }
-    out->data[0] = total / (double)n;
+    if (how != GC_REDUCE_NONE) out->data[0] = how == GC_REDUCE_MEAN ? total / (double)n : total;
     return 0;
 }
 
@@ -181,9 +221,9 @@ int gc_cross_entropy_backward(Tensor *out)
     if (!gc_needs_grad(z)) return 0;
     if (!gc_grad_of(z)) return -1;
     check_labels(out, &n, &c);
-    double g = out->grad->data[0] / (double)n;
     for (int64_t r = 0; r < n; r++) {
         int64_t label = (int64_t)y->data[r] - 1;
+        double g = term_grad(out, r, n);
         for (int64_t j = 0; j < c; j++)
             z->grad->data[r * c + j] += g * (out->saved->data[r * c + j] - (j == label));
     }
@@ -197,9 +237,14 @@ int gc_nll_forward(Tensor *out)
     const Tensor *a = out->inputs[0], *y = out->inputs[1];
     int64_t n, c;
     check_labels(out, &n, &c);
+    GcReduction how = reduction_of(out);
     double total = 0;
-    for (int64_t r = 0; r < n; r++) total += a->data[r * c + (int64_t)y->data[r] - 1];
-    out->data[0] = -total / (double)n;
+    for (int64_t r = 0; r < n; r++) {
+        double term = a->data[r * c + (int64_t)y->data[r] - 1];
+        if (how == GC_REDUCE_NONE) out->data[r] = -term;
+        total += term;
+    }
+    if (how != GC_REDUCE_NONE) out->data[0] = how == GC_REDUCE_MEAN ? -total / (double)n : -total;
     return 0;
 }
 
@@ -211,12 +256,14 @@ int gc_nll_backward(Tensor *out)
     if (!gc_grad_of(a)) return -1;
     check_labels(out, &n, &c);
     for (int64_t r = 0; r < n; r++)
-        a->grad->data[r * c + (int64_t)y->data[r] - 1] -= out->grad->data[0] / (double)n;
+        a->grad->data[r * c + (int64_t)y->data[r] - 1] -= term_grad(out, r, n);
     return 0;
 }
 
-Tensor *gc_loss(OpCode op, Tensor *pred, Tensor *target)
+Tensor *gc_loss(OpCode op, Tensor *pred, Tensor *target, GcReduction reduction)
 {
     Tensor *in[2] = { pred, target };
-    return gc_apply(op, 2, in, NULL);
+    OpArgs args = { 0 };
+    args.ints[0] = (int32_t)reduction;
+    return gc_apply(op, 2, in, &args);
 }

@@ -7,6 +7,11 @@
 
 #include "core/op_table.h"
 
-Tensor *gc_loss(OpCode op, Tensor *pred, Tensor *target);
+/* How the per-element (mse, bce) or per-sample (cross_entropy, nll) losses
+ * are reduced, as PyTorch's reduction="mean" | "sum" | "none". Kept in
+ * args.ints[0] of the loss node. */
+typedef enum { GC_REDUCE_MEAN = 0, GC_REDUCE_SUM = 1, GC_REDUCE_NONE = 2 } GcReduction;
+
+Tensor *gc_loss(OpCode op, Tensor *pred, Tensor *target, GcReduction reduction);
 
 #endif

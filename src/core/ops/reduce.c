@@ -16,6 +16,7 @@
 #include "core/autograd.h"
 #include "core/ops/reduce.h"
 #include "core/parallel.h"
+#include "core/ops/exp_poly.h"
 
 /* Columns of an [n, inner] slab handled together (their running values fit
  * on the stack). */
@@ -232,7 +233,7 @@ int gc_softmax_shape(Tensor *out)
 /* Subtracting the largest value first keeps e^a from overflowing. Each unit
  * is a slab's chunk of columns: the largest value, then e^(x − top) once per
  * element (kept in y for softmax), then y / total or x − top − ln total. */
-static void softmax_units(void *ctx, int64_t from, int64_t to)
+GC_CLONES static void softmax_units(void *ctx, int64_t from, int64_t to)
 {
     const Slabs *s = ctx;
     int64_t n = s->n, inner = s->inner;
@@ -246,10 +247,8 @@ static void softmax_units(void *ctx, int64_t from, int64_t to)
             double best = -INFINITY, sum = 0;
             for (int64_t k = 0; k < n; k++)
                 if (x[k] > best) best = x[k];
-            for (int64_t k = 0; k < n; k++) {
-                y[k] = exp(x[k] - best);
-                sum += y[k];
-            }
+            for (int64_t k = 0; k < n; k++) y[k] = gc_exp(x[k] - best); /* vectorised */
+            for (int64_t k = 0; k < n; k++) sum += y[k];                /* in order */
             if (s->log_form) {
                 double lt = log(sum);
                 for (int64_t k = 0; k < n; k++) y[k] = x[k] - best - lt;
@@ -264,7 +263,7 @@ static void softmax_units(void *ctx, int64_t from, int64_t to)
                 if (x[k * inner + i] > top[i - i0]) top[i - i0] = x[k * inner + i];
         for (int64_t k = 0; k < n; k++)
             for (int64_t i = i0; i < i1; i++) {
-                double e = exp(x[k * inner + i] - top[i - i0]);
+                double e = gc_exp(x[k * inner + i] - top[i - i0]);
                 total[i - i0] += e;
                 y[k * inner + i] = e;
             }
@@ -292,7 +291,7 @@ int gc_softmax_forward(Tensor *out)
 
 /* softmax:     ∂L/∂aⱼ = yⱼ (gⱼ − Σᵢ gᵢ yᵢ)
  * log_softmax: ∂L/∂aⱼ = gⱼ − e^(yⱼ) Σᵢ gᵢ */
-static void softmax_grad_units(void *ctx, int64_t from, int64_t to)
+GC_CLONES static void softmax_grad_units(void *ctx, int64_t from, int64_t to)
 {
     const Slabs *s = ctx;
     int64_t n = s->n, inner = s->inner;
@@ -307,7 +306,7 @@ static void softmax_grad_units(void *ctx, int64_t from, int64_t to)
             double d = 0;
             if (s->log_form) {
                 for (int64_t k = 0; k < n; k++) d += g[k];
-                for (int64_t k = 0; k < n; k++) ga[k] += g[k] - exp(y[k]) * d;
+                for (int64_t k = 0; k < n; k++) ga[k] += g[k] - gc_exp(y[k]) * d;
             } else {
                 for (int64_t k = 0; k < n; k++) d += g[k] * y[k];
                 for (int64_t k = 0; k < n; k++) ga[k] += y[k] * (g[k] - d);
@@ -321,7 +320,7 @@ static void softmax_grad_units(void *ctx, int64_t from, int64_t to)
         if (s->log_form) {
             for (int64_t k = 0; k < n; k++)
                 for (int64_t i = i0; i < i1; i++)
-                    ga[k * inner + i] += g[k * inner + i] - exp(y[k * inner + i]) * dot[i - i0];
+                    ga[k * inner + i] += g[k * inner + i] - gc_exp(y[k * inner + i]) * dot[i - i0];
         } else {
             for (int64_t k = 0; k < n; k++)
                 for (int64_t i = i0; i < i1; i++)

@@ -12,6 +12,7 @@
 
 #include "core/autograd.h"
 #include "core/ops/stats.h"
+#include "core/ops/exp_poly.h"
 
 int gc_reduce_shape(Tensor *out); /* reduce.c: the shape of a reduction */
 
@@ -97,7 +98,7 @@ int gc_logsumexp_forward(Tensor *out)
             for (int64_t k = 0; k < n; k++)
                 if (x[k * inner] > top) top = x[k * inner];
             if (isinf(top)) top = 0; /* all −inf gives −inf; +inf gives +inf */
-            for (int64_t k = 0; k < n; k++) s += exp(x[k * inner] - top);
+            for (int64_t k = 0; k < n; k++) s += gc_exp(x[k * inner] - top);
             out->data[o * inner + i] = log(s) + top;
         }
     return 0;
@@ -115,7 +116,7 @@ int gc_logsumexp_backward(Tensor *out)
             const double *x = a->data + o * n * inner + i;
             double *gx = a->grad->data + o * n * inner + i;
             double g = out->grad->data[o * inner + i], y = out->data[o * inner + i];
-            for (int64_t k = 0; k < n; k++) gx[k * inner] += g * exp(x[k * inner] - y);
+            for (int64_t k = 0; k < n; k++) gx[k * inner] += g * gc_exp(x[k * inner] - y);
         }
     return 0;
 }

@@ -1,21 +1,25 @@
 -- 33-nn-losses.lua - the losses of nn: loss_fn(prediction, target), on the
--- functional losses (mean reduction, as PyTorch's default).
+-- functional losses; {reduction = "mean" | "sum" | "none"} as in torch.nn.
 local M = ...
 local nn = M.nn
+
+local reductions = {mean = true, sum = true, none = true}
 
 local function loss_class(name, fn)
     local cls = nn.Module(name)
     function cls:init(opts)
+        self.reduction = "mean"
         if opts ~= nil then
             for k, v in pairs(opts) do
                 if k ~= "reduction" then error("nn." .. name .. ": unknown option '" .. tostring(k) .. "'", 3) end
-                if v ~= "mean" then
-                    error("nn." .. name .. ": only reduction = \"mean\" is supported, got " .. tostring(v), 3)
+                if not reductions[v] then
+                    error("nn." .. name .. ': reduction must be "mean", "sum" or "none", got ' .. tostring(v), 3)
                 end
+                self.reduction = v
             end
         end
     end
-    function cls:forward(input, target) return M[fn](input, target) end
+    function cls:forward(input, target) return M[fn](input, target, {reduction = self.reduction}) end
     return cls
 end
 
@@ -34,7 +38,7 @@ local docs = {
      "loss_fn = nn.NLLLoss(); loss = loss_fn(log_softmax(var(randn(2, 3)), 2), {2, 1})"},
 }
 for _, d in ipairs(docs) do
-    M._doc{name = "nn." .. d[1], signature = "nn." .. d[1] .. "()", summary = "The loss as a module, called "
+    M._doc{name = "nn." .. d[1], signature = "nn." .. d[1] .. "([{reduction=\"mean\"}])", summary = "The loss as a module, called "
         .. "loss_fn(prediction, target): " .. d[2], example = d[3]}
 end
 M._doc{name = "nn", signature = "nn.<Layer>(...)",
