@@ -59,8 +59,15 @@ static void write_term(Text *out, const Use *s, const Term *t, double g)
     char b[64];
     int bare = s->bare;
     switch (s->style) {
-    case TS_GRAD: num(out, o, bare ? 1 : g); break;
-    case TS_NEG: num(out, o, bare ? -1 : -g); break;
+    case TS_GRAD: /* alone, not in brackets: it is the value */
+    case TS_NEG:
+        g = bare ? 1 : g;
+        g = s->style == TS_NEG ? -g : g;
+        if (s->n == 1)
+            gc_text_add(out, "%s", tv_num(o, g, b, sizeof b));
+        else
+            num(out, o, g);
+        break;
     case TS_GRAD_LOCAL:
         if (!bare) num(out, o, g), gc_text_add(out, "×");
         if (s->local_text.len)
@@ -86,20 +93,24 @@ static void write_term(Text *out, const Use *s, const Term *t, double g)
     }
 }
 
-/* "rule = term + term + … = share" for one use; returns the share and notes
- * the upstream elements of the terms shown. */
-static double write_use(Walk *w, Use *s, Text *out, double *abs_sum)
+/* "rule = term + term + …" for one use, into out; returns the share and
+ * notes the upstream elements of the terms shown. *last is what out ends
+ * with (a part equal to the value is not written again). */
+static double write_use(Walk *w, Use *s, Text *out, double *abs_sum, int *ends_with_value)
 {
     const Tensor *u = et_user(s);
     const TraceOptions *o = &w->v.o;
+    const char *rule = s->rule.s ? s->rule.s : "";
     char b[64];
+    *ends_with_value = 0;
     if (s->opaque) {
-        gc_text_add(out, "%s = %s", s->rule.s ? s->rule.s : "", tv_num(o, s->value, b, sizeof b));
+        gc_text_add(out, "%s", rule);
         *abs_sum += fabs(s->value);
         return s->value;
     }
     if (s->n == 0) {
-        gc_text_add(out, "0 (%s)", s->rule.s ? s->rule.s : "");
+        gc_text_add(out, "0 (%s)", rule);
+        *ends_with_value = 1;
         return 0;
     }
     double share = 0;
@@ -118,10 +129,12 @@ static double write_use(Walk *w, Use *s, Text *out, double *abs_sum)
         if (s->ku != w->v.n - 1) need(w, s->ku, t->q);
     }
     if (fold) gc_text_add(&terms, " + … (%lld terms)", (long long)s->n);
-    gc_text_add(out, "%s", s->rule.s ? s->rule.s : "");
-    const char *value = tv_num(o, share, b, sizeof b);
-    if (terms.s && strcmp(terms.s, value) && strcmp(terms.s, s->rule.s ? s->rule.s : ""))
-        gc_text_add(out, " = %s", terms.s);
+    const char *value = tv_num(o, share, b, sizeof b), *ts = terms.s ? terms.s : "";
+    gc_text_add(out, "%s", rule);
+    if (strcmp(ts, rule)) gc_text_add(out, " = %s", ts);
+    char bracketed[80];
+    snprintf(bracketed, sizeof bracketed, "(%s)", value);
+    *ends_with_value = !strcmp(ts, value) || !strcmp(rule, value) || !strcmp(ts, bracketed);
     if (terms.failed) out->failed = 1;
     free(terms.s);
     return share;
@@ -165,18 +178,21 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
     gc_text_add(out, "%s", indent);
     et_dref(out, v, t, e);
     gc_text_add(out, " = ");
+    int done = 0;
     if (n == 1) {
-        total = write_use(w, &uses[0], out, &abs_sum);
+        total = write_use(w, &uses[0], out, &abs_sum, &done);
     } else {
         Text parts = { 0 };
         for (int i = 0; i < n; i++) {
-            Tensor *u = v->order[uses[i].ku];
             gc_text_add(&parts, "%s  via %s = ", indent, tv_label(v, uses[i].ku, f, sizeof f));
-            (void)u;
             tv_formula(v, &parts, uses[i].ku, 0);
+            int twice = 0; /* x·x: say which operand */
+            for (int j = 0; j < n; j++) twice |= j != i && uses[j].ku == uses[i].ku;
+            if (twice) gc_text_add(&parts, " (as operand %d)", uses[i].slot + 1);
             gc_text_add(&parts, ": ");
-            shares[i] = write_use(w, &uses[i], &parts, &abs_sum);
-            gc_text_add(&parts, " = %s\n", tv_num(o, shares[i], b, sizeof b));
+            shares[i] = write_use(w, &uses[i], &parts, &abs_sum, &done);
+            if (!done) gc_text_add(&parts, " = %s", tv_num(o, shares[i], b, sizeof b));
+            gc_text_add(&parts, "\n");
             total += shares[i];
         }
         gc_text_add(out, "the sum over its %d uses = ", n);
@@ -193,7 +209,8 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
     double g = t->grad->data[e];
     int same = fabs(total - g) <= 1e-9 * (abs_sum + fabs(g)) || (isnan(total) && isnan(g));
     if (n == 1) {
-        gc_text_add(out, " = %s\n", tv_num(o, same ? g : total, b, sizeof b));
+        if (!done || !same) gc_text_add(out, " = %s", tv_num(o, same ? g : total, b, sizeof b));
+        gc_text_add(out, "\n");
         w->lines++;
     }
     if (!same) {

@@ -255,8 +255,9 @@ static int reduce_terms(Use *s)
             ties += x->data[k] == y || (isnan(y) && isnan(x->data[k]));
         if (!(x->data[s->e] == y || (isnan(y) && isnan(x->data[s->e])))) {
             et_ref(r, s->v, x, s->e);
+            char b2[64];
             gc_text_add(r, " = %s is not the %s, %s", tv_num(&s->v->o, x->data[s->e], b, sizeof b),
-                        what, tv_num(&s->v->o, y, b, sizeof b));
+                        what, tv_num(&s->v->o, y, b2, sizeof b2));
             return 0;
         }
         s->style = ties > 1 ? TS_GRAD_DIV : TS_GRAD;

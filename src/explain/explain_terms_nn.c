@@ -92,7 +92,6 @@ int et_loss_terms(Use *s)
         gc_text_add(r, "−1/%lld (", (long long)rows);
         et_pref(r, s->v, t, py);
         gc_text_add(r, " = %lld)", (long long)j + 1);
-        gc_text_add(lt, "(−1/%lld)", (long long)rows);
         return et_add(s, 0, -1 / (double)rows, 0);
     }
     double pj = u->saved->data[s->e];
@@ -333,19 +332,36 @@ int et_backward_terms(Use *s)
     gc_release(seed);
     if (rc) return -1;
     s->style = TS_GRAD_LOCAL;
-    et_sigma(&s->rule, "q");
-    Pat p;
-    snprintf(p[0], sizeof p[0], "q");
-    gc_text_add(&s->rule, "∂");
-    et_root(&s->rule, s->v);
-    gc_text_add(&s->rule, "/∂");
+    if (s->n == 0) {
+        gc_text_add(&s->rule, "%s passes no gradient to ", name);
+        et_ref(&s->rule, s->v, x, s->e);
+        return 0;
+    }
     Text *r = &s->rule;
-    et_label(r, s->v, u);
-    gc_text_add(r, "[q] × ∂");
-    et_label(r, s->v, u);
-    gc_text_add(r, "[q]/∂");
-    et_ref(r, s->v, x, s->e);
+    if (s->n <= 3) { /* written out: ∂F/∂q[1,1,1,2] × ∂q[1,1,1,2]/∂x[…] + … */
+        for (int64_t i = 0; i < s->n; i++) {
+            Pat p;
+            et_numbers(p, u, s->terms[i].q);
+            if (i) gc_text_add(r, " + ");
+            et_g_times(s, p);
+            gc_text_add(r, "∂");
+            et_pref(r, s->v, u, p);
+            gc_text_add(r, "/∂");
+            et_ref(r, s->v, x, s->e);
+        }
+    } else {
+        et_sigma(r, "k");
+        gc_text_add(r, "∂");
+        et_root(r, s->v);
+        gc_text_add(r, "/∂");
+        et_label(r, s->v, u);
+        gc_text_add(r, "[k] × ∂");
+        et_label(r, s->v, u);
+        gc_text_add(r, "[k]/∂");
+        et_ref(r, s->v, x, s->e);
+        gc_text_add(r, " over the elements k of ");
+        et_label(r, s->v, u);
+    }
     gc_text_add(r, " (%s's local partials, from its backward)", name);
-    (void)p;
     return 0;
 }
