@@ -393,17 +393,29 @@ static const LuaFunction functions[] = {
       NULL,
       "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
       "  --> net_h1 = w1·x1 + w2·x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },
-    { "explain", NULL, "explain", l_explain, "explain(E [, x] [, options])",
+    { "explain", NULL, "explain", l_explain, "explain(E [, x] [, {at={i, j}, ...options}])",
       "After E:backward(): without x, prints the backward pass node by node, last node first (the "
       "local derivative from the op table, its value, the incoming gradient, their product, and "
-      "the "
-      "sum when a node feeds several others). With x, prints the chain rule from E down to x: one "
-      "product of factors per path (the factors run between named nodes) and their sum. Options as "
-      "for trace; E:backward{trace=true} runs the backward pass and prints the same as explain(E).",
+      "the sum when a node feeds several others). With x, prints the chain rule from E down to x: "
+      "one product of factors per path (the factors run between named nodes) and their sum. With "
+      "at={i, j} (1-based, one index per dim of x), prints the chain for that one element: "
+      "∂E/∂x[i,j] as the sum, over the elements of each user's result that x[i,j] took part in, "
+      "of their gradient × the local partial, with the numbers (a sum of more than 8 terms shows "
+      "its first 4, …, and the count); a use of x per line when x feeds several nodes; then the "
+      "upstream gradients those terms used, node by node up to E, each written the same way. It "
+      "works through matmul, elementwise ops and broadcasting, sum/mean/max/min, softmax, the "
+      "losses and convolutions; other ops give their local partials from their backward. The "
+      "value is x.grad's. Options as for trace; E:backward{trace=true} runs the backward pass and "
+      "prints the same as explain(E).",
       NULL,
       "E:backward(); explain(E, w5)\n"
       "  --> ∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
-      "0.593269992 = 0.082167041" },
+      "0.593269992 = 0.082167041\n"
+      "t1 = matmul(X, W1); h = relu(t1); L = mse(matmul(h, W2), y); L:backward()\n"
+      "explain(L, W1, {at={1, 2}})\n"
+      "  --> ∂L/∂W1[1,2] = Σₙ X[n,1] × ∂L/∂t1[n,2] = 0.5×0 + 0.1×0 + 0.3×0.2064 = 0.06192\n"
+      "      where, up the chain to L:\n"
+      "        ∂L/∂t1[1,2] = ∂L/∂h[1,2] × relu′(t1[1,2]) = 0.1918×0 = 0  ..." },
     { "graph", NULL, "graph", l_graph, "graph(E [, {max=30, print=false}])",
       "Draws E's computation graph with box characters, one box per node with its name, op, value "
       "and gradient, in layers from the inputs at the top to E at the bottom; each box says which "
