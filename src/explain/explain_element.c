@@ -208,16 +208,20 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
     }
     double g = t->grad->data[e];
     int same = fabs(total - g) <= 1e-9 * (abs_sum + fabs(g)) || (isnan(total) && isnan(g));
-    if (n == 1) {
-        if (!done || !same) gc_text_add(out, " = %s", tv_num(o, same ? g : total, b, sizeof b));
+    if (n == 1) { /* the value, unless the text ends with it already */
+        char b2[64];
+        tv_num(o, same ? g : total, b, sizeof b);
+        if (!done || (same && strcmp(b, tv_num(o, total, b2, sizeof b2))))
+            gc_text_add(out, " = %s", b);
         gc_text_add(out, "\n");
         w->lines++;
     }
     if (!same) {
         w->mismatch = 1;
+        char b2[64];
         gc_text_add(out, "%snote: %s.grad holds %s here, not %s", indent,
                     tv_label(v, k, f, sizeof f), tv_num(o, g, b, sizeof b),
-                    tv_num(o, total, f, sizeof f));
+                    tv_num(o, total, b2, sizeof b2));
         gc_text_add(out, t->op ? " (a later backward changed it?)\n"
                                : ": gradients accumulated over several backward calls "
                                  "(zero_grad() clears them)\n");

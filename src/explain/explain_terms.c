@@ -221,7 +221,28 @@ static int elementwise_terms(Use *s)
         s->style = TS_GRAD_LOCAL;
         et_sigma(r, letters);
         et_g_times(s, pu);
-        gc_text_add(r, "∂(%s)/∂%c", op->formula, s->slot ? 'b' : 'a');
+        Pat pa, pb;
+        broadcast_pat(pa, u->inputs[0], u, pu);
+        broadcast_pat(pb, u->inputs[1], u, pu);
+        if (op == &gc_ops[OP_DIV] && s->slot == 0) { /* 1/b */
+            gc_text_add(r, "1/");
+            et_pref(r, s->v, u->inputs[1], pb);
+        } else if (op == &gc_ops[OP_DIV]) { /* −a/b² */
+            gc_text_add(r, "(−");
+            et_pref(r, s->v, u->inputs[0], pa);
+            gc_text_add(r, "/");
+            et_pref(r, s->v, u->inputs[1], pb);
+            gc_text_add(r, "²)");
+        } else if (op == &gc_ops[OP_POW] && s->slot == 0) { /* b×a^(b−1) */
+            et_pref(r, s->v, u->inputs[1], pb);
+            gc_text_add(r, "×");
+            et_pref(r, s->v, u->inputs[0], pa);
+            gc_text_add(r, "^(");
+            et_pref(r, s->v, u->inputs[1], pb);
+            gc_text_add(r, " − 1)");
+        } else {
+            gc_text_add(r, "∂(%s)/∂%c", op->formula, s->slot ? 'b' : 'a');
+        }
     }
     return 0;
 }
