@@ -93,6 +93,23 @@ static void write_term(Text *out, const Use *s, const Term *t, double g)
     }
 }
 
+/* Σ g × local over the use's terms; abs_sum gets Σ |g × local|. */
+static double use_share(const Use *s, double *abs_sum)
+{
+    const Tensor *u = et_user(s);
+    if (s->opaque) {
+        *abs_sum += fabs(s->value);
+        return s->value;
+    }
+    double share = 0;
+    for (int64_t i = 0; i < s->n; i++) {
+        double g = s->bare ? 1 : u->grad->data[s->terms[i].q];
+        share += g * s->terms[i].local;
+        *abs_sum += fabs(g * s->terms[i].local);
+    }
+    return share;
+}
+
 /* "rule = term + term + …" for one use, into out; returns the share and
  * notes the upstream elements of the terms shown. *last is what out ends
  * with (a part equal to the value is not written again). */
@@ -105,7 +122,6 @@ static double write_use(Walk *w, Use *s, Text *out, double *abs_sum, int *ends_w
     *ends_with_value = 0;
     if (s->opaque) {
         gc_text_add(out, "%s", rule);
-        *abs_sum += fabs(s->value);
         return s->value;
     }
     if (s->n == 0) {
@@ -113,12 +129,7 @@ static double write_use(Walk *w, Use *s, Text *out, double *abs_sum, int *ends_w
         *ends_with_value = 1;
         return 0;
     }
-    double share = 0;
-    for (int64_t i = 0; i < s->n; i++) {
-        double g = s->bare ? 1 : u->grad->data[s->terms[i].q];
-        share += g * s->terms[i].local;
-        *abs_sum += fabs(g * s->terms[i].local);
-    }
+    double share = use_share(s, abs_sum);
     int fold = s->n > FOLD_AFTER;
     int64_t shown = fold ? SHOWN_TERMS : s->n;
     Text terms = { 0 };
@@ -140,28 +151,34 @@ static double write_use(Walk *w, Use *s, Text *out, double *abs_sum, int *ends_w
     return share;
 }
 
-/* The uses of node k that carry a gradient: (user, slot) pairs. */
-static int uses_of(Walk *w, int64_t k, int64_t e, Use *uses, int max)
+/* The uses of node k that carry a gradient: (user, slot) pairs, in a
+ * malloc'd array (*puses); their count, or -1. */
+static int64_t uses_of(Walk *w, int64_t k, int64_t e, Use **puses)
 {
     View *v = &w->v;
-    int n = 0;
-    for (int64_t i = v->ustart[k]; i < v->ustart[k + 1] && n < max; i++) {
+    int64_t n = 0, max = v->ustart[k + 1] - v->ustart[k];
+    Use *uses = *puses = calloc((size_t)max + 1, sizeof *uses);
+    if (!uses) {
+        gc_set_error("explain: out of memory");
+        return -1;
+    }
+    for (int64_t i = v->ustart[k]; i < v->ustart[k + 1]; i++) {
         int64_t ku = v->user[i];
         Tensor *u = v->order[ku];
         if (!u->op || !u->grad || !u->requires_grad) continue;
         Use *s = &uses[n++];
-        memset(s, 0, sizeof *s);
         s->v = v, s->ku = ku, s->slot = v->uslot[i], s->e = e;
         s->bare = ku == v->n - 1 && u->numel == 1 && u->grad->data[0] == 1;
         if (et_terms(s)) {
-            for (int j = 0; j < n; j++) et_use_free(&uses[j]);
+            for (int64_t j = 0; j < n; j++) et_use_free(&uses[j]);
+            free(uses);
             return -1;
         }
     }
     return n;
 }
 
-#define MAX_USES 32
+#define SHOWN_USES 6 /* a node used more often shows the first few uses' lines */
 
 /* The line (or lines, one per use) of ∂L/∂t[e] for node k. */
 static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
@@ -169,10 +186,10 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
     View *v = &w->v;
     const TraceOptions *o = &v->o;
     Tensor *t = v->order[k];
-    Use uses[MAX_USES];
-    int n = uses_of(w, k, e, uses, MAX_USES);
+    Use *uses;
+    int64_t n = uses_of(w, k, e, &uses);
     if (n < 0) return -1;
-    double abs_sum = 0, total = 0, shares[MAX_USES];
+    double abs_sum = 0, total = 0;
     Text *out = &w->out;
     char b[64], f[256];
     gc_text_add(out, "%s", indent);
@@ -182,29 +199,36 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
     if (n == 1) {
         total = write_use(w, &uses[0], out, &abs_sum, &done);
     } else {
-        Text parts = { 0 };
-        for (int i = 0; i < n; i++) {
+        Text parts = { 0 }, sum = { 0 };
+        for (int64_t i = 0; i < n; i++) {
+            double share = use_share(&uses[i], &abs_sum), ignored = 0;
+            total += share;
+            if (i < SHOWN_TERMS || n <= FOLD_AFTER) {
+                if (i) gc_text_add(&sum, " + ");
+                num(&sum, o, share);
+            }
+            if (i >= SHOWN_USES) continue;
             gc_text_add(&parts, "%s  via %s = ", indent, tv_label(v, uses[i].ku, f, sizeof f));
             tv_formula(v, &parts, uses[i].ku, 0);
             int twice = 0; /* x·x: say which operand */
-            for (int j = 0; j < n; j++) twice |= j != i && uses[j].ku == uses[i].ku;
+            for (int64_t j = 0; j < n; j++) twice |= j != i && uses[j].ku == uses[i].ku;
             if (twice) gc_text_add(&parts, " (as operand %d)", uses[i].slot + 1);
             gc_text_add(&parts, ": ");
-            shares[i] = write_use(w, &uses[i], &parts, &abs_sum, &done);
-            if (!done) gc_text_add(&parts, " = %s", tv_num(o, shares[i], b, sizeof b));
+            write_use(w, &uses[i], &parts, &ignored, &done);
+            if (!done) gc_text_add(&parts, " = %s", tv_num(o, share, b, sizeof b));
             gc_text_add(&parts, "\n");
-            total += shares[i];
+            w->lines++;
         }
-        gc_text_add(out, "the sum over its %d uses = ", n);
-        for (int i = 0; i < n; i++) {
-            if (i) gc_text_add(out, " + ");
-            num(out, o, shares[i]);
-        }
-        gc_text_add(out, " = %s\n%s", tv_num(o, t->grad->data[e], b, sizeof b),
+        if (n > FOLD_AFTER) gc_text_add(&sum, " + … (%lld uses)", (long long)n);
+        if (n > SHOWN_USES)
+            gc_text_add(&parts, "%s  … and %lld more uses, each written the same way\n", indent,
+                        (long long)(n - SHOWN_USES));
+        gc_text_add(out, "the sum over its %lld uses = %s = %s\n%s", (long long)n,
+                    sum.s ? sum.s : "", tv_num(o, t->grad->data[e], b, sizeof b),
                     parts.s ? parts.s : "");
-        if (parts.failed) out->failed = 1;
-        free(parts.s);
-        w->lines += n + 1;
+        if (parts.failed || sum.failed) out->failed = 1;
+        free(parts.s), free(sum.s);
+        w->lines++;
     }
     double g = t->grad->data[e];
     int same = fabs(total - g) <= 1e-9 * (abs_sum + fabs(g)) || (isnan(total) && isnan(g));
@@ -226,7 +250,8 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
                                : ": gradients accumulated over several backward calls "
                                  "(zero_grad() clears them)\n");
     }
-    for (int i = 0; i < n; i++) et_use_free(&uses[i]);
+    for (int64_t i = 0; i < n; i++) et_use_free(&uses[i]);
+    free(uses);
     return 0;
 }
 

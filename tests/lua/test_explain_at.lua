@@ -154,6 +154,20 @@ do
     check.ok(text:find("Σₙ ∂F/∂", 1, true) ~= nil, "a broadcast column sums over its columns", text)
 end
 
+-- ---- a tensor with many uses: the shares fold, the value stays x.grad's --------------------
+do
+    local x = var({0.1, 0.2, 0.3}, "x")
+    local h = x
+    for _ = 1, 20 do h = tanh(h * 1.1 + x) end
+    local L = sum(h)
+    L.name = "L"
+    L:backward()
+    local text = same_as_grad(L, x, {2}, "21 uses")
+    check.ok(text:find("the sum over its 21 uses = ", 1, true) and text:find("… (21 uses)", 1, true)
+             and text:find("… and 15 more uses", 1, true), "21 uses fold", text)
+    check.ok(select(2, text:gsub("\n", "")) <= 70, "a long chain is cut short", text)
+end
+
 -- ---- reductions --------------------------------------------------------------------------
 do
     local m = var({{1, 3, 5}, {2, 5, 0}}, "m")
