@@ -129,6 +129,65 @@ do
     same_as_grad(E, A, {2, 1, 3}, "batched: the batch operand")
 end
 
+-- every element of both operands, for each pairing of shapes matmul takes
+do
+    seed(5)
+    local function each_index(shape, f, at, d)
+        at, d = at or {}, d or 1
+        if d > #shape then return f(at) end
+        for i = 1, shape[d] do
+            at[d] = i
+            each_index(shape, f, at, d + 1)
+        end
+        at[d] = nil
+    end
+    local pairs_of = {{{3}, {3}}, {{3}, {3, 2}}, {{2, 3}, {3}}, {{2, 2, 3}, {3}}, {{3}, {2, 3, 2}},
+                      {{2, 1, 2, 3}, {4, 3, 2}}, {{2, 3}, {4, 3, 2}}, {{1, 2, 3}, {2, 3, 1}}}
+    for _, sh in ipairs(pairs_of) do
+        local A = var(randn(table.unpack(sh[1])), "A")
+        local B = var(randn(table.unpack(sh[2])), "B")
+        local C = matmul(A, B)
+        C.name = "C"
+        local E = sum(C * C)
+        E.name = "E"
+        E:backward()
+        local bad = {}
+        for _, V in ipairs({A, B}) do
+            each_index(V.shape, function(at)
+                local ok, text = pcall(text_of, E, V, at)
+                if not ok or final(text) ~= element(V.grad, at) or text:find("note:", 1, true) then
+                    bad[#bad + 1] = V.name .. "[" .. table.concat(at, ",") .. "]: " .. tostring(text)
+                end
+            end)
+        end
+        check.ok(#bad == 0, "matmul " .. table.concat(sh[1], "×") .. " @ " .. table.concat(sh[2], "×")
+                 .. ": every element's value is its gradient", bad[1])
+    end
+    -- grouped, strided, padded convolutions: every element of w and x
+    local configs = {{x = {2, 4, 5, 5}, w = {6, 2, 3, 2}, o = {groups = 2, stride = {2, 1}, padding = {1, 0}}},
+                     {x = {3, 4, 4}, w = {2, 3, 2, 2}, o = {dilation = 2, padding = 1}}}
+    for n, c in ipairs(configs) do
+        local x = var(randn(table.unpack(c.x)), "x")
+        local w = var(randn(table.unpack(c.w)), "w")
+        local b = var(randn(c.w[1]), "b")
+        local y = conv2d(x, w, b, c.o)
+        y.name = "y"
+        local L = sum(y * y)
+        L.name = "L"
+        L:backward()
+        local bad = {}
+        for _, V in ipairs({x, w, b}) do
+            each_index(V.shape, function(at)
+                local ok, text = pcall(text_of, L, V, at)
+                if not ok or final(text) ~= element(V.grad, at) or text:find("note:", 1, true) then
+                    bad[#bad + 1] = V.name .. "[" .. table.concat(at, ",") .. "]: " .. tostring(text)
+                end
+            end)
+        end
+        check.ok(#bad == 0, "conv2d configuration " .. n .. ": every element's value is its gradient", bad[1])
+    end
+end
+
 -- ---- elementwise ops with broadcasting, several uses ---------------------------------------
 do
     local a = var({1.5, -2, 0.5}, "a")
