@@ -72,11 +72,16 @@ static void write_term(Text *out, const Use *s, const Term *t, double g)
         if (!bare) num(out, o, g), gc_text_add(out, "×");
         if (s->local_text.len)
             gc_text_add(out, "%s", s->local_text.s);
+        else if (bare && s->n == 1) /* alone: it is the value */
+            gc_text_add(out, "%s", tv_num(o, t->local, b, sizeof b));
         else
             num(out, o, t->local);
         break;
     case TS_LOCAL_GRAD:
-        num(out, o, t->local);
+        if (bare && s->n == 1)
+            gc_text_add(out, "%s", tv_num(o, t->local, b, sizeof b));
+        else
+            num(out, o, t->local);
         if (!bare) gc_text_add(out, "×"), num(out, o, g);
         break;
     case TS_GRAD_DIV:
@@ -208,7 +213,9 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
                 num(&sum, o, share);
             }
             if (i >= SHOWN_USES) continue;
-            gc_text_add(&parts, "%s  via %s = ", indent, tv_label(v, uses[i].ku, f, sizeof f));
+            gc_text_add(&parts, "%s  via ", indent);
+            if (!v->inl[uses[i].ku]) /* an inlined node's label is its formula */
+                gc_text_add(&parts, "%s = ", tv_label(v, uses[i].ku, f, sizeof f));
             tv_formula(v, &parts, uses[i].ku, 0);
             int twice = 0; /* x·x: say which operand */
             for (int64_t j = 0; j < n; j++) twice |= j != i && uses[j].ku == uses[i].ku;
@@ -223,8 +230,10 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
         if (n > SHOWN_USES)
             gc_text_add(&parts, "%s  … and %lld more uses, each written the same way\n", indent,
                         (long long)(n - SHOWN_USES));
+        double g = t->grad->data[e]; /* the sum, or the shares' total when it differs */
+        int same = fabs(total - g) <= 1e-9 * (abs_sum + fabs(g)) || (isnan(total) && isnan(g));
         gc_text_add(out, "the sum over its %lld uses = %s = %s\n%s", (long long)n,
-                    sum.s ? sum.s : "", tv_num(o, t->grad->data[e], b, sizeof b),
+                    sum.s ? sum.s : "", tv_num(o, same ? g : total, b, sizeof b),
                     parts.s ? parts.s : "");
         if (parts.failed || sum.failed) out->failed = 1;
         free(parts.s), free(sum.s);

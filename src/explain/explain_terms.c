@@ -44,7 +44,7 @@ void et_label(Text *out, const View *v, const Tensor *t)
 void et_pref(Text *out, const View *v, const Tensor *t, Pat p)
 {
     et_label(out, v, t);
-    if (t->ndim == 0) return;
+    if (t->ndim == 0 || (!t->name && tv_is_constant(t))) return; /* a number: no index */
     gc_text_add(out, "[");
     for (int d = 0; d < t->ndim; d++) gc_text_add(out, "%s%s", d ? "," : "", p[d]);
     gc_text_add(out, "]");

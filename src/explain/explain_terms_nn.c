@@ -84,14 +84,14 @@ int et_loss_terms(Use *s)
     if (op == &gc_ops[OP_NLL]) {
         if (j != label_of) {
             et_reset(r);
-            gc_text_add(r, "class %lld is not the label ", (long long)j + 1);
-            et_pref(r, s->v, t, py);
+            gc_text_add(r, "class %lld is not the label", (long long)j + 1);
+            if (t->name) gc_text_add(r, " "), et_pref(r, s->v, t, py);
             gc_text_add(r, " = %lld", (long long)label_of + 1);
             return 0;
         }
-        gc_text_add(r, "−1/%lld (", (long long)rows);
-        et_pref(r, s->v, t, py);
-        gc_text_add(r, " = %lld)", (long long)j + 1);
+        gc_text_add(r, "−1/%lld (class %lld is the label", (long long)rows, (long long)j + 1);
+        if (t->name) gc_text_add(r, " "), et_pref(r, s->v, t, py);
+        gc_text_add(r, ")");
         return et_add(s, 0, -1 / (double)rows, 0);
     }
     double pj = u->saved->data[s->e];

@@ -227,6 +227,27 @@ do
     check.ok(select(2, text:gsub("\n", "")) <= 70, "a long chain is cut short", text)
 end
 
+-- scalars, a node used twice, and a second backward that accumulates
+do
+    local a, b = var(2, "a"), var(3, "b")
+    local L = a * b - b
+    L.name = "L"
+    L:backward()
+    same_as_grad(L, a, {}, "a scalar product")
+    local text = same_as_grad(L, b, {}, "a scalar used twice")
+    check.ok(text:find("via a·b: ", 1, true) or text:find("via a×b: ", 1, true), "an inlined use is named by its formula", text)
+    local c = var({5}, "c")
+    local M = sum(c * c) * 2
+    M.name = "M"
+    M:backward()
+    same_as_grad(M, c, {1}, "c × c")
+    M:backward()
+    text = text_of(M, c, {1}, 6)
+    check.ok(text:find("the sum over its 2 uses = 10 + 10 = 20\n", 1, true) ~= nil
+             and text:find("note: c.grad holds 40 here, not 20", 1, true) ~= nil,
+             "accumulated: the shares add to this backward's gradient, and the note says so", text)
+end
+
 -- ---- reductions --------------------------------------------------------------------------
 do
     local m = var({{1, 3, 5}, {2, 5, 0}}, "m")
