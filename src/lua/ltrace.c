@@ -19,6 +19,7 @@
 #include "explain/print.h"
 #include "explain/atomic_file.h"
 #include "explain/explain.h"
+#include "explain/explain_element.h"
 #include "explain/graph.h"
 #include "explain/markdown.h"
 #include "explain/trace_backward.h"
@@ -34,6 +35,8 @@ typedef struct Options {
 
 static const char *const known[] = { "print", "format", "file", "precision",
                                      "round", "max",    "full", NULL };
+static const char *const known_explain[] = { "print", "round", "format", "file", "precision",
+                                             "max",   "full",  "at",     NULL };
 
 /* Reads the options table at idx (absent: the defaults). */
 static Options options(lua_State *L, int idx, const char *who)
@@ -44,7 +47,7 @@ static Options options(lua_State *L, int idx, const char *who)
         luaL_error(L,
                    "%s: expected an options table, e.g. {print=false, format=\"markdown\"}, got %s",
                    who, luaL_typename(L, idx));
-    lgc_check_options(L, idx, who, known);
+    lgc_check_options(L, idx, who, strcmp(who, "explain") ? known : known_explain);
     o.trace.precision = lgc_integer_option(L, idx, who, "precision", 1, 17, o.trace.precision);
     o.trace.round = lgc_integer_option(L, idx, who, "round", 1, 17, 0);
     o.max_nodes = lgc_integer_option(L, idx, who, "max", 1, 100000, 30);
@@ -137,11 +140,54 @@ static char *backward_text(lua_State *L, Tensor *root, const Options *o, const c
     return gc_trace_backward(root, &o->trace);
 }
 
+/* at={i, j}: the 1-based indices of one element, into at; their count, or -1 when absent. */
+static int at_option(lua_State *L, int idx, int64_t *at)
+{
+    if (!lua_istable(L, idx) || lgc_test(L, idx) || lua_getfield(L, idx, "at") == LUA_TNIL) {
+        if (lua_istable(L, idx) && !lgc_test(L, idx)) lua_pop(L, 1);
+        return -1;
+    }
+    if (!lua_istable(L, -1) || lgc_test(L, -1))
+        return luaL_error(L,
+                          "explain: at must be a table of indices, one per dim, e.g. "
+                          "explain(E, W, {at={1, 2}}), got %s",
+                          luaL_typename(L, -1));
+    lua_Integer n = luaL_len(L, -1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        int isnum;
+        lua_geti(L, -1, i);
+        lua_Integer x = lua_tointegerx(L, -1, &isnum);
+        if (!isnum)
+            return luaL_error(L, "explain: at[%d] must be a whole number (a 1-based index), got %s",
+                              (int)i, luaL_typename(L, -1));
+        if (i <= GC_MAXDIM) at[i - 1] = (int64_t)x;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return n > GC_MAXDIM + 1 ? GC_MAXDIM + 1 : (int)n;
+}
+
 static int l_explain(lua_State *L)
 {
     Tensor *root = lgc_check(L, 1), *var = lgc_test(L, 2);
     /* explain(E, w, opts), explain(E, opts), and explain(E, nil, opts) */
-    Options o = options(L, var || (lua_isnil(L, 2) && lua_istable(L, 3)) ? 3 : 2, "explain");
+    int oi = var || (lua_isnil(L, 2) && lua_istable(L, 3)) ? 3 : 2;
+    Options o = options(L, oi, "explain");
+    int64_t at[GC_MAXDIM + 1];
+    int nat = at_option(L, oi, at);
+    if (nat >= 0 && !var)
+        return luaL_error(L, "explain: at= names an element of the tensor after E, e.g. "
+                             "explain(E, W, {at={1, 2}})");
+    if (nat >= 0) {
+        if (!root->grad)
+            return luaL_error(L,
+                              "explain: %s has no gradient yet: call backward() on it first, "
+                              "e.g. E:backward(); explain(E, w, {at={1, 1}})",
+                              root->name ? root->name : "the tensor");
+        if (gc_trace_name_nodes(root)) return lgc_raise(L);
+        return deliver(L, gc_explain_at(root, var, at, nat, &o.trace), &o, "explain",
+                       "The chain rule for one element");
+    }
     if (!var)
         return deliver(L, backward_text(L, root, &o, "explain"), &o, "explain", "Backward pass");
     if (!root->grad)
@@ -351,17 +397,29 @@ static const LuaFunction functions[] = {
       NULL,
       "net_h1 = w1*x1 + w2*x2 + b1; net_h1.name = \"net_h1\"; trace(net_h1)\n"
       "  --> net_h1 = w1×x1 + w2×x2 + b1 = 0.15×0.05 + 0.2×0.1 + 0.35 = 0.3775" },
-    { "explain", NULL, "explain", l_explain, "explain(E [, x] [, options])",
+    { "explain", NULL, "explain", l_explain, "explain(E [, x] [, {at={i, j}, ...options}])",
       "After E:backward(): without x, prints the backward pass node by node, last node first (the "
       "local derivative from the op table, its value, the incoming gradient, their product, and "
-      "the "
-      "sum when a node feeds several others). With x, prints the chain rule from E down to x: one "
-      "product of factors per path (the factors run between named nodes) and their sum. Options as "
-      "for trace; E:backward{trace=true} runs the backward pass and prints the same as explain(E).",
+      "the sum when a node feeds several others). With x, prints the chain rule from E down to x: "
+      "one product of factors per path (the factors run between named nodes) and their sum. With "
+      "at={i, j} (1-based, one index per dim of x), prints the chain for that one element: "
+      "∂E/∂x[i,j] as the sum, over the elements of each user's result that x[i,j] took part in, "
+      "of their gradient × the local partial, with the numbers (a sum of more than 8 terms shows "
+      "its first 4, …, and the count); a use of x per line when x feeds several nodes; then the "
+      "upstream gradients those terms used, node by node up to E, each written the same way. It "
+      "works through matmul, elementwise ops and broadcasting, sum/mean/max/min, softmax, the "
+      "losses and convolutions; other ops give their local partials from their backward. The "
+      "value is x.grad's. Options as for trace; E:backward{trace=true} runs the backward pass and "
+      "prints the same as explain(E).",
       NULL,
       "E:backward(); explain(E, w5)\n"
       "  --> ∂E/∂w5 = ∂E/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
-      "0.593269992 = 0.082167041" },
+      "0.593269992 = 0.082167041\n"
+      "t1 = matmul(X, W1); h = relu(t1); L = mse(matmul(h, W2), y); L:backward()\n"
+      "explain(L, W1, {at={1, 2}})\n"
+      "  --> ∂L/∂W1[1,2] = Σₙ X[n,1] × ∂L/∂t1[n,2] = 0.5×0 + 0.1×0 + 0.3×0.2064 = 0.06192\n"
+      "      where, up the chain to L:\n"
+      "        ∂L/∂t1[1,2] = ∂L/∂h[1,2] × relu′(t1[1,2]) = 0.1918×0 = 0  ..." },
     { "graph", NULL, "graph", l_graph, "graph(E [, {max=30, print=false}])",
       "Draws E's computation graph with box characters, one box per node with its name, op, value "
       "and gradient, in layers from the inputs at the top to E at the bottom; each box says which "
