@@ -22,7 +22,7 @@
 -- Run from the repository root: ./gradcalc scripts/bench/cnn_epoch.lua
 --   GRADCALC_BENCH_IMAGES=6400   a shorter epoch (default 60000)
 --   GRADCALC_BENCH_MODELS=cnn    only that model ("mlp cnn" by default)
--- Progress goes to stderr every 10% of a long epoch.
+-- A long epoch (300 steps or more) prints its progress every 10% of it.
 
 local clock = dofile("scripts/bench/lib/clock.lua")
 
@@ -85,14 +85,15 @@ local function ours(kind)
     end
     step(X:narrow(1, 1, B), Y:narrow(1, 1, B)) -- warm-up
     local steps = #loader
-    local every = steps >= 100 and math.ceil(steps / 10) or nil
+    local every = steps >= 300 and math.ceil(steps / 10) or nil -- progress on long epochs
     local w0, c0 = clock.wall(), clock.cpu()
     local first, last
     for i, xb, yb in loader do
         last = step(xb, yb)
         first = first or last
         if every and i % every == 0 and i < steps then
-            io.stderr:write(string.format("  %s: %d/%d steps, %.1f s\n", kind, i, steps, clock.wall() - w0))
+            io.write(string.format("  %s: %d/%d steps, %.1f s so far\n", kind, i, steps, clock.wall() - w0))
+            io.flush()
         end
     end
     return clock.wall() - w0, clock.cpu() - c0, steps, first, last
@@ -100,7 +101,8 @@ end
 
 local function theirs(kind)
     if not os.execute(python .. " -c 'import torch' >/dev/null 2>&1") then return nil, "not installed" end
-    local p = assert(io.popen(string.format("%s scripts/bench/cnn_epoch_torch.py %s %d %d %s 2>&1",
+    io.flush() -- its progress goes straight to stderr
+    local p = assert(io.popen(string.format("%s scripts/bench/cnn_epoch_torch.py %s %d %d %s",
                                             python, kind, N, threads, source)))
     local out = p:read("a")
     p:close()
@@ -113,10 +115,10 @@ print(string.format("cnn_epoch: %d %s images 1x28x28, batch %d, float64, Adam lr
                     "gradcalc on %d threads", N, source, B, LR, threads))
 for _, kind in ipairs(MODELS) do
     if not GOAL[kind] then error("cnn_epoch: GRADCALC_BENCH_MODELS names mlp and cnn, got " .. kind) end
-    local before = load()
+    print(string.format("%s (load average %s before):", kind, load()))
+    io.flush()
     local mine, mine_cpu, steps, first, last = ours(kind)
     local ref, info, ref_cpu = theirs(kind)
-    print(string.format("%s (load average %s before, %s after):", kind, before, load()))
     print(string.format("  gradcalc: %7.2f s  (%.2f ms/step; loss %.4f at the first step, %.4f at the last)",
                         mine, 1000 * mine / steps, first, last))
     if not ref then
@@ -131,4 +133,5 @@ for _, kind in ipairs(MODELS) do
                                 mine_cpu / ref_cpu))
         end
     end
+    print("  load average after: " .. load())
 end

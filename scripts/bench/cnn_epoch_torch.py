@@ -12,7 +12,8 @@ dataset-fashion-mnist, pixels / 255, as data.fashion_mnist reads them) or
 random (seeded uniform images and labels).
 
 Prints the epoch's wall time (time.perf_counter) and CPU time for
-cnn_epoch.lua to read: seconds=<s> cpu=<s> info=<text>.
+cnn_epoch.lua to read: seconds=<s> cpu=<s> info=<text>; on a long epoch
+(300 steps or more), its progress every 10% on stderr.
 """
 import gzip
 import os
@@ -61,8 +62,15 @@ def step(first):
 
 
 step(0)
+starts = range(0, n, B)
+every = -(-len(starts) // 10) if len(starts) >= 300 else 0  # progress on long epochs, to stderr
 w0, c0 = time.perf_counter(), time.process_time()
-losses = [step(s) for s in range(0, n, B)]
+losses = []
+for i, s in enumerate(starts, 1):
+    losses.append(step(s))
+    if every and i % every == 0 and i < len(starts):
+        print(f"  {kind} in PyTorch: {i}/{len(starts)} steps, {time.perf_counter() - w0:.1f} s so far",
+              file=sys.stderr, flush=True)
 wall, cpu = time.perf_counter() - w0, time.process_time() - c0
 print(f"seconds={wall:.6f} cpu={cpu:.6f} info=torch {torch.__version__}, {torch.get_num_threads()} "
       f"threads, loss {losses[0]:.4f} at the first step, {losses[-1]:.4f} at the last")
