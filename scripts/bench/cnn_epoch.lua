@@ -15,13 +15,16 @@
 -- Both sides time the epoch with a wall clock (clock.wall() here, the date
 -- +%s%N of scripts/bench/lib/clock.lua; time.perf_counter in Python) after
 -- one warm-up step, PyTorch on as many threads as gradcalc
--- (GRADCALC_THREADS, else the number of cores, at most 8). The ratio is
--- gradcalc's time over PyTorch's. CPU times are printed beside; on a busy
+-- (GRADCALC_THREADS, else the number of cores, at most 8), and again on one
+-- thread: on a busy machine PyTorch's threads wait for each other far longer
+-- than its one thread takes. The ratios are gradcalc's time over PyTorch's. CPU times are printed beside; on a busy
 -- machine read the wall times with the load average printed with them.
 --
 -- Run from the repository root: ./gradcalc scripts/bench/cnn_epoch.lua
 --   GRADCALC_BENCH_IMAGES=6400   a shorter epoch (default 60000)
 --   GRADCALC_BENCH_MODELS=cnn    only that model ("mlp cnn" by default)
+--   GRADCALC_BENCH_TORCH1=mlp    which models also run in PyTorch on one thread
+--                                ("mlp cnn" by default; "" for none)
 -- A long epoch (300 steps or more) prints its progress every 10% of it.
 
 local clock = dofile("scripts/bench/lib/clock.lua")
@@ -31,6 +34,8 @@ local N = tonumber(os.getenv("GRADCALC_BENCH_IMAGES") or "") or 60000
 local MODELS = {}
 for m in (os.getenv("GRADCALC_BENCH_MODELS") or "mlp cnn"):gmatch("%S+") do MODELS[#MODELS + 1] = m end
 local python = os.getenv("GRADCALC_PYTHON") or "/usr/bin/python3"
+local ONE = {} -- the models also run in PyTorch on one thread (steadier on a busy machine)
+for m in (os.getenv("GRADCALC_BENCH_TORCH1") or "mlp cnn"):gmatch("%S+") do ONE[m] = true end
 
 local function sh(cmd)
     local p = io.popen(cmd)
@@ -99,11 +104,11 @@ local function ours(kind)
     return clock.wall() - w0, clock.cpu() - c0, steps, first, last
 end
 
-local function theirs(kind)
+local function theirs(kind, nthreads)
     if not os.execute(python .. " -c 'import torch' >/dev/null 2>&1") then return nil, "not installed" end
     io.flush() -- its progress goes straight to stderr
     local p = assert(io.popen(string.format("%s scripts/bench/cnn_epoch_torch.py %s %d %d %s",
-                                            python, kind, N, threads, source)))
+                                            python, kind, N, nthreads, source)))
     local out = p:read("a")
     p:close()
     local s = tonumber(out:match("seconds=(%S+)"))
@@ -118,7 +123,7 @@ for _, kind in ipairs(MODELS) do
     print(string.format("%s (load average %s before):", kind, load()))
     io.flush()
     local mine, mine_cpu, steps, first, last = ours(kind)
-    local ref, info, ref_cpu = theirs(kind)
+    local ref, info, ref_cpu = theirs(kind, threads)
     print(string.format("  gradcalc: %7.2f s  (%.2f ms/step; loss %.4f at the first step, %.4f at the last)",
                         mine, 1000 * mine / steps, first, last))
     if not ref then
@@ -131,6 +136,15 @@ for _, kind in ipairs(MODELS) do
         if ref_cpu then
             print(string.format("  CPU time: gradcalc %.2f s, PyTorch %.2f s: %.2fx", mine_cpu, ref_cpu,
                                 mine_cpu / ref_cpu))
+        end
+        if threads > 1 and ONE[kind] then
+            local ref1, info1 = theirs(kind, 1)
+            if ref1 then
+                print(string.format("  PyTorch on 1 thread: %7.2f s  (%.2f ms/step): gradcalc's time is %.2fx it",
+                                    ref1, 1000 * ref1 / steps, mine / ref1))
+            else
+                print("  PyTorch on 1 thread: " .. info1)
+            end
         end
     end
     print("  load average after: " .. load())
