@@ -5,7 +5,9 @@
 #
 # It runs from the repository root (the scripts load scripts/bench/lib/). The
 # load average is printed before and after: on a busy machine the figures
-# move, so read them together with it.
+# move, so read them together with it. The longest is cnn_epoch.lua (an
+# epoch of 60,000 images in two models, each beside PyTorch: minutes);
+# GRADCALC_BENCH_IMAGES=6400 shortens it.
 
 GRADCALC=${1:-${GRADCALC:-}}
 # The first Python that imports torch: $PYTHON, python3 on the PATH, or

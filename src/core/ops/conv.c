@@ -15,6 +15,7 @@
 
 #include "core/autograd.h"
 #include "core/ops/conv.h"
+#include "core/parallel.h"
 
 typedef struct Geometry {
     int64_t N, C, H, W; /* input */
@@ -168,6 +169,12 @@ static void im2col(const Geometry *g, const double *x, double *cols)
             }
 }
 
+/* d[i] += s[i]: the stride-1 rows of col2im (restrict lets the compiler vectorise). */
+static void add_row(double *restrict d, const double *restrict s, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) d[i] += s[i];
+}
+
 /* The reverse of im2col: each column entry is added to the x it came from. */
 static void col2im(const Geometry *g, const double *cols, double *gx)
 {
@@ -184,53 +191,147 @@ static void col2im(const Geometry *g, const double *cols, double *gx)
                     if (ih < 0 || ih >= g->H) continue;
                     const double *r = row + oh * g->OW;
                     int64_t base = ih * g->W + shift;
-                    for (int64_t ow = lo; ow < hi; ow++) plane[base + ow * g->sW] += r[ow];
+                    if (g->sW == 1)
+                        add_row(plane + base + lo, r + lo, hi - lo);
+                    else
+                        for (int64_t ow = lo; ow < hi; ow++) plane[base + ow * g->sW] += r[ow];
                 }
             }
 }
 
+/* The im2col buffer of one block of images; NULL when too large or out of memory (the caller
+ * reports it on the main thread: gc_set_error is not for workers). */
 static double *cols_buffer(const Geometry *g)
 {
     size_t n = (size_t)(g->C / g->G * g->kH * g->kW * g->OH * g->OW);
-    if (n > (size_t)(GC_MAX_BYTES / (int64_t)sizeof(double))) {
+    if (n > (size_t)(GC_MAX_BYTES / (int64_t)sizeof(double))) return NULL;
+    return malloc((n ? n : 1) * sizeof(double));
+}
+
+static int cols_error(const Geometry *g)
+{
+    size_t n = (size_t)(g->C / g->G * g->kH * g->kW * g->OH * g->OW);
+    if (n > (size_t)(GC_MAX_BYTES / (int64_t)sizeof(double)))
         gc_set_error("conv: the im2col buffer of %zu elements (channels × kernel × output size) "
                      "is too large",
                      n);
-        return NULL;
+    else
+        gc_set_error("conv: out of memory for the %zu-element im2col buffer", n);
+    return -1;
+}
+
+/*
+ * The images of the batch are split into at most MAX_PARTS blocks of consecutive images, a
+ * split that depends on the shapes only, and the blocks run on the thread pool. The output
+ * and ∂L/∂x of an image are its own; ∂L/∂w is summed per block into a part of its own, and
+ * the parts are added in block order: the same bits on any number of threads. Inside the
+ * blocks OpenBLAS runs on one thread (the blocks are the parallelism); its kernels never
+ * split a sum, so each product has the same bits either way.
+ */
+#define MAX_PARTS  16
+#define PARTS_SIZE ((int64_t)1 << 23) /* doubles of ∂L/∂w parts at most: 64 MB */
+#define SPLIT_MIN  ((int64_t)1 << 21) /* multiply-adds below which a batch stays on one thread */
+
+/* OpenBLAS's own control (as in parallel.c). */
+extern void openblas_set_num_threads(int n);
+
+typedef struct ConvJob {
+    Geometry g;
+    const double *x, *w, *b, *gy;
+    double *y, *gx, *parts;
+    int64_t per; /* images per block */
+    int failed;  /* a block got no buffer */
+} ConvJob;
+
+static int64_t images_per_block(const Geometry *g, int64_t wsize, int want_parts)
+{
+    int64_t parts = g->N < MAX_PARTS ? g->N : MAX_PARTS;
+    if (want_parts && wsize > 0 && parts * wsize > PARTS_SIZE)
+        parts = PARTS_SIZE / wsize > 1 ? PARTS_SIZE / wsize : 1;
+    if (parts < 1) parts = 1;
+    return (g->N + parts - 1) / parts;
+}
+
+static void run_images(ConvJob *j, void (*fn)(void *ctx, int64_t from, int64_t to))
+{
+    const Geometry *g = &j->g;
+    int nt = gc_threads();
+    int64_t work = g->N * g->O * (g->C / g->G) * g->kH * g->kW * g->OH * g->OW;
+    int split = nt > 1 && g->N > j->per;
+    if (split) openblas_set_num_threads(1);
+    gc_parallel_for(g->N, j->per, work < SPLIT_MIN ? g->N + 1 : 0, fn, j);
+    if (split) openblas_set_num_threads(nt);
+}
+
+static void forward_block(void *ctx, int64_t from, int64_t to)
+{
+    ConvJob *j = ctx;
+    const Geometry *g = &j->g;
+    int64_t cg = g->C / g->G, og = g->O / g->G, k = cg * g->kH * g->kW, ohw = g->OH * g->OW;
+    double *cols = cols_buffer(g);
+    if (!cols) {
+        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+        return;
     }
-    double *cols = malloc((n ? n : 1) * sizeof *cols);
-    if (!cols) gc_set_error("conv: out of memory for the %zu-element im2col buffer", n);
-    return cols;
+    for (int64_t n = from; n < to; n++)
+        for (int64_t gi = 0; gi < g->G; gi++) {
+            double *y = j->y + (n * g->O + gi * og) * ohw;
+            im2col(g, j->x + (n * g->C + gi * cg) * g->H * g->W, cols);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)og, (int)ohw, (int)k, 1.0,
+                        j->w + gi * og * k, (int)k, cols, (int)ohw, 0.0, y, (int)ohw);
+            if (j->b)
+                for (int64_t o = 0; o < og; o++) {
+                    double bias = j->b[gi * og + o], *r = y + o * ohw;
+                    for (int64_t p = 0; p < ohw; p++) r[p] += bias;
+                }
+        }
+    free(cols);
 }
 
 int gc_conv_forward(Tensor *out)
 {
-    const Tensor *x = out->inputs[0], *w = out->inputs[1];
-    const Tensor *b = out->ninputs == 3 ? out->inputs[2] : NULL;
-    Geometry g;
-    geometry(out, &g, 0);
-    int64_t cg = g.C / g.G, og = g.O / g.G, k = cg * g.kH * g.kW, ohw = g.OH * g.OW;
-    memset(out->data, 0, (size_t)out->numel * sizeof(double));
+    ConvJob j = { .x = out->inputs[0]->data, .w = out->inputs[1]->data, .y = out->data };
+    j.b = out->ninputs == 3 ? out->inputs[2]->data : NULL;
+    Geometry *g = &j.g;
+    geometry(out, g, 0);
     if (out->numel == 0) return 0;
-    double *cols = cols_buffer(&g);
-    if (!cols) return -1;
-    for (int64_t n = 0; n < g.N; n++) {
-        for (int64_t gi = 0; gi < g.G; gi++) {
-            double *y = out->data + (n * g.O + gi * og) * ohw;
-            im2col(&g, x->data + (n * g.C + gi * cg) * g.H * g.W, cols);
-            if (k > 0)
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)og, (int)ohw, (int)k,
-                            1.0, w->data + gi * og * k, (int)k, cols, (int)ohw, 0.0, y, (int)ohw);
-        }
-        if (b)
-            for (int64_t o = 0; o < g.O; o++) {
-                double *y = out->data + (n * g.O + o) * ohw;
-                for (int64_t p = 0; p < ohw; p++) y[p] += b->data[o];
-            }
-        if (gc_interrupt) break; /* gc_apply reports it */
+    if (g->C == 0 || g->kH * g->kW == 0) { /* no products: the bias alone */
+        int64_t ohw = g->OH * g->OW;
+        for (int64_t i = 0; i < out->numel; i++) out->data[i] = j.b ? j.b[i / ohw % g->O] : 0;
+        return 0;
     }
+    j.per = images_per_block(g, 0, 0);
+    run_images(&j, forward_block);
+    return j.failed ? cols_error(g) : 0; /* gc_apply reports an interrupt */
+}
+
+static void backward_block(void *ctx, int64_t from, int64_t to)
+{
+    ConvJob *j = ctx;
+    const Geometry *g = &j->g;
+    int64_t cg = g->C / g->G, og = g->O / g->G, k = cg * g->kH * g->kW, ohw = g->OH * g->OW;
+    double *cols = cols_buffer(g);
+    if (!cols) {
+        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    double *part = j->parts ? j->parts + from / j->per * g->O * k : NULL;
+    for (int64_t n = from; n < to; n++)
+        for (int64_t gi = 0; gi < g->G; gi++) {
+            const double *G = j->gy + (n * g->O + gi * og) * ohw;
+            if (part) { /* the block's first image sets its part, the others add */
+                im2col(g, j->x + (n * g->C + gi * cg) * g->H * g->W, cols);
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)og, (int)k, (int)ohw, 1.0,
+                            G, (int)ohw, cols, (int)ohw, n == from ? 0.0 : 1.0, part + gi * og * k,
+                            (int)k);
+            }
+            if (j->gx) {
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)ohw, (int)og, 1.0,
+                            j->w + gi * og * k, (int)k, G, (int)ohw, 0.0, cols, (int)ohw);
+                col2im(g, cols, j->gx + (n * g->C + gi * cg) * g->H * g->W);
+            }
+        }
     free(cols);
-    return 0;
 }
 
 int gc_conv_backward(Tensor *out)
@@ -240,42 +341,39 @@ int gc_conv_backward(Tensor *out)
     int need_x = gc_needs_grad(x), need_w = gc_needs_grad(w), need_b = b && gc_needs_grad(b);
     if ((need_x && !gc_grad_of(x)) || (need_w && !gc_grad_of(w)) || (need_b && !gc_grad_of(b)))
         return -1;
-    Geometry g;
-    geometry(out, &g, 0);
-    int64_t cg = g.C / g.G, og = g.O / g.G, k = cg * g.kH * g.kW, ohw = g.OH * g.OW;
-    const double *gy = out->grad->data;
+    ConvJob j = { .x = x->data, .w = w->data, .gy = out->grad->data };
+    Geometry *g = &j.g;
+    geometry(out, g, 0);
+    int64_t k = g->C / g->G * g->kH * g->kW, ohw = g->OH * g->OW;
     if (need_b)
-        for (int64_t n = 0; n < g.N; n++)
-            for (int64_t o = 0; o < g.O; o++) {
-                const double *r = gy + (n * g.O + o) * ohw;
+        for (int64_t n = 0; n < g->N; n++)
+            for (int64_t o = 0; o < g->O; o++) {
+                const double *r = j.gy + (n * g->O + o) * ohw;
                 double s = 0;
                 for (int64_t p = 0; p < ohw; p++) s += r[p];
                 b->grad->data[o] += s;
             }
     if ((!need_x && !need_w) || out->numel == 0 || k == 0) return 0;
-    double *cols = cols_buffer(&g);
-    if (!cols) return -1;
-    for (int64_t n = 0; n < g.N; n++) {
-        for (int64_t gi = 0; gi < g.G; gi++) {
-            const double *G = gy + (n * g.O + gi * og) * ohw;
-            if (need_w) {
-                im2col(&g, x->data + (n * g.C + gi * cg) * g.H * g.W, cols);
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)og, (int)k, (int)ohw, 1.0,
-                            G, (int)ohw, cols, (int)ohw, 1.0, w->grad->data + gi * og * k, (int)k);
-            }
-            if (need_x) {
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)ohw, (int)og, 1.0,
-                            w->data + gi * og * k, (int)k, G, (int)ohw, 0.0, cols, (int)ohw);
-                col2im(&g, cols, x->grad->data + (n * g.C + gi * cg) * g.H * g.W);
-            }
-        }
-        if (gc_interrupted()) {
-            free(cols);
-            return -1;
+    j.gx = need_x ? x->grad->data : NULL;
+    j.per = images_per_block(g, g->O * k, need_w);
+    int64_t nparts = (g->N + j.per - 1) / j.per, wsize = g->O * k;
+    if (need_w && !(j.parts = malloc((size_t)(nparts * wsize) * sizeof(double)))) {
+        gc_set_error("conv: out of memory for %lld parts of ∂L/∂w of %lld numbers",
+                     (long long)nparts, (long long)wsize);
+        return -1;
+    }
+    run_images(&j, backward_block);
+    int bad = j.failed ? cols_error(g) : gc_interrupted();
+    if (!bad && need_w) {
+        double *gw = w->grad->data;
+        for (int64_t e = 0; e < wsize; e++) {
+            double s = j.parts[e];
+            for (int64_t p = 1; p < nparts; p++) s += j.parts[p * wsize + e];
+            gw[e] += s;
         }
     }
-    free(cols);
-    return 0;
+    free(j.parts);
+    return bad ? -1 : 0;
 }
 
 Tensor *gc_conv(Tensor *x, Tensor *w, Tensor *b, const ConvOptions *opt, int one_d)

@@ -10,10 +10,12 @@
  * args.ints: kernel h, w; stride h, w; padding h, w.
  */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/autograd.h"
 #include "core/ops/pool.h"
+#include "core/parallel.h"
 
 typedef struct Pool {
     int64_t planes, H, W, OH, OW, kH, kW, sH, sW, pH, pW;
@@ -74,42 +76,127 @@ int gc_pool_shape(Tensor *out)
 static inline int64_t lo(int64_t v) { return v < 0 ? 0 : v; }
 static inline int64_t hi(int64_t v, int64_t n) { return v > n ? n : v; }
 
+/* The planes (images × channels) are independent: blocks of whole planes run on the thread
+ * pool, each plane computed the same way on any thread. */
+typedef struct PoolJob {
+    Pool p;
+    const double *x, *g;
+    double *y, *where, *gx;
+} PoolJob;
+
+static void run_planes(PoolJob *j, void (*fn)(void *ctx, int64_t from, int64_t to))
+{
+    const Pool *p = &j->p;
+    int64_t per = p->OH * p->OW * p->kH * p->kW + p->H * p->W; /* reads and writes of a plane */
+    int64_t block = per > 0 && GC_BLOCK / per > 1 ? GC_BLOCK / per : 1;
+    int64_t min = per > 0 && GC_PARALLEL_MIN / per > 2 ? GC_PARALLEL_MIN / per : 2;
+    gc_parallel_for(p->planes, block, min, fn, j);
+}
+
+/* Each window's largest value and where it is in the plane: the first largest, or the last
+ * nan (as PyTorch: a value replaces the best so far when larger or nan). The choice is made
+ * with bit masks, not branches: on real data a branch here is mispredicted half the time. */
+static void max_planes(void *ctx, int64_t from, int64_t to)
+{
+    const PoolJob *j = ctx;
+    const Pool *p = &j->p;
+    for (int64_t c = from; c < to; c++) {
+        const double *plane = j->x + c * p->H * p->W;
+        double *y = j->y + c * p->OH * p->OW, *at = j->where + c * p->OH * p->OW;
+        for (int64_t oh = 0; oh < p->OH; oh++) {
+            int64_t h0 = lo(oh * p->sH - p->pH), h1 = hi(oh * p->sH - p->pH + p->kH, p->H);
+            for (int64_t ow = 0; ow < p->OW; ow++) {
+                int64_t w0 = lo(ow * p->sW - p->pW), w1 = hi(ow * p->sW - p->pW + p->kW, p->W);
+                double best = -INFINITY;
+                uint64_t bits, vbits;
+                memcpy(&bits, &best, sizeof bits);
+                int64_t where = h0 * p->W + w0;
+                for (int64_t i = h0; i < h1; i++) {
+                    const double *r = plane + i * p->W;
+                    for (int64_t jj = w0; jj < w1; jj++) {
+                        double v = r[jj];
+                        uint64_t take = -(uint64_t)((v > best) | (v != v));
+                        memcpy(&vbits, &v, sizeof vbits);
+                        bits = (bits & ~take) | (vbits & take);
+                        memcpy(&best, &bits, sizeof best);
+                        where = (int64_t)(((uint64_t)where & ~take) |
+                                          ((uint64_t)(i * p->W + jj) & take));
+                    }
+                }
+                y[oh * p->OW + ow] = best;
+                at[oh * p->OW + ow] = (double)where;
+            }
+        }
+    }
+}
+
+/* Each window's mean, the window's size counted with its padding. */
+static void avg_planes(void *ctx, int64_t from, int64_t to)
+{
+    const PoolJob *j = ctx;
+    const Pool *p = &j->p;
+    for (int64_t c = from; c < to; c++) {
+        const double *plane = j->x + c * p->H * p->W;
+        double *y = j->y + c * p->OH * p->OW;
+        for (int64_t oh = 0; oh < p->OH; oh++)
+            for (int64_t ow = 0; ow < p->OW; ow++) {
+                int64_t h0 = oh * p->sH - p->pH, w0 = ow * p->sW - p->pW;
+                int64_t h1 = hi(h0 + p->kH, p->H + p->pH), w1 = hi(w0 + p->kW, p->W + p->pW);
+                int64_t size = (h1 - h0) * (w1 - w0);
+                h0 = lo(h0), w0 = lo(w0), h1 = hi(h1, p->H), w1 = hi(w1, p->W);
+                double s = 0;
+                for (int64_t i = h0; i < h1; i++)
+                    for (int64_t jj = w0; jj < w1; jj++) s += plane[i * p->W + jj];
+                y[oh * p->OW + ow] = s / (double)size;
+            }
+    }
+}
+
 int gc_pool_forward(Tensor *out)
 {
-    const Tensor *x = out->inputs[0];
     int is_max = out->op == &gc_ops[OP_MAX_POOL2D];
-    Pool p;
-    layout(out, &p, 0);
-    if (is_max && !(out->saved = gc_new_like(out))) return -1;
-    for (int64_t c = 0; c < p.planes; c++) {
-        const double *plane = x->data + c * p.H * p.W;
-        double *y = out->data + c * p.OH * p.OW;
-        for (int64_t oh = 0; oh < p.OH; oh++)
-            for (int64_t ow = 0; ow < p.OW; ow++) {
-                int64_t h0 = oh * p.sH - p.pH, w0 = ow * p.sW - p.pW;
-                int64_t h1 = hi(h0 + p.kH, p.H + p.pH), w1 = hi(w0 + p.kW, p.W + p.pW);
-                int64_t size = (h1 - h0) * (w1 - w0);
-                h0 = lo(h0), w0 = lo(w0), h1 = hi(h1, p.H), w1 = hi(w1, p.W);
-                if (is_max) {
-                    double best = -INFINITY;
-                    int64_t where = h0 * p.W + w0;
-                    for (int64_t i = h0; i < h1; i++)
-                        for (int64_t j = w0; j < w1; j++) {
-                            double v = plane[i * p.W + j];
-                            if (v > best || isnan(v)) best = v, where = i * p.W + j;
-                        }
-                    y[oh * p.OW + ow] = best;
-                    out->saved->data[c * p.OH * p.OW + oh * p.OW + ow] = (double)where;
-                } else {
-                    double s = 0;
-                    for (int64_t i = h0; i < h1; i++)
-                        for (int64_t j = w0; j < w1; j++) s += plane[i * p.W + j];
-                    y[oh * p.OW + ow] = s / (double)size;
-                }
-            }
-        if (gc_interrupt) break;
+    PoolJob j = { .x = out->inputs[0]->data, .y = out->data };
+    layout(out, &j.p, 0);
+    if (is_max) {
+        /* every index is written below: no zero-fill */
+        if (!(out->saved = gc_new_node(out->ndim, out->shape, 0, 0))) return -1;
+        j.where = out->saved->data;
     }
-    return 0;
+    run_planes(&j, is_max ? max_planes : avg_planes);
+    return 0; /* gc_apply reports an interrupt */
+}
+
+/* Each window's gradient goes to where its largest value was. */
+static void max_back_planes(void *ctx, int64_t from, int64_t to)
+{
+    const PoolJob *j = ctx;
+    const Pool *p = &j->p;
+    int64_t ohw = p->OH * p->OW;
+    for (int64_t c = from; c < to; c++) {
+        double *gx = j->gx + c * p->H * p->W;
+        const double *g = j->g + c * ohw, *at = j->where + c * ohw;
+        for (int64_t i = 0; i < ohw; i++) gx[(int64_t)at[i]] += g[i];
+    }
+}
+
+/* Each window's gradient, shared evenly by its inputs (the padding counted). */
+static void avg_back_planes(void *ctx, int64_t from, int64_t to)
+{
+    const PoolJob *j = ctx;
+    const Pool *p = &j->p;
+    for (int64_t c = from; c < to; c++) {
+        double *gx = j->gx + c * p->H * p->W;
+        const double *g = j->g + c * p->OH * p->OW;
+        for (int64_t oh = 0; oh < p->OH; oh++)
+            for (int64_t ow = 0; ow < p->OW; ow++) {
+                int64_t h0 = oh * p->sH - p->pH, w0 = ow * p->sW - p->pW;
+                int64_t h1 = hi(h0 + p->kH, p->H + p->pH), w1 = hi(w0 + p->kW, p->W + p->pW);
+                double share = g[oh * p->OW + ow] / (double)((h1 - h0) * (w1 - w0));
+                h0 = lo(h0), w0 = lo(w0), h1 = hi(h1, p->H), w1 = hi(w1, p->W);
+                for (int64_t i = h0; i < h1; i++)
+                    for (int64_t jj = w0; jj < w1; jj++) gx[i * p->W + jj] += share;
+            }
+    }
 }
 
 int gc_pool_backward(Tensor *out)
@@ -118,28 +205,11 @@ int gc_pool_backward(Tensor *out)
     int is_max = out->op == &gc_ops[OP_MAX_POOL2D];
     if (!gc_needs_grad(x)) return 0;
     if (!gc_grad_of(x)) return -1;
-    Pool p;
-    layout(out, &p, 0);
-    for (int64_t c = 0; c < p.planes; c++) {
-        double *gx = x->grad->data + c * p.H * p.W;
-        const double *g = out->grad->data + c * p.OH * p.OW;
-        for (int64_t oh = 0; oh < p.OH; oh++)
-            for (int64_t ow = 0; ow < p.OW; ow++) {
-                double gi = g[oh * p.OW + ow];
-                if (is_max) {
-                    gx[(int64_t)out->saved->data[c * p.OH * p.OW + oh * p.OW + ow]] += gi;
-                    continue;
-                }
-                int64_t h0 = oh * p.sH - p.pH, w0 = ow * p.sW - p.pW;
-                int64_t h1 = hi(h0 + p.kH, p.H + p.pH), w1 = hi(w0 + p.kW, p.W + p.pW);
-                double share = gi / (double)((h1 - h0) * (w1 - w0));
-                h0 = lo(h0), w0 = lo(w0), h1 = hi(h1, p.H), w1 = hi(w1, p.W);
-                for (int64_t i = h0; i < h1; i++)
-                    for (int64_t j = w0; j < w1; j++) gx[i * p.W + j] += share;
-            }
-        if (gc_interrupted()) return -1;
-    }
-    return 0;
+    PoolJob j = { .g = out->grad->data, .gx = x->grad->data };
+    layout(out, &j.p, 0);
+    if (is_max) j.where = out->saved->data;
+    run_planes(&j, is_max ? max_back_planes : avg_back_planes);
+    return gc_interrupted() ? -1 : 0;
 }
 
 Tensor *gc_pool2d(OpCode op, Tensor *x, const int64_t kernel[2], const int64_t stride[2],
