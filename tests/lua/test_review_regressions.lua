@@ -48,4 +48,32 @@ for _, red in ipairs({"sum", "none"}) do
     check.ok(not text:find("−1/2", 1, true), "nll reduction " .. red .. ": the label's partial is −1", text)
 end
 
+-- more than 8 indices: the count given is the count the user wrote
+do
+    local a = var({{1, 2}, {3, 4}}, "a")
+    local L = sum(a * a)
+    L:backward()
+    check.err("gives 10 indices", "explain at= with 10 indices says 10",
+              explain, L, a, {at = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, print = false})
+end
+
+-- a value changed in place after backward: the terms would use the new
+-- values with the old gradients, so explain at= refuses and says why
+do
+    local x = var({1, 2}, "x")
+    local L = sum(x * x)
+    L.name = "L"
+    L:backward()
+    no_grad(function() x:add_(tensor({10, 10})) end)
+    check.err("x was changed in place", "explain at= after an in-place change names the tensor",
+              explain, L, x, {at = {2}, print = false})
+    local w = var({{0.5, -0.2}}, "w")
+    local opt = optim.SGD({w}, {lr = 0.1})
+    local E = sum(matmul(w, tensor({{1}, {2}})))
+    E:backward()
+    opt:step()
+    check.err("changed in place", "explain at= after an optimizer step says the values moved",
+              explain, E, w, {at = {1, 2}, print = false})
+end
+
 check.done()
