@@ -76,4 +76,21 @@ do
               explain, E, w, {at = {1, 2}, print = false})
 end
 
+-- logsumexp(x, dim) drops the dim as PyTorch does: keepdim is false unless given
+do
+    local m = logsumexp(tensor({{1, 2}, {3, 4}}), 2)
+    check.ok(m.shape == tensor({0, 0}).shape, "logsumexp(x, 2) of [2, 2] is [2]", tostring(m.shape))
+    check.ok(logsumexp(tensor({1, 2}), 1).ndim == 0, "logsumexp(x, 1) of [2] is 0-d")
+    check.ok(logsumexp(tensor({{1, 2}}), 2, true).shape == ones(1, 1).shape, "keepdim=true keeps it")
+end
+
+-- conv2d with padding 3: the padding is every position below 1, not only 0
+do
+    local y = conv2d(var({{{{1, 2}, {3, 4}}}}, "x"), var({{{{0.5}}}}, "w"), nil, {padding = 3})
+    y.name = "y"
+    local text = trace(y, {print = false})
+    check.ok(text:find("positions below 1 and past the end are the padding", 1, true) ~= nil,
+             "conv2d's padding note covers padding wider than 1", text)
+end
+
 check.done()
