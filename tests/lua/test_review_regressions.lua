@@ -93,4 +93,21 @@ do
              "conv2d's padding note covers padding wider than 1", text)
 end
 
+-- names longer than a label's buffer are cut between characters, never
+-- inside one, so the text stays valid UTF-8 (2-, 3- and 4-byte characters)
+for _, ch in ipairs({"λ", "€", "😀"}) do
+    local long = string.rep(ch, 300 // #ch + 1)
+    local a = var({{1, 2}, {3, 4}}, long .. "a")
+    local b = a * a
+    b.name = long .. "b"
+    local L = sum(matmul(b, a))
+    L.name = long .. "L"
+    L:backward()
+    local texts = {trace(L, {print = false}), explain(L, {print = false}), explain(L, a, {print = false}),
+                   explain(L, a, {at = {1, 2}, print = false})}
+    local good = true
+    for _, t in ipairs(texts) do good = good and utf8.len(t) ~= nil end
+    check.ok(good, "a name of " .. #long .. " bytes of " .. ch .. " keeps every text valid UTF-8")
+end
+
 check.done()
