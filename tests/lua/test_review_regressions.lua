@@ -110,4 +110,18 @@ for _, ch in ipairs({"λ", "€", "😀"}) do
     check.ok(good, "a name of " .. #long .. " bytes of " .. ch .. " keeps every text valid UTF-8")
 end
 
+-- dropout of an empty tensor: no mask working, and ∂L/∂x is said once
+do
+    local x = var(zeros(0), "x")
+    local d = dropout(x, 0.5)
+    d.name = "d"
+    local L = sum(d * d)
+    L.name = "L"
+    L:backward()
+    local text = explain(L, {print = false})
+    local _, count = text:gsub("∂L/∂x = ", "")
+    check.ok(count == 1, "dropout of an empty tensor: ∂L/∂x written once", text)
+    check.ok(not trace(d, {print = false}):find("mask m", 1, true), "dropout of an empty tensor: no mask line")
+end
+
 check.done()
