@@ -312,15 +312,16 @@ int et_shape_terms(Use *s)
 
 /* ---- any other op: its backward, one output element at a time ---------------------------- */
 
-/* Up to this many (output × input) elements the local partials are found one
- * output element at a time; beyond, the share is taken whole. */
-#define ONE_AT_A_TIME 4000000
+/* The local partials are found one output element at a time, each a run of
+ * the backward over the output and the input: up to this many (output ×
+ * (output + input)) element visits; beyond, the share is taken whole. */
+#define ONE_AT_A_TIME 8000000
 
 int et_backward_terms(Use *s)
 {
     Tensor *u = et_user(s), *x = u->inputs[s->slot];
     const char *name = u->hook ? u->hook->name : u->op->name;
-    if (u->numel * (x->numel + 1) > ONE_AT_A_TIME) {
+    if (u->numel * (u->numel + x->numel) > ONE_AT_A_TIME) {
         Tensor *g = tv_vjp(u, s->slot, u->grad);
         if (!g) return -1;
         s->opaque = 1;

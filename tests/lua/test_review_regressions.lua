@@ -124,4 +124,21 @@ do
     check.ok(not trace(d, {print = false}):find("mask m", 1, true), "dropout of an empty tensor: no mask line")
 end
 
+-- explain at= on a one-element input of a big op (batch_norm's weight over
+-- 80000 values) takes its share whole instead of 80000 backward runs of
+-- 80000 elements each (minutes)
+do
+    local x = var(randn(200, 1, 20, 20), "x")
+    local g = var(ones(1), "g")
+    local y = batch_norm(x, {weight = g, training = true})
+    local L = sum(y * y * 0.5 + y)
+    L.name = "L"
+    L:backward()
+    local t = os.clock()
+    local text = explain(L, g, {at = {1}, print = false, precision = 17})
+    check.ok(os.clock() - t < 2, "explain at= of a big op's one-element input is quick",
+             string.format("%.1f s", os.clock() - t))
+    check.ok(tonumber(text:match("^[^\n]* = ([^ \n]+)\n")) == g.grad[1]:item(), "and its value is g.grad's", text)
+end
+
 check.done()
