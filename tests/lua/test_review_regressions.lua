@@ -141,4 +141,8 @@ do
     check.ok(tonumber(text:match("^[^\n]* = ([^ \n]+)\n")) == g.grad[1]:item(), "and its value is g.grad's", text)
 end
 
+-- nn's losses given a bare string say that they want an options table
+check.err('nn.MSELoss({reduction = "sum"})', "nn.MSELoss(\"sum\") shows the options table to pass",
+          nn.MSELoss, "sum")
+
 check.done()
