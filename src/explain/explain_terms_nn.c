@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/autograd.h"
+#include "core/ops/loss.h"
 #include "explain/explain_terms.h"
 
 /* ---- losses: one term each, the element's own --------------------------------------------- */
@@ -26,10 +27,18 @@ int et_loss_terms(Use *s)
     Text *r = &s->rule, *lt = &s->local_text;
     char b[64];
     s->style = TS_GRAD_LOCAL;
-    Pat none;
-    et_g_times(s, none);
+    /* mean divides by the count; sum and none do not, and none's gradient
+     * comes from the element's (or the sample's) own term */
+    GcReduction how = (GcReduction)u->args.ints[0];
+    int per_sample = op == &gc_ops[OP_CROSS_ENTROPY] || op == &gc_ops[OP_NLL];
+    int64_t c = p->ndim ? p->shape[p->ndim - 1] : 1, row = per_sample ? s->e / c : s->e;
+    int64_t q = how == GC_REDUCE_NONE && u->ndim ? row : 0;
+    Pat pq;
+    et_numbers(pq, u, q);
+    et_g_times(s, pq);
     if (op == &gc_ops[OP_MSE] || op == &gc_ops[OP_BCE]) {
-        double pi = p->data[s->e], ti = t->data[s->e], n = (double)p->numel, local;
+        double pi = p->data[s->e], ti = t->data[s->e], local;
+        double n = how == GC_REDUCE_MEAN ? (double)p->numel : 1;
         if (op == &gc_ops[OP_MSE]) {
             local = (s->slot ? -2 : 2) * (pi - ti) / n;
             gc_text_add(r, "%s2×(", s->slot ? "−" : "");
@@ -47,10 +56,11 @@ int et_loss_terms(Use *s)
             et_ref(r, s->v, p, s->e);
             gc_text_add(r, ") − ln ");
             et_ref(r, s->v, p, s->e);
-            gc_text_add(r, ")/%.0f", n);
+            gc_text_add(r, ")");
             gc_text_add(lt, "(ln(1 − %s) − ln ", tv_num(&s->v->o, pi, b, sizeof b));
-            gc_text_add(lt, "%s)/%.0f", b, n);
-            return et_add(s, 0, local, 0);
+            gc_text_add(lt, "%s)", b);
+            if (n != 1) gc_text_add(r, "/%.0f", n), gc_text_add(lt, "/%.0f", n);
+            return et_add(s, q, local, 0);
         }
         et_ref(r, s->v, p, s->e);
         gc_text_add(r, " − ");
@@ -59,25 +69,28 @@ int et_loss_terms(Use *s)
         gc_text_add(lt, " − ");
         loss_num(s, ti);
         if (op == &gc_ops[OP_MSE]) {
-            gc_text_add(r, ")/%.0f", n);
-            gc_text_add(lt, ")/%.0f", n);
+            gc_text_add(r, ")");
+            gc_text_add(lt, ")");
+            if (n != 1) gc_text_add(r, "/%.0f", n), gc_text_add(lt, "/%.0f", n);
         } else {
             gc_text_add(r, ")/(");
             et_ref(r, s->v, p, s->e);
             gc_text_add(r, "×(1 − ");
             et_ref(r, s->v, p, s->e);
-            gc_text_add(r, ")×%.0f)", n);
-            gc_text_add(lt, ")/(%s×(1 − %s)×%.0f)", tv_num(&s->v->o, pi, b, sizeof b), b, n);
+            gc_text_add(r, ")");
+            gc_text_add(lt, ")/(%s×(1 − %s)", tv_num(&s->v->o, pi, b, sizeof b), b);
+            if (n != 1) gc_text_add(r, "×%.0f", n), gc_text_add(lt, "×%.0f", n);
+            gc_text_add(r, ")");
+            gc_text_add(lt, ")");
         }
-        return et_add(s, 0, local, 0);
+        return et_add(s, q, local, 0);
     }
     if (s->slot) { /* labels are class numbers: they have no gradient */
         et_reset(r);
         gc_text_add(r, "labels have no gradient");
         return 0;
     }
-    int64_t c = p->shape[p->ndim - 1], row = s->e / c, j = s->e % c,
-            rows = p->ndim == 2 ? p->shape[0] : 1;
+    int64_t j = s->e % c, rows = p->ndim == 2 && how == GC_REDUCE_MEAN ? p->shape[0] : 1;
     int64_t label_of = (int64_t)t->data[row] - 1;
     Pat py;
     et_numbers(py, t, row);
@@ -89,10 +102,12 @@ int et_loss_terms(Use *s)
             gc_text_add(r, " = %lld", (long long)label_of + 1);
             return 0;
         }
-        gc_text_add(r, "−1/%lld (class %lld is the label", (long long)rows, (long long)j + 1);
+        gc_text_add(r, "−1");
+        if (rows != 1) gc_text_add(r, "/%lld", (long long)rows);
+        gc_text_add(r, " (class %lld is the label", (long long)j + 1);
         if (t->name) gc_text_add(r, " "), et_pref(r, s->v, t, py);
         gc_text_add(r, ")");
-        return et_add(s, 0, -1 / (double)rows, 0);
+        return et_add(s, q, -1 / (double)rows, 0);
     }
     double pj = u->saved->data[s->e];
     Pat pp;
@@ -103,10 +118,11 @@ int et_loss_terms(Use *s)
     for (int d = 0; d < p->ndim; d++) gc_text_add(r, "%s%s", d ? "," : "", pp[d]);
     gc_text_add(r, "] − [");
     et_pref(r, s->v, t, py);
-    gc_text_add(r, " = %lld])/%lld", (long long)j + 1, (long long)rows);
-    gc_text_add(lt, "(%s − %d)/%lld", tv_num(&s->v->o, pj, b, sizeof b), j == label_of,
-                (long long)rows);
-    return et_add(s, 0, (pj - (j == label_of)) / (double)rows, 0);
+    gc_text_add(r, " = %lld])", (long long)j + 1);
+    gc_text_add(lt, "(%s − %d)", tv_num(&s->v->o, pj, b, sizeof b), j == label_of);
+    if (rows != 1)
+        gc_text_add(r, "/%lld", (long long)rows), gc_text_add(lt, "/%lld", (long long)rows);
+    return et_add(s, q, (pj - (j == label_of)) / (double)rows, 0);
 }
 
 /* ---- conv2d and conv1d ------------------------------------------------------------------- */
@@ -296,15 +312,16 @@ int et_shape_terms(Use *s)
 
 /* ---- any other op: its backward, one output element at a time ---------------------------- */
 
-/* Up to this many (output × input) elements the local partials are found one
- * output element at a time; beyond, the share is taken whole. */
-#define ONE_AT_A_TIME 4000000
+/* The local partials are found one output element at a time, each a run of
+ * the backward over the output and the input: up to this many (output ×
+ * (output + input)) element visits; beyond, the share is taken whole. */
+#define ONE_AT_A_TIME 8000000
 
 int et_backward_terms(Use *s)
 {
     Tensor *u = et_user(s), *x = u->inputs[s->slot];
     const char *name = u->hook ? u->hook->name : u->op->name;
-    if (u->numel * (x->numel + 1) > ONE_AT_A_TIME) {
+    if (u->numel * (u->numel + x->numel) > ONE_AT_A_TIME) {
         Tensor *g = tv_vjp(u, s->slot, u->grad);
         if (!g) return -1;
         s->opaque = 1;

@@ -86,7 +86,7 @@ static void conv_header(Text *out, const Conv *g, const char *xn, const char *wn
                     (long long)g->G, (long long)(g->C / g->G), g->C / g->G > 1 ? "s" : "");
     gc_text_add(out, ")\n");
     if (g->pH || g->pW)
-        gc_text_add(out, "  positions 0 and past the end are the padding: x there is 0\n");
+        gc_text_add(out, "  positions below 1 and past the end are the padding: x there is 0\n");
 }
 
 static void conv_forward(const View *v, Text *out, int64_t k)

@@ -298,7 +298,7 @@ void gc_trace_dropout_forward(const View *v, Text *out, int64_t k)
     const Tensor *y = v->order[k], *x = y->inputs[0];
     const TraceOptions *o = &v->o;
     double p = y->args.scalar;
-    if (!y->saved) return;
+    if (!y->saved || y->numel == 0) return; /* an empty mask has nothing to show */
     if (p == 0) {
         gc_text_add(out, "  p = 0: every element is kept and scaled by 1, so dropout is the "
                          "identity here\n");
@@ -341,7 +341,8 @@ void gc_trace_dropout_backward(const View *v, Text *out, int64_t ku, const Tenso
     (void)g;
     const Tensor *y = v->order[ku];
     const TraceOptions *o = &v->o;
-    if (!y->saved || !y->grad || !small_tensor(o, y) || y->args.scalar == 0) return;
+    if (!y->saved || !y->grad || y->numel == 0 || !small_tensor(o, y) || y->args.scalar == 0)
+        return;
     char root[256], yn[256], xn[256];
     tv_label(v, v->n - 1, root, sizeof root);
     tv_name(v, y, "y", yn, sizeof yn), tv_name(v, y->inputs[0], "x", xn, sizeof xn);

@@ -35,10 +35,21 @@ void tv_term(Text *out, const TraceOptions *o, double v)
     gc_text_add(out, v < 0 ? "(%s)" : "%s", tv_num(o, v, b, sizeof b));
 }
 
+/* A long name cut to fit buf may end inside a UTF-8 character: drop that part. */
+static void whole_chars(char *buf)
+{
+    size_t n = strlen(buf), start = n;
+    while (start > 0 && ((unsigned char)buf[start - 1] & 0xC0) == 0x80) start--;
+    if (start-- == 0) return;
+    unsigned char lead = (unsigned char)buf[start];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - start < need) buf[start] = 0;
+}
+
 const char *gc_trace_label(const Tensor *t, const TraceOptions *o, char *buf, size_t size)
 {
     if (t->name)
-        snprintf(buf, size, "%s", t->name);
+        snprintf(buf, size, "%s", t->name), whole_chars(buf);
     else if (!t->op && !t->requires_grad && t->numel == 1)
         tv_num(o, t->data[0], buf, size);
     else
@@ -162,7 +173,7 @@ void tv_formula(const View *v, Text *out, int64_t k, int numbers);
 /* An operand: inside its user's formula when inlined, else a name or value. */
 static void tv_operand(const View *v, Text *out, const Tensor *t, int numbers, int outer, int right)
 {
-    char b[64];
+    char b[256]; /* a name, as wide as labels elsewhere */
     int64_t k = tv_find(v, t);
     if (k >= 0 && v->inl[k]) {
         int p = tv_precedence(t), paren = p < outer || (right && p == outer && outer < 9);
@@ -272,6 +283,7 @@ const char *tv_label(const View *v, int64_t k, char *buf, size_t size)
     tv_formula(v, &t, k, 0);
     gc_text_add(&t, ")");
     snprintf(buf, size, "%s", t.failed ? "?" : t.s);
+    whole_chars(buf);
     free(t.s);
     return buf;
 }

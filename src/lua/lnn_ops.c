@@ -331,7 +331,8 @@ static int l_logsumexp(lua_State *L)
 {
     Tensor *x = lgc_totensor(L, 1, "logsumexp");
     int dim = lua_isnoneornil(L, 2) ? GC_ALL_DIMS : lgc_dim(L, 2, "logsumexp");
-    RESULT(gc_logsumexp(x, dim, lua_toboolean(L, 3)));
+    int keepdim = lua_toboolean(L, 3); /* before RESULT pushes its slot at 3 */
+    RESULT(gc_logsumexp(x, dim, keepdim));
 }
 
 static int l_norm(lua_State *L)

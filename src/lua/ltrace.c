@@ -9,6 +9,7 @@
  *   file="x.md"            write the text to a file (atomically) instead
  *   precision=n, round=n   digits printed; round every intermediate to n digits
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +165,7 @@ static int at_option(lua_State *L, int idx, int64_t *at)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    return n > GC_MAXDIM + 1 ? GC_MAXDIM + 1 : (int)n;
+    return n > INT_MAX ? INT_MAX : (int)n; /* only the first GC_MAXDIM are kept */
 }
 
 static int l_explain(lua_State *L)

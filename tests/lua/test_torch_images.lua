@@ -255,6 +255,7 @@ local lines = {
     "    out = fn(*ts)",
     "    outs = list(out) if isinstance(out, tuple) else [out]",
     "    for k, o in enumerate(outs): emit(name, 'out%d' % k, o)",
+    "    for k, o in enumerate(outs): emit(name, 'shape%d' % k, torch.tensor(list(o.shape), dtype=torch.float64))",
     "    (outs[0] * torch.tensor(W).reshape(outs[0].shape)).sum().backward()",
     "    for k, t in enumerate(ts):",
     "        if grads[k]: emit(name, 'grad%d' % k, t.grad if t.grad is not None else torch.zeros_like(t))",
@@ -276,7 +277,10 @@ for _, c in ipairs(cases) do
         for _, x in ipairs(c.inputs) do if x.requires_grad then x:zero_grad() end end
         sum(out * W):backward()
         local mine = {}
-        for k = 1, results.n do mine["out" .. (k - 1)] = values(results[k]) end
+        for k = 1, results.n do
+            mine["out" .. (k - 1)] = values(results[k])
+            mine["shape" .. (k - 1)] = {table.unpack(results[k].shape)} -- compared too: values alone hide a kept dim
+        end
         for k, x in ipairs(c.inputs) do
             if x.requires_grad then
                 mine["grad" .. (k - 1)] = x.grad and values(x.grad) or values(zeros(x.shape))

@@ -10,6 +10,10 @@ local function loss_class(name, fn)
     function cls:init(opts)
         self.reduction = "mean"
         if opts ~= nil then
+            if type(opts) ~= "table" then
+                error("nn." .. name .. ': expected an options table, e.g. nn.' .. name ..
+                      '({reduction = "sum"}), got ' .. type(opts), 3)
+            end
             for k, v in pairs(opts) do
                 if k ~= "reduction" then error("nn." .. name .. ": unknown option '" .. tostring(k) .. "'", 3) end
                 if not reductions[v] then
