@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/autograd.h"
+#include "core/ops/loss.h"
 #include "explain/trace_backward.h"
 #include "explain/trace_images.h"
 #include "explain/trace_view.h"
@@ -71,6 +72,19 @@ static void derivative_text(Text *out, const OpDef *op, int slot)
     }
     semi = strchr(d, ';');
     gc_text_add(out, "%.*s", semi ? (int)(semi - d) : (int)strlen(d), d);
+}
+
+/* The op table writes a loss's derivative for its default mean; a loss
+ * summed, or kept per term, has no 1/n. */
+static void reduction_note(const Tensor *u, Text *out)
+{
+    OpCode code = (OpCode)(u->op - gc_ops);
+    if (code != OP_MSE && code != OP_BCE && code != OP_CROSS_ENTROPY && code != OP_NLL) return;
+    if (u->args.ints[0] == GC_REDUCE_SUM)
+        gc_text_add(out, ", without the 1/n (reduction = \"sum\")");
+    else if (u->args.ints[0] == GC_REDUCE_NONE)
+        gc_text_add(out,
+                    ", without the 1/n and times each term's own gradient (reduction = \"none\")");
 }
 
 /* Whether that derivative is the constant 1 (add's, sub's first): its line says nothing. */
@@ -165,6 +179,7 @@ static void local_line(View *v, int64_t ku, int slot, int64_t k, const double *v
     } else {
         gc_text_add(out, ": %s ", u->op->name);
         derivative_text(out, u->op, slot);
+        reduction_note(u, out);
         if (num) gc_text_add(out, " = %s", num);
     }
     free(f.s);

@@ -145,4 +145,16 @@ end
 check.err('nn.MSELoss({reduction = "sum"})', "nn.MSELoss(\"sum\") shows the options table to pass",
           nn.MSELoss, "sum")
 
+-- a summed loss's backward trace says its derivative has no 1/n
+do
+    local p = var({0.2, 0.7}, "p")
+    local L = mse(p, tensor({0, 1}), {reduction = "sum"})
+    L:backward()
+    local text = explain(L, nil, {print = false})
+    check.ok(text:find('without the 1/n (reduction = "sum")', 1, true) ~= nil, "explain of a summed mse notes the missing 1/n", text)
+    local m = mse(var({0.2}), tensor({0}))
+    m:backward()
+    check.ok(not explain(m, nil, {print = false}):find("without the 1/n", 1, true), "a mean loss has no such note")
+end
+
 check.done()
