@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/autograd.h"
+#include "core/ops/matmul.h"
 #include "explain/explain_terms.h"
 
 /* ---- indices and references ---------------------------------------------------- */
@@ -360,20 +361,9 @@ static void mm_of(const Tensor *u, Mm *p)
     for (int i = 0; i < p->bdim; i++) p->nbatch *= (p->batch[i] = u->shape[i]);
 }
 
-/* Offset of batch `index` inside t, whose batch dims may broadcast. */
 static int64_t mm_offset(const Tensor *t, const Mm *p, int64_t index)
 {
-    int nt = t->ndim > 2 ? t->ndim - 2 : 0;
-    int64_t offset = 0, stride = (t->ndim >= 2 ? t->shape[t->ndim - 2] : 1) * t->shape[t->ndim - 1];
-    for (int i = p->bdim - 1; i >= 0; i--) {
-        int64_t pos = index % p->batch[i];
-        index /= p->batch[i];
-        int it = nt - p->bdim + i;
-        if (it < 0) continue;
-        if (t->shape[it] != 1) offset += pos * stride;
-        stride *= t->shape[it];
-    }
-    return offset;
+    return gc_matmul_batch_offset(t, p->bdim, p->batch, index);
 }
 
 static int matmul_terms(Use *s)

@@ -64,20 +64,24 @@ static int product_of(const Tensor *a, const Tensor *b, Product *p, int complain
     return 0;
 }
 
-/* Offset of batch number `index` inside t, whose batch dims may broadcast. */
-static int64_t batch_offset(const Tensor *t, const Product *p, int64_t index)
+int64_t gc_matmul_batch_offset(const Tensor *t, int bdim, const int64_t *batch, int64_t index)
 {
     int nt = t->ndim > 2 ? t->ndim - 2 : 0;
     int64_t offset = 0, stride = (t->ndim >= 2 ? t->shape[t->ndim - 2] : 1) * t->shape[t->ndim - 1];
-    for (int i = p->bdim - 1; i >= 0; i--) {
-        int64_t pos = index % p->batch[i];
-        index /= p->batch[i];
-        int it = nt - p->bdim + i;
+    for (int i = bdim - 1; i >= 0; i--) {
+        int64_t pos = index % batch[i];
+        index /= batch[i];
+        int it = nt - bdim + i;
         if (it < 0) continue;
         if (t->shape[it] != 1) offset += pos * stride;
         stride *= t->shape[it];
     }
     return offset;
+}
+
+static int64_t batch_offset(const Tensor *t, const Product *p, int64_t index)
+{
+    return gc_matmul_batch_offset(t, p->bdim, p->batch, index);
 }
 
 int gc_matmul_shape(Tensor *out)

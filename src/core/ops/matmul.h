@@ -12,4 +12,8 @@ Tensor *gc_matmul(Tensor *a, Tensor *b);
 /* Σᵢ aᵢbᵢ of two 1-d tensors of the same length, recorded as a matmul. */
 Tensor *gc_dot(Tensor *a, Tensor *b);
 
+/* Offset of batch number index (of the broadcast batch shape batch[bdim])
+ * inside operand t, whose batch dims may broadcast. */
+int64_t gc_matmul_batch_offset(const Tensor *t, int bdim, const int64_t *batch, int64_t index);
+
 #endif
