@@ -68,6 +68,18 @@ def run(binary, args, stdin, home, timeout):
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
+def outcome(rc, out, err):
+    """The verdict on a program that must print FUZZ-END as its last act."""
+    if rc is None:
+        return "hang", "timeout", ""
+    sig = signature(rc, err)
+    if sig:
+        return "crash", sig, err
+    if "FUZZ-END" not in out:
+        return "abnormal", "exit %d: %s" % (rc, err.strip().splitlines()[-1:] or ""), err
+    return "ok", None, ""
+
+
 def verdict(binary, target, payload, timeout):
     """(kind, signature, stderr) for one input; kind is ok, crash, hang or abnormal."""
     home = tempfile.mkdtemp(prefix="gcfuzz-")
@@ -76,15 +88,7 @@ def verdict(binary, target, payload, timeout):
             path = os.path.join(home, "prog.lua")
             with open(path, "w") as f:
                 f.write(payload)
-            rc, out, err = run(binary, [path], b"", home, timeout)
-            if rc is None:
-                return "hang", "timeout", ""
-            sig = signature(rc, err)
-            if sig:
-                return "crash", sig, err
-            if "FUZZ-END" not in out:
-                return "abnormal", "exit %d: %s" % (rc, err.strip().splitlines()[-1:] or ""), err
-            return "ok", None, ""
+            return outcome(*run(binary, [path], b"", home, timeout))
         if target == "progress":
             os.makedirs(os.path.join(home, "gradcalc"))
             with open(os.path.join(home, "gradcalc", "progress"), "wb") as f:
@@ -105,15 +109,7 @@ def verdict(binary, target, payload, timeout):
                 f.write(payload)
             code = ('for _, f in ipairs({data.load, data.idx}) do local ok, v = pcall(f, "data.bin") '
                     'if ok then print(type(v) == "table" and "table" or v.shape) end end print("FUZZ-END")')
-            rc, out, err = run(binary, ["-e", code], b"", home, timeout)
-            if rc is None:
-                return "hang", "timeout", ""
-            sig = signature(rc, err)
-            if sig:
-                return "crash", sig, err
-            if "FUZZ-END" not in out:
-                return "abnormal", "exit %d: %s" % (rc, err.strip().splitlines()[-1:] or ""), err
-            return "ok", None, ""
+            return outcome(*run(binary, ["-e", code], b"", home, timeout))
         # lessons
         path = os.path.join(home, "lesson.lua")
         with open(path, "w") as f:

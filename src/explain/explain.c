@@ -204,19 +204,26 @@ static int explain_path(View *v, const Edge *path, int len, int64_t var, Text *o
     return 0;
 }
 
-char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
+int gc_explain_check_root(const Tensor *root, const char *example)
 {
     if (!root->grad) {
         gc_set_error("explain: the tensor has no gradient yet: call backward() on it first, "
-                     "e.g. E:backward(); explain(E)");
-        return NULL;
+                     "e.g. %s",
+                     example);
+        return -1;
     }
     if (root->numel != 1) {
         gc_set_error("explain: the chain rule is explained for a one-element result; this one "
                      "has %lld elements",
                      (long long)root->numel);
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
+{
+    if (gc_explain_check_root(root, "E:backward(); explain(E)")) return NULL;
     View v;
     if (tv_view_open(&v, root, o, "explain")) return NULL;
     int64_t kv = tv_find(&v, var);

@@ -10,4 +10,8 @@
  * backward (root->grad set) and hold one element. */
 char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *opt);
 
+/* 0 if root can be explained (a one-element result with a gradient), else
+ * -1 with gc_error set; example is the call the message suggests. */
+int gc_explain_check_root(const Tensor *root, const char *example);
+
 #endif

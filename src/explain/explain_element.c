@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/autograd.h"
+#include "explain/explain.h"
 #include "explain/explain_element.h"
 #include "explain/explain_terms.h"
 
@@ -355,17 +356,7 @@ static int check_unchanged(const View *v)
 
 char *gc_explain_at(Tensor *root, Tensor *var, const int64_t *at, int nat, const TraceOptions *o)
 {
-    if (!root->grad) {
-        gc_set_error("explain: the tensor has no gradient yet: call backward() on it first, "
-                     "e.g. E:backward(); explain(E, w, {at={1, 1}})");
-        return NULL;
-    }
-    if (root->numel != 1) {
-        gc_set_error("explain: the chain rule is explained for a one-element result; this one "
-                     "has %lld elements",
-                     (long long)root->numel);
-        return NULL;
-    }
+    if (gc_explain_check_root(root, "E:backward(); explain(E, w, {at={1, 1}})")) return NULL;
     int64_t e;
     if (check_at(var, at, nat, &e)) return NULL;
     Walk w;
