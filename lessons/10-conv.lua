@@ -261,11 +261,14 @@ local function first_terms(p, q, shown)
 end
 
 -- The worked solution of ∂L/∂K[p][q]: explain's chain for that element,
--- then all 9 terms (explain writes the first 4 of a long sum).
+-- then all 9 terms when explain folded its sum.
 local function kernel_solution(p, q)
     explain(L, K, {at = {1, 1, p, q}})
-    say(string.format("All 9 terms, one per output position: ∂L/∂K[%d][%d] = %s = %s", p, q,
-        window_text(X, G, p, q), fmt(window(X, G, p, q))))
+    local folded = explain(L, K, {at = {1, 1, p, q}, print = false}):match("… %((%d+) terms%)")
+    if folded then
+        say(string.format("explain writes the first terms of a long sum; all %s, one per output position:\n∂L/∂K[%d][%d] = %s = %s",
+            folded, p, q, window_text(X, G, p, q), fmt(window(X, G, p, q))))
+    end
 end
 
 ask {
@@ -296,7 +299,7 @@ ask {
     hint = "Σ G[i][j]×X[i + 1][j + 2] for i, j = 1..3: 9 terms, one per output position.",
     mistakes = {
         {function() return first_terms(2, 3, 4) end,
-         "You left out terms: the sum runs over all 9 output positions (explain writes the first 4, then how many there are)."},
+         "You left out terms: the sum runs over all 9 output positions (explain writes the first few, then how many there are)."},
         {function() return window(X, G, 3, 2) end, "You took rows 3–5, columns 2–4: K[2][3] is row 2, column 3, so X[i + 1][j + 2]."},
         {function() return window(X, G, 2, 3, true) end, "You flipped G; the kernel's gradient does not flip it."},
         {function() return window(X, K, 2, 3) end, "That is Y[2][3]; the gradient slides G over X, not K."},
