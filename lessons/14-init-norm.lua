@@ -258,16 +258,14 @@ ask {
                  "That is γ×g/σ: it treats μ and σ² as constants, but they depend on x[1] too."}},
     solution = function()
         say(string.format("2/√2.5 × (1 − 0.25 − (%s)²/4) = %s", fmt(xhat[1]), fmt(x.grad[1][1]:item())))
-        say("explain(L) works it for the 4 samples at once, with ĝ = γ×g:")
-        backward_of("x")
     end,
 }
 
 say [[
 explain(L) prints the backward pass node by node: β's gradient Σ g,
-γ's Σ g×x̂, and for x the three terms of each sample: its own gradient
-ĝ = γ×g, minus the mean of ĝ (through μ), minus x̂ × the mean of ĝ×x̂
-(through σ²), all divided by √(σ² + ε).
+γ's Σ g×x̂, and x's for the 4 samples at once, in three terms: each
+sample's own ĝ = γ×g, minus the mean of ĝ (through μ), minus x̂ × the
+mean of ĝ×x̂ (through σ²), all divided by √(σ² + ε).
 ]]
 
 code [[explain(L)]]
