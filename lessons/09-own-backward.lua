@@ -198,6 +198,26 @@ ask {
     end,
 }
 
+-- The name explain gives X @ W1 (unnamed: b1 is added to it to make Z1).
+local xw1 = explain(L, W1, {at = {1, 2}, print = false}):match("Σₙ X%[n,1%] × ∂L/∂([%w_]+)%[n,2%]")
+if not xw1 then error("the lesson expected explain to write ∂L/∂W1[1,2] as a sum over the batch") end
+
+say(string.format([[
+Your dW1 = Xᵀ @ dZ1 is a whole matrix at once; each of its elements is
+one such sum over the batch, dW1[i][j] = Σₙ X[n][i] × dZ1[n][j].
+gradcalc's explain with at = {i, j} writes one element of autograd's
+∂L/∂W1 that way, then the element gradients it used, up to L (%s is
+X @ W1 before b1 is added, so ∂L/∂%s is your dZ1):
+]], xw1, xw1))
+
+code [[
+explain(L, W1, {at = {1, 2}})
+dW1[1][2]
+]]
+
+check(math.abs(dW1[1][2]:item() - W1.grad[1][2]:item()) < 1e-12,
+    "explain's sum is your dW1[1][2]: row 1 of Xᵀ (column 1 of X) times column 2 of dZ1")
+
 section "All of it, checked"
 
 say [[

@@ -66,6 +66,21 @@ local function window_text(x, w, i, j)
     return table.concat(terms, " + ")
 end
 
+-- gradcalc's own working for some elements of t: the lines of trace(t)
+-- that start with one of the given texts (after their indentation),
+-- printed as a formula.
+local function working(t, ...)
+    local lines = {}
+    for line in trace(t, {print = false}):gmatch("[^\n]+") do
+        local body = line:match("^%s+(.*)$")
+        for _, start in ipairs({...}) do
+            if body and body:sub(1, #start) == start then lines[#lines + 1] = body end
+        end
+    end
+    if #lines == 0 then error("the lesson found no working in trace(" .. tostring(t.name) .. ")") end
+    formula(table.concat(lines, "\n"))
+end
+
 say [[
 The kernel K is a vertical edge detector (Sobel's): it gives large
 values where the left of the window is brighter than its right. The
@@ -81,7 +96,10 @@ ask {
         {function() return window(X, K, 1, 1, true) end,
          "You flipped the kernel (the textbook convolution); conv2d, like PyTorch, does not flip it."},
     },
-    solution = function() say("Y[1][1] = " .. window_text(X, K, 1, 1) .. " = " .. fmt(window(X, K, 1, 1))) end,
+    solution = function()
+        say("trace(Y) writes each output as its sum of products, kernel weight × pixel (Y[1,1,i,j] is Y[1][1][i][j]):")
+        working(Y, "Y[1,1,1,1] = ")
+    end,
 }
 
 ask {
@@ -93,7 +111,10 @@ ask {
         {function() return window(X, K, 3, 2) end, "You took rows 3–5, columns 2–4: i is the row, j the column."},
         {function() return window(X, K, 2, 3, true) end, "You flipped the kernel; conv2d does not flip it."},
     },
-    solution = function() say("Y[2][3] = " .. window_text(X, K, 2, 3) .. " = " .. fmt(window(X, K, 2, 3))) end,
+    solution = function()
+        say("In trace(Y), the window of rows 2–4, columns 3–5:")
+        working(Y, "Y[1,1,2,3] = ")
+    end,
 }
 
 show("Y")
@@ -118,13 +139,8 @@ ask {
         {function() return Y[1][1][1][1] end, "That is Y[1][1] without padding; the padded window starts on the zero ring."},
     },
     solution = function()
-        local rows = {}
-        for i = 1, 7 do
-            rows[i] = {}
-            for j = 1, 7 do rows[i][j] = (i > 1 and i < 7 and j > 1 and j < 7) and at(X, i - 1, j - 1) or 0 end
-        end
-        local Xp = tensor{{rows}}
-        say("Y2[1][1] = " .. window_text(Xp, K, 1, 1) .. " = " .. fmt(window(Xp, K, 1, 1)))
+        say("trace(Y2) counts the zero ring as row and column 0:")
+        working(Y2, "positions 0 and past the end", "Y2[1,1,1,1] = ")
     end,
 }
 
@@ -229,8 +245,31 @@ G = tensor{{{{1, 0, 2},
              {-1, 0, 1}}}}
 L = sum(G * Y)
 L:backward()
-explain(L, K)
 ]]
+
+-- The first `shown` terms of ∂L/∂K[p][q] = Σ_ij G[i][j]×X[i+p−1][j+q−1],
+-- in explain's order (row by row), added: a sum with terms left out.
+local function first_terms(p, q, shown)
+    local s, n = 0, 0
+    for i = 1, 3 do
+        for j = 1, 3 do
+            n = n + 1
+            if n <= shown then s = s + at(G, i, j) * at(X, i + p - 1, j + q - 1) end
+        end
+    end
+    return s
+end
+
+-- The worked solution of ∂L/∂K[p][q]: explain's chain for that element,
+-- then all 9 terms when explain folded its sum.
+local function kernel_solution(p, q)
+    explain(L, K, {at = {1, 1, p, q}})
+    local folded = explain(L, K, {at = {1, 1, p, q}, print = false}):match("… %((%d+) terms%)")
+    if folded then
+        say(string.format("explain writes the first terms of a long sum; all %s, one per output position:\n∂L/∂K[%d][%d] = %s = %s",
+            folded, p, q, window_text(X, G, p, q), fmt(window(X, G, p, q))))
+    end
+end
 
 ask {
     "∂L/∂K[1][1]",
@@ -240,13 +279,37 @@ ask {
     mistakes = {
         {function() return sum(G) end, "That is Σ G, the gradient of a bias; each term is weighted by its pixel X[i][j]."},
         {function() return window(X, K, 1, 1) end, "That is Y[1][1]; the gradient slides G over X, not K."},
+        {function() return window(X, G, 1, 1, true) end,
+         "You flipped G (the textbook convolution); the kernel's gradient is the plain correlation: G[i][j] meets X[i][j]."},
     },
-    solution = function()
-        say("∂L/∂K[1][1] = Σ_ij G[i][j]×X[i][j] = " .. window_text(X, G, 1, 1) .. " = " .. fmt(window(X, G, 1, 1)))
-    end,
+    solution = function() kernel_solution(1, 1) end,
 }
 
-show("K.grad")
+say [[
+explain(L, K, {at = {1, 1, p, q}}) writes the chain for one weight: the
+sum over the output positions (i, j) of ∂L/∂Y[i, j] × the pixel that
+K[p][q] met there, X[i + p − 1, j + q − 1]. Each weight meets a
+different part of the image.
+]]
+
+ask {
+    "∂L/∂K[2][3]",
+    question = "Compute ∂L/∂K[2][3]: G over the window of X at rows 2–4, columns 3–5.",
+    value = function() return K.grad[1][1][2][3] end,
+    hint = "Σ G[i][j]×X[i + 1][j + 2] for i, j = 1..3: 9 terms, one per output position.",
+    mistakes = {
+        {function() return first_terms(2, 3, 4) end,
+         "You left out terms: the sum runs over all 9 output positions (explain writes the first few, then how many there are)."},
+        {function() return window(X, G, 3, 2) end, "You took rows 3–5, columns 2–4: K[2][3] is row 2, column 3, so X[i + 1][j + 2]."},
+        {function() return window(X, G, 2, 3, true) end, "You flipped G; the kernel's gradient does not flip it."},
+        {function() return window(X, K, 2, 3) end, "That is Y[2][3]; the gradient slides G over X, not K."},
+        {function() local s = 0; for i = 2, 4 do for j = 3, 5 do s = s + at(X, i, j) end end; return s end,
+         "That adds the 9 pixels unweighted; each is weighted by ∂L/∂Y at its output position, G[i][j]."},
+    },
+    solution = function() kernel_solution(2, 3) end,
+}
+
+code [[explain(L, K)]]
 
 check((conv2d(X, G) - K.grad):abs():max():item() < 1e-12,
     "the whole of ∂L/∂K is conv2d(X, G): the input correlated with ∂L/∂Y")
@@ -289,7 +352,10 @@ ask {
     value = function() return M[1][1][1][2] end,
     hint = "The largest of P[1][3], P[1][4], P[2][3], P[2][4].",
     mistakes = {{function() return (2 + 0 + 1 + 5) / 4 end, "That is the mean (average pooling); max pooling keeps the largest."}},
-    solution = function() show("M") end,
+    solution = function()
+        say("trace(M) names each window's winner:")
+        working(M, "M[1,1,1,2] = ")
+    end,
 }
 
 local wi, wj = winner(1, 2)
@@ -300,8 +366,18 @@ ask {
     hint = "The winner passes on the whole gradient of its output, H[1][2].",
     mistakes = {{function() return H[1][1][1][2] / 4 end,
                  "That spreads the gradient over the 4 pixels, as average pooling does; max pooling gives it all to the winner."}},
-    solution = function() show("P.grad") end,
+    solution = function()
+        explain(L2, P, {at = {1, 1, wi, wj}})
+        show("P.grad")
+    end,
 }
+
+say [[
+The backward pass node by node (explain(L2)) shows where each output's
+gradient went: to its window's winner, and nowhere else.
+]]
+
+code [[explain(L2)]]
 
 local function nonzero(t)
     local n = 0

@@ -218,13 +218,32 @@ L:backward()
 x.grad
 ]]
 
+-- The lines of the backward pass (explain(L)) for one node: its name's
+-- line and the working under it, printed as a formula.
+local function backward_of(name)
+    local lines, under = {}, false
+    for line in explain(L, {print = false}):gmatch("[^\n]+") do
+        if line == name then
+            under = true
+        elseif line:sub(1, 1) ~= " " then
+            under = false
+        end
+        if under then lines[#lines + 1] = line end
+    end
+    if #lines == 0 then error("the lesson found no node " .. name .. " in explain(L)") end
+    formula(table.concat(lines, "\n"))
+end
+
 ask {
     "∂L/∂γ",
     question = "∂L/∂γ = Σ g×x̂, for g = (1, 0, 0, 0).",
     value = function() return bn.weight.grad end,
     hint = "Only the first sample has a gradient: it is x̂ of the first sample.",
     mistakes = {{function() return y[1][1] end, "That is y[1]; the gradient of γ is x̂[1], what γ multiplies."}},
-    solution = function() show("bn.weight.grad", "bn.bias.grad") end,
+    solution = function()
+        say("In the backward pass (explain(L)), γ is bn's weight:")
+        backward_of("weight")
+    end,
 }
 
 local xhat = {}
@@ -241,6 +260,15 @@ ask {
         say(string.format("2/√2.5 × (1 − 0.25 − (%s)²/4) = %s", fmt(xhat[1]), fmt(x.grad[1][1]:item())))
     end,
 }
+
+say [[
+explain(L) prints the backward pass node by node: β's gradient Σ g,
+γ's Σ g×x̂, and x's for the 4 samples at once, in three terms: each
+sample's own ĝ = γ×g, minus the mean of ĝ (through μ), minus x̂ × the
+mean of ĝ×x̂ (through σ²), all divided by √(σ² + ε).
+]]
+
+code [[explain(L)]]
 
 section "Training mode and evaluation mode"
 

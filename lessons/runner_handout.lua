@@ -65,9 +65,13 @@ function R.handout_words(S, env)
     env.checkpoint = env.section
     env.say = function(text) out(dedent(text), "\n\n") end
     env.formula = function(text) out(fenced(dedent(text))) end
+    -- what explain and trace write while the code runs follows the code
+    -- block, as on the terminal; printing, they return nothing
     env.code = function(src)
         src = dedent(src)
-        local pending, values = nil, {}
+        local pending, values, main = nil, {}, sink
+        local written = {}
+        sink = written
         for line in (src .. "\n"):gmatch("(.-)\n") do
             local chunk = pending and (pending .. "\n" .. line) or line
             local f, err = R.compile(chunk, "=lesson code", env)
@@ -83,11 +87,14 @@ function R.handout_words(S, env)
             elseif err == "more" then
                 pending = chunk
             else
+                sink = main
                 error(err, 2)
             end
         end
+        sink = main
         if pending then error("lesson code: unfinished statement: " .. pending, 2) end
         out(fenced(src, "lua"))
+        out(table.unpack(written))
         if #values > 0 then out(fenced(table.concat(values, "\n"))) end
     end
     env.show = function(...)
@@ -114,14 +121,14 @@ function R.handout_words(S, env)
     env.explain = function(y, x, o)
         if type(x) == "table" and not is_tensor(x) then x, o = nil, x end
         local text = explain(y, x, options(o))
+        if o ~= nil and o.print == false then return text end
         if type(text) == "string" then out(fenced((text:gsub("\n+$", "")))) end
-        return text
     end
     env.trace = function(y, o)
         local opts = options(o)
         local text = trace(y, opts)
-        if o == nil or o.print ~= false then out(fenced((text:gsub("\n+$", "")))) end
-        return text
+        if o ~= nil and o.print == false then return text end
+        out(fenced((text:gsub("\n+$", ""))))
     end
     env.fmt = fmt
     env.worked = function(x, opts)

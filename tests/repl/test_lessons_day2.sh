@@ -133,7 +133,9 @@ check_hints() {
 }
 
 # Lesson 10, convolution: the flipped kernel, rows for columns, padding
-# forgotten, the + 1 of the size, the biases, Σ G for ∂L/∂K, average pooling.
+# forgotten, the + 1 of the size, the biases, Σ G or a flipped G for ∂L/∂K,
+# a kernel gradient with terms left out (explain writes the first 4 of 9),
+# its window misplaced or unweighted, average pooling.
 hint 10 1 '4' 'You flipped the kernel'
 hint 10 2 '6' 'You took rows 3–5, columns 2–4'
 hint 10 3 '-4' 'That is Y[1][1] without padding'
@@ -144,8 +146,14 @@ hint 10 6 '72' 'Count the 8 biases too.'
 hint 10 7 '784*5408' 'Count the biases too: one per output.'
 hint 10 8 '4' 'That is Σ G, the gradient of a bias'
 hint 10 8 '-4' 'That is Y[1][1]'
-hint 10 9 '2' 'That is the mean (average pooling)'
-hint 10 10 '0.5' 'That spreads the gradient over the 4 pixels'
+hint 10 8 '7' 'You flipped G'
+hint 10 9 '1*3 + 0*2 + 2*1 + 0*1' 'You left out terms: the sum runs over all 9 output positions'
+hint 10 9 '3' 'You took rows 3–5, columns 2–4: K[2][3] is row 2, column 3'
+hint 10 9 '9' 'You flipped G; the kernel'
+hint 10 9 '4' 'That is Y[2][3]'
+hint 10 9 '12' 'That adds the 9 pixels unweighted'
+hint 10 10 '2' 'That is the mean (average pooling)'
+hint 10 11 '0.5' 'That spreads the gradient over the 4 pixels'
 
 check_hints 10
 

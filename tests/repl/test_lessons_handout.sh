@@ -76,6 +76,33 @@ for file in "$top"/lessons/0[0-9]-*.lua; do
 done
 [ -n "$have_pandoc" ] && [ -z "$engine" ] && ok "handouts render to PDF skipped: no TeX engine for pandoc"
 
+# explain and trace in a lesson's code: their text once, after the code
+# block; with print = false nothing is written and the text is returned.
+cat >"$tmp/ex.lua" <<'LESSON'
+lesson {title = "explain in code", summary = "where the handout puts it"}
+code [[
+x = var(3, "x")
+y = x^2
+y:backward()
+explain(y, x)
+trace(y)
+]]
+quiet = explain(y, x, {print = false})
+check(type(quiet) == "string" and quiet:find("∂y/∂x", 1, true) ~= nil, "explain with print = false returns its text")
+quiet_trace = trace(y, {print = false})
+check(type(quiet_trace) == "string" and quiet_trace:find("y = x^2", 1, true) ~= nil, "trace with print = false returns its text")
+LESSON
+if gc -e "lesson('$tmp/ex.lua', {handout = true})" </dev/null &&
+    [ "$(grep -c '^∂y/∂x = ' "$tmp/out")" -eq 1 ] && [ "$(grep -c '^y = x^2 = ' "$tmp/out")" -eq 1 ] &&
+    awk '/^```lua$/ { code = NR } /^explain\(y, x\)$/ { call = NR } /^∂y\/∂x = / { text = NR }
+        END { exit !(code && call > code && text > call) }' "$tmp/out" &&
+    grep -q 'explain with print = false returns its text' "$tmp/out" &&
+    grep -q 'trace with print = false returns its text' "$tmp/out"; then
+    ok "a handout shows explain and trace of a lesson's code once, after the code; print = false writes nothing"
+else
+    notok "a handout shows explain and trace of a lesson's code once, after the code" "see output"
+fi
+
 # Mistakes: a folder that does not exist, options without handout.
 if ! gc -e "lesson(5, {handout = true, output = '$tmp/no/such/dir/h.md'})" </dev/null &&
     grep -q "cannot write the handout to $tmp/no/such/dir/h.md" "$tmp/out"; then
