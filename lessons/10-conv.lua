@@ -140,7 +140,7 @@ ask {
     },
     solution = function()
         say("trace(Y2) counts the zero ring as row and column 0:")
-        working(Y2, "positions 0 and past the end", "Y2[1,1,1,1] = ")
+        working(Y2, "positions below 1 and past the end", "Y2[1,1,1,1] = ")
     end,
 }
 

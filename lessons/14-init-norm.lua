@@ -215,7 +215,6 @@ code [[
 g = tensor{{1}, {0}, {0}, {0}}
 L = sum(y * g)
 L:backward()
-x.grad
 ]]
 
 -- The lines of the backward pass (explain(L)) for one node: its name's

@@ -116,6 +116,13 @@ static double use_share(const Use *s, double *abs_sum)
     return share;
 }
 
+/* Sums of more terms than this fold; full=n (above its default) writes
+ * sums of up to n terms in full, as it does tensors of up to n values. */
+static int64_t fold_after(const TraceOptions *o)
+{
+    return o->full > GC_TRACE_SMALL ? o->full : FOLD_AFTER;
+}
+
 /* "rule = term + term + …" for one use, into out; returns the share and
  * notes the upstream elements of the terms shown. *last is what out ends
  * with (a part equal to the value is not written again). */
@@ -136,7 +143,7 @@ static double write_use(Walk *w, Use *s, Text *out, double *abs_sum, int *ends_w
         return 0;
     }
     double share = use_share(s, abs_sum);
-    int fold = s->n > FOLD_AFTER;
+    int fold = s->n > fold_after(o);
     int64_t shown = fold ? SHOWN_TERMS : s->n;
     Text terms = { 0 };
     for (int64_t i = 0; i < shown; i++) {
@@ -209,7 +216,7 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
         for (int64_t i = 0; i < n; i++) {
             double share = use_share(&uses[i], &abs_sum), ignored = 0;
             total += share;
-            if (i < SHOWN_TERMS || n <= FOLD_AFTER) {
+            if (i < SHOWN_TERMS || n <= fold_after(o)) {
                 if (i) gc_text_add(&sum, " + ");
                 num(&sum, o, share);
             }
@@ -227,7 +234,7 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
             gc_text_add(&parts, "\n");
             w->lines++;
         }
-        if (n > FOLD_AFTER) gc_text_add(&sum, " + … (%lld uses)", (long long)n);
+        if (n > fold_after(o)) gc_text_add(&sum, " + … (%lld uses)", (long long)n);
         if (n > SHOWN_USES)
             gc_text_add(&parts, "%s  … and %lld more uses, each written the same way\n", indent,
                         (long long)(n - SHOWN_USES));

@@ -408,4 +408,18 @@ do
     check.ok(select("#", explain(L, W, {at = {1, 1}})) == 0, "printing returns nothing")
 end
 
+-- full=n writes a long sum whole
+do
+    seed(5)
+    local x, w = var(randn(1, 1, 4, 4), "x"), var(randn(1, 1, 2, 2), "w")
+    local L = sum(conv2d(x, w))
+    L:backward()
+    local folded = explain(L, w, {at = {1, 1, 1, 1}, print = false})
+    local whole = explain(L, w, {at = {1, 1, 1, 1}, print = false, full = 100})
+    local first = whole:match("^[^\n]+")
+    local _, products = first:gsub("1×", "")
+    check.ok(folded:find("(9 terms)", 1, true) and not first:find("…", 1, true) and products == 9,
+             "full=100 writes all 9 terms of a kernel element's sum", first)
+end
+
 check.done()
