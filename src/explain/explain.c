@@ -226,6 +226,10 @@ char *gc_explain(Tensor *root, Tensor *var, const TraceOptions *o)
     if (gc_explain_check_root(root, "E:backward(); explain(E)")) return NULL;
     View v;
     if (tv_view_open(&v, root, o, "explain")) return NULL;
+    if (tv_check_unchanged(&v, "explain")) {
+        tv_view_close(&v);
+        return NULL;
+    }
     int64_t kv = tv_find(&v, var);
     char a[256], b[256];
     if (kv < 0 || !var->requires_grad) {

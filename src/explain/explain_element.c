@@ -341,26 +341,6 @@ static int check_at(const Tensor *var, const int64_t *at, int nat, int64_t *flat
     return 0;
 }
 
-/* The terms are recomputed from the values: a value changed in place since
- * the forward pass would give numbers backward never saw. */
-static int check_unchanged(const View *v)
-{
-    char b[256];
-    for (int64_t k = 0; k < v->n; k++) {
-        const Tensor *t = v->order[k];
-        for (int i = 0; t->op && t->input_versions && i < t->ninputs; i++)
-            if (t->inputs[i]->version != t->input_versions[i]) {
-                int64_t ki = tv_find(v, t->inputs[i]);
-                gc_set_error("explain: %s was changed in place after the forward pass used it, so "
-                             "its gradients no longer match its values; run the forward pass and "
-                             "backward again",
-                             ki >= 0 ? tv_label(v, ki, b, sizeof b) : "an input");
-                return -1;
-            }
-    }
-    return 0;
-}
-
 char *gc_explain_at(Tensor *root, Tensor *var, const int64_t *at, int nat, const TraceOptions *o)
 {
     if (gc_explain_check_root(root, "E:backward(); explain(E, w, {at={1, 1}})")) return NULL;
@@ -369,7 +349,7 @@ char *gc_explain_at(Tensor *root, Tensor *var, const int64_t *at, int nat, const
     Walk w;
     memset(&w, 0, sizeof w);
     if (tv_view_open(&w.v, root, o, "explain")) return NULL;
-    if (check_unchanged(&w.v)) {
+    if (tv_check_unchanged(&w.v, "explain")) {
         tv_view_close(&w.v);
         return NULL;
     }

@@ -379,6 +379,10 @@ int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks
     }
     View v;
     if (tv_view_open(&v, root, o, "trace")) return -1;
+    if (tv_check_unchanged(&v, "explain")) {
+        tv_view_close(&v);
+        return -1;
+    }
     char **list = calloc((size_t)v.n, sizeof *list);
     const Tensor **which = nodes ? malloc((size_t)v.n * sizeof *which + 1) : NULL;
     int64_t n = 0;

@@ -362,3 +362,21 @@ void gc_text_values(Text *out, const Tensor *t, const double *data, const TraceO
         mean = 0; /* rounding noise of a zero mean */
     gc_text_add(out, "%s, max %s", tv_num(o, mean, b1, sizeof b1), tv_num(o, hi, b2, sizeof b2));
 }
+
+int tv_check_unchanged(const View *v, const char *who)
+{
+    char b[256];
+    for (int64_t k = 0; k < v->n; k++) {
+        const Tensor *t = v->order[k];
+        for (int i = 0; t->op && t->input_versions && i < t->ninputs; i++)
+            if (t->inputs[i]->version != t->input_versions[i]) {
+                int64_t ki = tv_find(v, t->inputs[i]);
+                gc_set_error("%s: %s was changed in place after the forward pass used it, so "
+                             "its gradients no longer match its values; run the forward pass and "
+                             "backward again",
+                             who, ki >= 0 ? tv_label(v, ki, b, sizeof b) : "an input");
+                return -1;
+            }
+    }
+    return 0;
+}

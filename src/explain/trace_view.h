@@ -90,4 +90,9 @@ const char *tv_index(int ndim, const int64_t *shape, int64_t flat, char *buf, si
 /* One number as the value of t: bare for a scalar, in t's brackets ([[0.8]]) else. */
 void tv_shaped_num(Text *out, const TraceOptions *o, const Tensor *t, double x);
 
+/* 0, or -1 with gc_error set when a value of v's graph was changed in place
+ * since the forward pass: the working would mix new values with old
+ * gradients. who names the caller in the message. */
+int tv_check_unchanged(const View *v, const char *who);
+
 #endif

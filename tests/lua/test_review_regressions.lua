@@ -157,4 +157,15 @@ do
     check.ok(not explain(m, nil, {print = false}):find("without the 1/n", 1, true), "a mean loss has no such note")
 end
 
+-- explain and the backward trace refuse a graph changed in place since backward, as explain at= does
+do
+    local a = var(2, "a")
+    local b = a * 3
+    local L = b * b
+    L:backward()
+    a:add_(1)
+    check.err("changed in place", "explain(L, a) after a:add_ names the change", explain, L, a)
+    check.err("changed in place", "explain(L) after a:add_ names the change", explain, L)
+end
+
 check.done()
