@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ops/loss.h"
 #include "core/autograd.h"
 #include "explain/print.h"
 #include "explain/trace_view.h"
@@ -236,6 +237,10 @@ void tv_formula(const View *v, Text *out, int64_t k, int numbers)
         gc_text_add(out, ", dim=%d", g->dim + 1);
     else if (op == &gc_ops[OP_LEAKY_RELU])
         gc_text_add(out, ", %g", g->scalar);
+    else if ((op == &gc_ops[OP_MSE] || op == &gc_ops[OP_BCE] || op == &gc_ops[OP_CROSS_ENTROPY] ||
+              op == &gc_ops[OP_NLL]) &&
+             g->ints[0] != GC_REDUCE_MEAN) /* the default, mean, goes unsaid */
+        gc_text_add(out, ", reduction=%s", g->ints[0] == GC_REDUCE_SUM ? "sum" : "none");
     gc_text_add(out, ")");
 }
 

@@ -168,4 +168,12 @@ do
     check.err("changed in place", "explain(L) after a:add_ names the change", explain, L)
 end
 
+-- the forward trace says a loss's reduction when it is not the default mean
+do
+    local z = var({{1, 2}, {3, 1}}, "z")
+    local text = trace(cross_entropy(z, {1, 2}, {reduction = "sum"}), {print = false})
+    check.ok(text:find("cross_entropy(z, t1, reduction=sum)", 1, true) ~= nil, "trace shows reduction=sum", text)
+    check.ok(not trace(mse(z, ones(2, 2)), {print = false}):find("reduction", 1, true), "a mean loss's trace does not")
+end
+
 check.done()
