@@ -131,21 +131,7 @@ function R.handout_words(S, env)
         out(fenced((text:gsub("\n+$", ""))))
     end
     env.fmt = fmt
-    env.worked = function(x, opts)
-        local text = trace(x, {print = false, round = opts and opts.round})
-        local prefix = (x.name or "") .. " = "
-        local last, under
-        for line in text:gmatch("[^\n]+") do
-            if line:sub(1, #prefix) == prefix then
-                last, under = line, true
-            elseif under and line:sub(1, 2) == "  " then
-                last = last .. "\n" .. line -- the working printed under it (conv, norms, ...)
-            else
-                under = false
-            end
-        end
-        out(fenced(last or text))
-    end
+    env.worked = function(x, opts) out(fenced(R.worked_text(x, opts))) end
     function env.ask(spec)
         local name = spec[1] or spec.name or "answer"
         S.asked = S.asked + 1

@@ -90,6 +90,25 @@ end
 
 -- ---- the words of a lesson that print ---------------------------------------
 
+-- worked(x)'s text (here and in handouts): the line of trace(x) that
+-- computes x, with the working printed under it (conv, norms, ...),
+-- without the lines of everything before it.
+function R.worked_text(x, opts)
+    local text = trace(x, {print = false, round = opts and opts.round})
+    local prefix = (x.name or "") .. " = "
+    local last, under
+    for line in text:gmatch("[^\n]+") do
+        if line:sub(1, #prefix) == prefix then
+            last, under = line, true
+        elseif under and line:sub(1, 2) == "  " then
+            last = last .. "\n" .. line
+        else
+            under = false
+        end
+    end
+    return last or text
+end
+
 -- Adds to env the lesson words that show things: lesson, section, say,
 -- formula, code, show, check, worked, fmt. S is the session.
 function R.say_words(S, env)
@@ -166,21 +185,5 @@ function R.say_words(S, env)
         write("  ", good("✓"), " ", text, "\n\n")
     end
     env.fmt = fmt
-    -- worked(x): the line of trace(x) that computes x, without the lines
-    -- of everything before it.
-    env.worked = function(x, opts)
-        local text = trace(x, {print = false, round = opts and opts.round})
-        local prefix = (x.name or "") .. " = "
-        local last, under
-        for line in text:gmatch("[^\n]+") do
-            if line:sub(1, #prefix) == prefix then
-                last, under = line, true
-            elseif under and line:sub(1, 2) == "  " then
-                last = last .. "\n" .. line -- the working printed under it (conv, norms, ...)
-            else
-                under = false
-            end
-        end
-        write(last or text, "\n")
-    end
+    env.worked = function(x, opts) write(R.worked_text(x, opts), "\n") end
 end
