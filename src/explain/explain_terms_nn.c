@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/autograd.h"
+#include "core/ops/conv.h"
 #include "core/ops/loss.h"
 #include "explain/explain_terms.h"
 
@@ -127,33 +128,7 @@ int et_loss_terms(Use *s)
 
 /* ---- conv2d and conv1d ------------------------------------------------------------------- */
 
-typedef struct Conv {
-    int64_t N, C, H, W, O, Cg, kH, kW, OH, OW, G;
-    int64_t sH, sW, pH, pW, dH, dW;
-    int one_d, batched;
-} Conv;
-
-static void conv_of(const Tensor *u, Conv *g)
-{
-    const Tensor *x = u->inputs[0], *w = u->inputs[1];
-    const int32_t *a = u->args.ints;
-    g->one_d = a[7];
-    g->batched = x->ndim == (g->one_d ? 3 : 4);
-    int off = !g->batched;
-    g->N = g->batched ? x->shape[0] : 1;
-    g->C = x->shape[1 - off];
-    g->H = g->one_d ? 1 : x->shape[2 - off];
-    g->W = x->shape[x->ndim - 1];
-    g->O = w->shape[0], g->Cg = w->shape[1];
-    g->kH = g->one_d ? 1 : w->shape[2];
-    g->kW = w->shape[w->ndim - 1];
-    g->OW = u->shape[u->ndim - 1];
-    g->OH = g->one_d ? 1 : u->shape[u->ndim - 2];
-    g->sH = a[0], g->sW = a[1], g->pH = a[2], g->pW = a[3], g->dH = a[4], g->dW = a[5];
-    g->G = a[6];
-}
-
-static int64_t y_at(const Conv *g, int64_t n, int64_t o, int64_t i, int64_t j)
+static int64_t y_at(const ConvGeometry *g, int64_t n, int64_t o, int64_t i, int64_t j)
 {
     return ((n * g->O + o) * g->OH + i) * g->OW + j;
 }
@@ -176,7 +151,7 @@ static void affine(char *buf, size_t size, const char *letter, int64_t fixed, in
 }
 
 /* y's pattern: [n,]o,[i,]j with letters for the positions summed over. */
-static int y_pat(const Conv *g, Pat p, int64_t n, const char *o, char *letters)
+static int y_pat(const ConvGeometry *g, Pat p, int64_t n, const char *o, char *letters)
 {
     int d = 0, nl = 0;
     if (g->batched) {
@@ -199,23 +174,23 @@ static int y_pat(const Conv *g, Pat p, int64_t n, const char *o, char *letters)
 int et_conv_terms(Use *s)
 {
     Tensor *u = et_user(s), *x = u->inputs[0], *w = u->inputs[1];
-    Conv g;
-    conv_of(u, &g);
-    int64_t Og = g.O / g.G, idx[GC_MAXDIM];
+    ConvGeometry g;
+    gc_conv_geometry(u, &g);
+    int64_t Og = g.O / g.G, Cg = g.C / g.G, idx[GC_MAXDIM];
     et_unravel(s->slot == 0 ? x : s->slot == 1 ? w : u->inputs[2], s->e, idx);
     Text *r = &s->rule;
     char letters[8], o[24];
     Pat py, px;
     if (s->slot == 0) { /* x[n,c,h,w]: every output whose window covers it */
         int64_t n = g.batched ? idx[0] : 0, c = idx[g.batched], h = g.one_d ? 0 : idx[x->ndim - 2];
-        int64_t wi = idx[x->ndim - 1], grp = c / g.Cg;
+        int64_t wi = idx[x->ndim - 1], grp = c / Cg;
         for (int64_t oc = grp * Og; oc < (grp + 1) * Og; oc++)
             for (int64_t kh = 0; kh < g.kH; kh++)
                 for (int64_t kw = 0; kw < g.kW; kw++) {
                     int64_t th = h + g.pH - kh * g.dH, tw = wi + g.pW - kw * g.dW;
                     if (th < 0 || tw < 0 || th % g.sH || tw % g.sW) continue;
                     if (th / g.sH >= g.OH || tw / g.sW >= g.OW) continue;
-                    int64_t wf = ((oc * g.Cg + c % g.Cg) * g.kH + kh) * g.kW + kw;
+                    int64_t wf = ((oc * Cg + c % Cg) * g.kH + kh) * g.kW + kw;
                     if (et_add(s, y_at(&g, n, oc, th / g.sH, tw / g.sW), w->data[wf], 0)) return -1;
                 }
         s->style = TS_GRAD_LOCAL;
@@ -226,7 +201,7 @@ int et_conv_terms(Use *s)
         et_g_times(s, py);
         Pat pw;
         snprintf(pw[0], sizeof pw[0], "o");
-        snprintf(pw[1], sizeof pw[1], "%lld", (long long)(c % g.Cg) + 1);
+        snprintf(pw[1], sizeof pw[1], "%lld", (long long)(c % Cg) + 1);
         snprintf(pw[2], sizeof pw[2], "%s", g.one_d ? "l" : "k");
         snprintf(pw[3], sizeof pw[3], "l");
         et_pref(r, s->v, w, pw);
@@ -242,8 +217,7 @@ int et_conv_terms(Use *s)
                     if (et_add(s, y_at(&g, n, oc, i, j), 1, 0)) return -1;
                     continue;
                 }
-                int64_t c = oc / Og * g.Cg + idx[1], kh = g.one_d ? 0 : idx[2],
-                        kw = idx[w->ndim - 1];
+                int64_t c = oc / Og * Cg + idx[1], kh = g.one_d ? 0 : idx[2], kw = idx[w->ndim - 1];
                 int64_t h = i * g.sH - g.pH + kh * g.dH, wi = j * g.sW - g.pW + kw * g.dW;
                 if (h < 0 || h >= g.H || wi < 0 || wi >= g.W) continue; /* the padding's zeros */
                 double xv = x->data[((n * g.C + c) * g.H + h) * g.W + wi];
@@ -261,7 +235,7 @@ int et_conv_terms(Use *s)
     int d = 0, kh = g.one_d ? 0 : (int)idx[2];
     int64_t kw = idx[w->ndim - 1];
     if (g.batched) snprintf(px[d++], sizeof px[0], "%s", g.N > 1 ? "n" : "1");
-    snprintf(px[d++], sizeof px[0], "%lld", (long long)(oc / Og * g.Cg + idx[1]) + 1);
+    snprintf(px[d++], sizeof px[0], "%lld", (long long)(oc / Og * Cg + idx[1]) + 1);
     if (!g.one_d) affine(px[d], sizeof px[0], g.OH > 1 ? "i" : NULL, 1, g.sH, kh, g.dH, g.pH), d++;
     affine(px[d], sizeof px[0], g.OW > 1 ? "j" : NULL, 1, g.sW, kw, g.dW, g.pW);
     et_pref(r, s->v, x, px);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/op_table.h"
+#include "core/ops/conv.h"
 #include "explain/trace_images.h"
 #include "explain/trace_norms.h"
 
@@ -34,33 +35,7 @@ static void more(Text *out, int64_t shown, int64_t total, const char *what)
 
 /* ---- conv2d and conv1d ------------------------------------------------------------ */
 
-typedef struct Conv {
-    int64_t N, C, H, W, O, kH, kW, OH, OW, sH, sW, pH, pW, dH, dW, G;
-    int one_d, batched;
-} Conv;
-
-/* The sizes, as conv.c reads them from the inputs and args.ints. */
-static void conv_geometry(const Tensor *y, Conv *g)
-{
-    const Tensor *x = y->inputs[0], *w = y->inputs[1];
-    const int32_t *a = y->args.ints;
-    g->one_d = a[7];
-    int full = g->one_d ? 3 : 4, off = x->ndim == full ? 0 : 1;
-    g->batched = !off;
-    g->N = off ? 1 : x->shape[0];
-    g->C = x->shape[1 - off];
-    g->H = g->one_d ? 1 : x->shape[2 - off];
-    g->W = x->shape[full - 1 - off];
-    g->O = w->shape[0];
-    g->kH = g->one_d ? 1 : w->shape[2];
-    g->kW = w->shape[full - 1];
-    g->sH = a[0], g->sW = a[1], g->pH = a[2], g->pW = a[3], g->dH = a[4], g->dW = a[5];
-    g->G = a[6];
-    g->OH = (g->H + 2 * g->pH - g->dH * (g->kH - 1) - 1) / g->sH + 1;
-    g->OW = (g->W + 2 * g->pW - g->dW * (g->kW - 1) - 1) / g->sW + 1;
-}
-
-static int conv_small(const Conv *g)
+static int conv_small(const ConvGeometry *g)
 {
     int64_t terms = g->C / g->G * g->kH * g->kW;
     if (g->one_d) return g->W <= 36 && g->kW <= 9 && terms <= 27;
@@ -68,8 +43,8 @@ static int conv_small(const Conv *g)
 }
 
 /* The first line: what each output is, and the options that move the window. */
-static void conv_header(Text *out, const Conv *g, const char *xn, const char *wn, const char *bn,
-                        int bias)
+static void conv_header(Text *out, const ConvGeometry *g, const char *xn, const char *wn,
+                        const char *bn, int bias)
 {
     gc_text_add(out, "  each output is %s%sΣ %s[o,c,%s] × %s over its window, in the order c, %s",
                 bias ? bn : "", bias ? "[o] + " : "", wn, g->one_d ? "p" : "p,q", xn,
@@ -93,8 +68,8 @@ static void conv_forward(const View *v, Text *out, int64_t k)
 {
     const Tensor *y = v->order[k], *x = y->inputs[0], *w = y->inputs[1];
     const Tensor *b = y->ninputs == 3 ? y->inputs[2] : NULL;
-    Conv g;
-    conv_geometry(y, &g);
+    ConvGeometry g;
+    gc_conv_geometry(y, &g);
     if (y->numel == 0 || !conv_small(&g)) return;
     const TraceOptions *o = &v->o;
     char yn[256], xn[256], wn[256], bn[256], idx[96], s1[48], s2[48], s3[48], num[64];

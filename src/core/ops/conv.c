@@ -17,13 +17,7 @@
 #include "core/ops/conv.h"
 #include "core/parallel.h"
 
-typedef struct Geometry {
-    int64_t N, C, H, W; /* input */
-    int64_t O, kH, kW;  /* kernel */
-    int64_t OH, OW;     /* output */
-    int64_t sH, sW, pH, pW, dH, dW, G;
-    int batched;
-} Geometry;
+typedef ConvGeometry Geometry;
 
 static const char *name_of(const Tensor *out) { return out->args.ints[7] ? "conv1d" : "conv2d"; }
 
@@ -54,6 +48,7 @@ static int geometry(const Tensor *out, Geometry *g, int complain)
         return -1;
     }
     g->batched = x->ndim == full;
+    g->one_d = one_d;
     int off = g->batched ? 0 : 1; /* x->shape[d - off] is size d of [N, C, H, W] */
     g->N = g->batched ? x->shape[0] : 1;
     g->C = x->shape[1 - off];
@@ -115,6 +110,8 @@ static int geometry(const Tensor *out, Geometry *g, int complain)
     g->OW = (pw - ew) / g->sW + 1;
     return 0;
 }
+
+void gc_conv_geometry(const Tensor *out, ConvGeometry *g) { geometry(out, g, 0); }
 
 int gc_conv_shape(Tensor *out)
 {
