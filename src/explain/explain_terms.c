@@ -87,27 +87,25 @@ void et_reset(Text *t)
     if (t->s) t->s[0] = 0;
 }
 
-/* "∂L/∂u[p] × ", or nothing when u is the root itself (its gradient is 1). */
-void et_g_times(Use *s, Pat p)
-{
-    if (s->bare) return;
-    gc_text_add(&s->rule, "∂");
-    et_root(&s->rule, s->v);
-    gc_text_add(&s->rule, "/∂");
-    et_pref(&s->rule, s->v, et_user(s), p);
-    gc_text_add(&s->rule, " × ");
-}
-
-/* "∂L/∂u[p]", or "1" when u is the root. */
+/* "∂L/∂u[p]", or "1" when u is the root itself (its gradient is 1). */
 void et_g_ref(Use *s, Pat p)
 {
     if (s->bare) {
         gc_text_add(&s->rule, "1");
         return;
     }
-    et_g_times(s, p);
-    if (s->rule.len >= 4) s->rule.len -= 4; /* drop the " × " (× is two bytes) */
-    if (s->rule.s) s->rule.s[s->rule.len] = 0;
+    gc_text_add(&s->rule, "∂");
+    et_root(&s->rule, s->v);
+    gc_text_add(&s->rule, "/∂");
+    et_pref(&s->rule, s->v, et_user(s), p);
+}
+
+/* "∂L/∂u[p] × ", or nothing when u is the root. */
+void et_g_times(Use *s, Pat p)
+{
+    if (s->bare) return;
+    et_g_ref(s, p);
+    gc_text_add(&s->rule, " × ");
 }
 
 /* "Σₙⱼ " over the letters given. */
