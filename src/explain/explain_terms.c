@@ -41,14 +41,19 @@ void et_label(Text *out, const View *v, const Tensor *t)
                 k >= 0 ? tv_label(v, k, b, sizeof b) : gc_trace_label(t, &v->o, b, sizeof b));
 }
 
+void et_pat(Text *out, int ndim, Pat p)
+{
+    gc_text_add(out, "[");
+    for (int d = 0; d < ndim; d++) gc_text_add(out, "%s%s", d ? "," : "", p[d]);
+    gc_text_add(out, "]");
+}
+
 /* t with the index pattern p: "X[n,1]" (a 0-d tensor has none). */
 void et_pref(Text *out, const View *v, const Tensor *t, Pat p)
 {
     et_label(out, v, t);
     if (t->ndim == 0 || (!t->name && tv_is_constant(t))) return; /* a number: no index */
-    gc_text_add(out, "[");
-    for (int d = 0; d < t->ndim; d++) gc_text_add(out, "%s%s", d ? "," : "", p[d]);
-    gc_text_add(out, "]");
+    et_pat(out, t->ndim, p);
 }
 
 void et_numbers(Pat p, const Tensor *t, int64_t flat)

@@ -55,6 +55,8 @@ void et_unravel(const Tensor *t, int64_t flat, int64_t *idx);
 int64_t et_ravel(const Tensor *t, const int64_t *idx);
 void et_label(Text *out, const View *v, const Tensor *t);
 void et_root(Text *out, const View *v);
+/* The index pattern p of ndim dims: "[n,1]". */
+void et_pat(Text *out, int ndim, Pat p);
 /* t with the index pattern p: "X[n,1]" (a 0-d tensor has none). */
 void et_pref(Text *out, const View *v, const Tensor *t, Pat p);
 /* p: the 1-based numbers of flat's index in t */

@@ -115,9 +115,9 @@ int et_loss_terms(Use *s)
     et_numbers(pp, p, s->e);
     gc_text_add(r, "(softmax(");
     et_label(r, s->v, p);
-    gc_text_add(r, ")[");
-    for (int d = 0; d < p->ndim; d++) gc_text_add(r, "%s%s", d ? "," : "", pp[d]);
-    gc_text_add(r, "] − [");
+    gc_text_add(r, ")");
+    et_pat(r, p->ndim, pp);
+    gc_text_add(r, " − [");
     et_pref(r, s->v, t, py);
     gc_text_add(r, " = %lld])", (long long)j + 1);
     gc_text_add(lt, "(%s − %d)", tv_num(&s->v->o, pj, b, sizeof b), j == label_of);
