@@ -124,8 +124,8 @@ static int64_t fold_after(const TraceOptions *o)
 }
 
 /* "rule = term + term + …" for one use, into out; returns the share and
- * notes the upstream elements of the terms shown. *last is what out ends
- * with (a part equal to the value is not written again). */
+ * notes the upstream elements of the terms shown. *ends_with_value
+ * says whether out ends with the value already (then it is not written again). */
 static double write_use(Walk *w, Use *s, Text *out, double *abs_sum, int *ends_with_value)
 {
     const Tensor *u = et_user(s);
@@ -191,6 +191,13 @@ static int64_t uses_of(Walk *w, int64_t k, int64_t e, Use **puses)
     return n;
 }
 
+/* Whether the terms' total is the gradient backward stored, up to rounding
+ * (abs_sum: the sum of the terms' sizes). */
+static int agrees(double total, double g, double abs_sum)
+{
+    return fabs(total - g) <= 1e-9 * (abs_sum + fabs(g)) || (isnan(total) && isnan(g));
+}
+
 #define SHOWN_USES 6 /* a node used more often shows the first few uses' lines */
 
 /* The line (or lines, one per use) of ∂L/∂t[e] for node k. */
@@ -225,7 +232,7 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
             if (!v->inl[uses[i].ku]) /* an inlined node's label is its formula */
                 gc_text_add(&parts, "%s = ", tv_label(v, uses[i].ku, f, sizeof f));
             tv_formula(v, &parts, uses[i].ku, 0);
-            int twice = 0; /* x·x: say which operand */
+            int twice = 0; /* x×x: say which operand */
             for (int64_t j = 0; j < n; j++) twice |= j != i && uses[j].ku == uses[i].ku;
             if (twice) gc_text_add(&parts, " (as operand %d)", uses[i].slot + 1);
             gc_text_add(&parts, ": ");
@@ -239,7 +246,7 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
             gc_text_add(&parts, "%s  … and %lld more uses, each written the same way\n", indent,
                         (long long)(n - SHOWN_USES));
         double g = t->grad->data[e]; /* the sum, or the shares' total when it differs */
-        int same = fabs(total - g) <= 1e-9 * (abs_sum + fabs(g)) || (isnan(total) && isnan(g));
+        int same = agrees(total, g, abs_sum);
         gc_text_add(out, "the sum over its %lld uses = %s = %s\n%s", (long long)n,
                     sum.s ? sum.s : "", tv_num(o, same ? g : total, b, sizeof b),
                     parts.s ? parts.s : "");
@@ -248,7 +255,7 @@ static int write_element(Walk *w, int64_t k, int64_t e, const char *indent)
         w->lines++;
     }
     double g = t->grad->data[e];
-    int same = fabs(total - g) <= 1e-9 * (abs_sum + fabs(g)) || (isnan(total) && isnan(g));
+    int same = agrees(total, g, abs_sum);
     if (n == 1) { /* the value, unless the text ends with it already */
         char b2[64];
         tv_num(o, same ? g : total, b, sizeof b);

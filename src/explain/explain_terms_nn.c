@@ -133,11 +133,11 @@ static int64_t y_at(const ConvGeometry *g, int64_t n, int64_t o, int64_t i, int6
     return ((n * g->O + o) * g->OH + i) * g->OW + j;
 }
 
-/* The input row read by output row `letter` at kernel row k: s·i + k·d − p (1-based). */
+/* The input row read by output row `letter` at kernel row k: s×i + k×d − p (1-based). */
 static void affine(char *buf, size_t size, const char *letter, int64_t fixed, int64_t s, int64_t k,
                    int64_t d, int64_t p)
 {
-    int64_t c = k * d - p + 1 - s; /* 1-based: s·i + c */
+    int64_t c = k * d - p + 1 - s; /* 1-based: s×i + c */
     if (!letter) {
         snprintf(buf, size, "%lld", (long long)(s * fixed + c));
         return;
