@@ -28,11 +28,6 @@ static const char *span(int64_t first, int64_t count, int64_t step, char *buf, s
     return buf;
 }
 
-static void more(Text *out, int64_t shown, int64_t total, const char *what)
-{
-    if (total > shown) gc_text_add(out, "  … and %lld more %s\n", (long long)(total - shown), what);
-}
-
 /* ---- conv2d and conv1d ------------------------------------------------------------ */
 
 static int conv_small(const ConvGeometry *g)
@@ -106,7 +101,7 @@ static void conv_forward(const View *v, Text *out, int64_t k)
                 }
         gc_text_add(out, " = %s\n", tv_num(o, y->data[e], num, sizeof num));
     }
-    more(out, shown, y->numel, "outputs, each the same sum over its own window");
+    tv_more(out, shown, y->numel, "outputs, each the same sum over its own window");
 }
 
 /* ---- max_pool2d and avg_pool2d ------------------------------------------------------- */
@@ -211,7 +206,7 @@ static void pool_forward(const View *v, Text *out, int64_t k)
         }
         gc_text_add(out, " = %s\n", tv_num(o, y->data[e], num, sizeof num));
     }
-    more(out, shown, y->numel, "windows");
+    tv_more(out, shown, y->numel, "windows");
 }
 
 /* Where the gradient of each pooling output went, in x's block (u uses x). */
@@ -247,7 +242,7 @@ static void pool_backward(const View *v, Text *out, int64_t ku)
             hits += (h1 - h0) * (w1 - w0);
         }
     }
-    more(out, shown, y->numel, "windows, each the same");
+    tv_more(out, shown, y->numel, "windows, each the same");
     if (is_max) {
         if (shared) gc_text_add(out, "  an element that won several windows gets their sum\n");
         gc_text_add(out, "  every other element of %s gets 0\n", xn);

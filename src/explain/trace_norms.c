@@ -14,12 +14,6 @@
 #define NORM_GROUPS 4  /* channels or rows written out */
 #define NORM_SMALL  16 /* values per channel or row, at most */
 
-static void more_groups(Text *out, int64_t shown, int64_t total, const char *what)
-{
-    if (total > shown)
-        gc_text_add(out, "  … and %lld more %s, each the same\n", (long long)(total - shown), what);
-}
-
 /* The groups a norm normalises: channels of batch_norm, rows of layer_norm. */
 typedef struct Groups {
     int bn, eval;
@@ -172,7 +166,7 @@ void gc_trace_norm_forward(const View *v, Text *out, int64_t k)
         list(out, o, y->data, &g, c);
         gc_text_add(out, "\n");
     }
-    more_groups(out, shown, g.count, g.bn ? "channels" : "rows");
+    tv_more(out, shown, g.count, g.bn ? "channels, each the same" : "rows, each the same");
 }
 
 /* x̂ and ĝ = w × ∂L/∂y of value t of group c. */
@@ -235,7 +229,7 @@ static void norm_backward_x(const View *v, Text *out, const Tensor *y, const Gro
         list(out, o, gr->data, g, c);
         gc_text_add(out, "\n");
     }
-    more_groups(out, shown, g->count, g->bn ? "channels" : "rows");
+    tv_more(out, shown, g->count, g->bn ? "channels, each the same" : "rows, each the same");
 }
 
 /* ∂L/∂w = Σ ∂L/∂y × x̂ and ∂L/∂b = Σ ∂L/∂y, one parameter a line. */
@@ -266,7 +260,7 @@ static void norm_backward_wb(const View *v, Text *out, const Tensor *y, const Gr
         }
         gc_text_add(out, " = %s\n", tv_num(o, gr->data[j], n1, sizeof n1));
     }
-    more_groups(out, shown, p->numel, slot == 1 ? "weights" : "biases");
+    tv_more(out, shown, p->numel, slot == 1 ? "weights, each the same" : "biases, each the same");
 }
 
 void gc_trace_norm_backward(const View *v, Text *out, int64_t k, int64_t ku, int slot,

@@ -321,6 +321,11 @@ const char *tv_index(int ndim, const int64_t *shape, int64_t flat, char *buf, si
     return buf;
 }
 
+void tv_more(Text *out, int64_t shown, int64_t total, const char *what)
+{
+    if (total > shown) gc_text_add(out, "  … and %lld more %s\n", (long long)(total - shown), what);
+}
+
 void tv_shaped_num(Text *out, const TraceOptions *o, const Tensor *t, double x)
 {
     char b[64];

@@ -34,6 +34,9 @@ Tensor **gc_trace_order(Tensor *root, int64_t *count);
  * outputs, windows or channels, and counts the rest. */
 #define GC_DETAIL_LINES 16
 
+/* "  … and 3 more windows", when total is more than the shown. */
+void tv_more(Text *out, int64_t shown, int64_t total, const char *what);
+
 /* v rounded to opt->round significant digits (unchanged when it is 0). */
 double gc_trace_round(const TraceOptions *opt, double v);
 
