@@ -282,11 +282,6 @@ void gc_trace_norm_backward(const View *v, Text *out, int64_t k, int64_t ku, int
 
 /* ---- dropout ---------------------------------------------------------------------------- */
 
-static int small_tensor(const TraceOptions *o, const Tensor *t)
-{
-    return t->numel <= (o->full ? o->full : GC_TRACE_SMALL);
-}
-
 void gc_trace_dropout_forward(const View *v, Text *out, int64_t k)
 {
     const Tensor *y = v->order[k], *x = y->inputs[0];
@@ -307,7 +302,7 @@ void gc_trace_dropout_forward(const View *v, Text *out, int64_t k)
     tv_num(o, p, n1, sizeof n1), tv_num(o, 1 / (1 - p), n2, sizeof n2);
     int64_t kept = 0;
     for (int64_t i = 0; i < y->numel; i++) kept += y->saved->data[i] != 0;
-    if (!small_tensor(o, y)) {
+    if (!tv_whole(o, y)) {
         gc_text_add(out,
                     "  mask m: %lld of %lld elements kept, each × 1/(1 − %s) = %s; the others "
                     "× 0\n",
@@ -335,8 +330,7 @@ void gc_trace_dropout_backward(const View *v, Text *out, int64_t ku, const Tenso
     (void)g;
     const Tensor *y = v->order[ku];
     const TraceOptions *o = &v->o;
-    if (!y->saved || !y->grad || y->numel == 0 || !small_tensor(o, y) || y->args.scalar == 0)
-        return;
+    if (!y->saved || !y->grad || y->numel == 0 || !tv_whole(o, y) || y->args.scalar == 0) return;
     char root[256], yn[256], xn[256];
     tv_label(v, v->n - 1, root, sizeof root);
     tv_name(v, y, "y", yn, sizeof yn), tv_name(v, y->inputs[0], "x", xn, sizeof xn);

@@ -187,7 +187,7 @@ static void tv_operand(const View *v, Text *out, const Tensor *t, int numbers, i
             tv_shaped_num(out, &v->o, t, x);
         else
             gc_text_add(out, x < 0 && outer < 9 ? "(%s)" : "%s", tv_num(&v->o, x, b, sizeof b));
-    } else if (numbers && t->numel <= (v->o.full ? v->o.full : GC_TRACE_SMALL)) {
+    } else if (numbers && tv_whole(&v->o, t)) {
         gc_text_values(out, t, NULL, &v->o);
     } else {
         gc_text_add(out, "%s", gc_trace_label(t, &v->o, b, sizeof b));
@@ -321,6 +321,11 @@ const char *tv_index(int ndim, const int64_t *shape, int64_t flat, char *buf, si
     return buf;
 }
 
+int tv_whole(const TraceOptions *o, const Tensor *t)
+{
+    return t->numel <= (o->full ? o->full : GC_TRACE_SMALL);
+}
+
 void tv_more(Text *out, int64_t shown, int64_t total, const char *what)
 {
     if (total > shown) gc_text_add(out, "  … and %lld more %s\n", (long long)(total - shown), what);
@@ -355,7 +360,7 @@ void gc_text_values(Text *out, const Tensor *t, const double *data, const TraceO
 {
     char b1[64], b2[64], b3[96];
     if (!data) data = t->data;
-    if (t->numel <= (o->full ? o->full : GC_TRACE_SMALL)) {
+    if (tv_whole(o, t)) {
         nested(out, t, data, o, 0, 0, t->numel);
         return;
     }

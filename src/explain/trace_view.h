@@ -30,6 +30,9 @@ Tensor **gc_trace_order(Tensor *root, int64_t *count);
 /* Tensors with more elements print as shape and min/mean/max. */
 #define GC_TRACE_SMALL 16
 
+/* Whether t's values are written out (up to o->full of them, GC_TRACE_SMALL by default). */
+int tv_whole(const TraceOptions *o, const Tensor *t);
+
 /* The working under an op's line (trace_images.c) writes out this many
  * outputs, windows or channels, and counts the rest. */
 #define GC_DETAIL_LINES 16
