@@ -192,15 +192,12 @@ static void local_line(View *v, int64_t ku, int slot, int64_t k, const double *v
 static void via(View *v, int64_t ku, int slot, Text *out)
 {
     char un[256];
-    const Tensor *u = v->order[ku];
     gc_text_add(out, "via ");
     if (v->inl[ku])
         tv_formula(v, out, ku, 0);
     else
         gc_text_add(out, "%s", tv_label(v, ku, un, sizeof un));
-    int same = 0;
-    for (int i = 0; i < u->ninputs; i++) same += u->inputs[i] == u->inputs[slot];
-    if (same > 1) gc_text_add(out, ", %s", tv_slot_name(u, slot));
+    tv_slot_note(out, v->order[ku], slot);
     gc_text_add(out, ": ");
 }
 

@@ -246,7 +246,7 @@ void tv_formula(const View *v, Text *out, int64_t k, int numbers)
 
 /* Operand slot of u in words ("first factor", "denominator"), for telling
  * apart two uses of one node by the same op. */
-const char *tv_slot_name(const Tensor *u, int slot)
+static const char *tv_slot_name(const Tensor *u, int slot)
 {
     static const struct {
         int op;
@@ -265,18 +265,22 @@ const char *tv_slot_name(const Tensor *u, int slot)
     return slot < 3 ? nth[slot] : "a later operand";
 }
 
+void tv_slot_note(Text *out, const Tensor *u, int slot)
+{
+    int same = 0;
+    for (int i = 0; i < u->ninputs; i++) same += u->inputs[i] == u->inputs[slot];
+    if (same > 1) gc_text_add(out, ", %s", tv_slot_name(u, slot));
+}
+
 /* One use of a node, as a path through it is named: "t3 = a×x" for a named
  * user, "a + 1" for one written inside its user, and the slot when the user
  * takes the node more than once ("t1×t1, first factor"). */
 void tv_use(const View *v, Text *out, int64_t user, int slot)
 {
-    const Tensor *u = v->order[user];
     char b[256];
     if (!v->inl[user]) gc_text_add(out, "%s = ", tv_label(v, user, b, sizeof b));
     tv_formula(v, out, user, 0);
-    int same = 0;
-    for (int i = 0; i < u->ninputs; i++) same += u->inputs[i] == u->inputs[slot];
-    if (same > 1) gc_text_add(out, ", %s", tv_slot_name(u, slot));
+    tv_slot_note(out, v->order[user], slot);
 }
 
 /* The name of node k in a ∂-fraction: its name, or its formula in brackets. */

@@ -86,7 +86,8 @@ Tensor *tv_vjp(Tensor *u, int slot, Tensor *seed);
 Tensor *tv_filled_like(const Tensor *t, double x);
 void tv_formula(const View *v, Text *out, int64_t k, int numbers);
 const char *tv_label(const View *v, int64_t k, char *buf, size_t size);
-const char *tv_slot_name(const Tensor *u, int slot);
+/* ", first factor" when u takes its input slot's tensor more than once, else nothing. */
+void tv_slot_note(Text *out, const Tensor *u, int slot);
 /* Input slot of node user, named as a use: "t3 = a×x", "t1×t1, first factor". */
 void tv_use(const View *v, Text *out, int64_t user, int slot);
 /* t's name in the working under a line: its label, or fallback for "?". */
