@@ -19,11 +19,7 @@
 
 void et_unravel(const Tensor *t, int64_t flat, int64_t *idx)
 {
-    for (int d = t->ndim - 1; d >= 0; d--) {
-        int64_t s = t->shape[d] ? t->shape[d] : 1;
-        idx[d] = flat % s;
-        flat /= s;
-    }
+    tv_unravel(t->ndim, t->shape, flat, idx);
 }
 
 int64_t et_ravel(const Tensor *t, const int64_t *idx)

@@ -307,13 +307,19 @@ const char *tv_name(const View *v, const Tensor *t, const char *fallback, char *
     return buf;
 }
 
+void tv_unravel(int ndim, const int64_t *shape, int64_t flat, int64_t *idx)
+{
+    for (int d = ndim - 1; d >= 0; d--) {
+        int64_t s = shape[d] ? shape[d] : 1;
+        idx[d] = flat % s;
+        flat /= s;
+    }
+}
+
 const char *tv_index(int ndim, const int64_t *shape, int64_t flat, char *buf, size_t size)
 {
     int64_t at[GC_MAXDIM];
-    for (int d = ndim - 1; d >= 0; d--) {
-        at[d] = shape[d] ? flat % shape[d] : 0;
-        flat = shape[d] ? flat / shape[d] : 0;
-    }
+    tv_unravel(ndim, shape, flat, at);
     size_t len = 0;
     buf[0] = 0;
     for (int d = 0; d < ndim && len < size; d++) {

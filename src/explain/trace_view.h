@@ -92,6 +92,8 @@ void tv_slot_note(Text *out, const Tensor *u, int slot);
 void tv_use(const View *v, Text *out, int64_t user, int slot);
 /* t's name in the working under a line: its label, or fallback for "?". */
 const char *tv_name(const View *v, const Tensor *t, const char *fallback, char *buf, size_t size);
+/* idx: the (0-based) index of element flat of a tensor of that shape. */
+void tv_unravel(int ndim, const int64_t *shape, int64_t flat, int64_t *idx);
 /* "[1,2,3]": element flat of a tensor of that shape, 1-based; "" for ndim 0. */
 const char *tv_index(int ndim, const int64_t *shape, int64_t flat, char *buf, size_t size);
 /* One number as the value of t: bare for a scalar, in t's brackets ([[0.8]]) else. */
