@@ -329,7 +329,7 @@ static int backward_block(View *v, int64_t k, Text *out)
         gc_text_add(out, "∂%s/∂%s %s ", root, me, many ? "gets" : "=");
         gc_text_values(out, t, g->data, o);
         gc_text_add(out, "\n");
-        gc_trace_detail_backward(v, out, k, ku, slot, g);
+        gc_trace_detail_backward(v, out, ku, slot, g);
         if (t->numel == 1) { /* a scalar fed a tensor op: one number */
             double c = rnd(o, g->data[0]);
             total += c;

@@ -266,14 +266,13 @@ void gc_trace_detail_forward(const View *v, Text *out, int64_t k)
         gc_trace_dropout_forward(v, out, k);
 }
 
-void gc_trace_detail_backward(const View *v, Text *out, int64_t k, int64_t ku, int slot,
-                              const Tensor *g)
+void gc_trace_detail_backward(const View *v, Text *out, int64_t ku, int slot, const Tensor *g)
 {
     const OpDef *op = v->order[ku]->op;
     if ((op == &gc_ops[OP_MAX_POOL2D] || op == &gc_ops[OP_AVG_POOL2D]) && slot == 0)
         pool_backward(v, out, ku);
     else if (op == &gc_ops[OP_BATCH_NORM] || op == &gc_ops[OP_LAYER_NORM])
-        gc_trace_norm_backward(v, out, k, ku, slot, g);
+        gc_trace_norm_backward(v, out, ku, slot, g);
     else if (op == &gc_ops[OP_DROPOUT])
-        gc_trace_dropout_backward(v, out, ku, g);
+        gc_trace_dropout_backward(v, out, ku);
 }

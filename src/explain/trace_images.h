@@ -12,9 +12,8 @@
 /* Lines under node k's forward trace line. */
 void gc_trace_detail_forward(const View *v, Text *out, int64_t k);
 
-/* Lines in node k's backward block, after the gradient g it gets from its
- * user ku (k is input slot of ku). */
-void gc_trace_detail_backward(const View *v, Text *out, int64_t k, int64_t ku, int slot,
-                              const Tensor *g);
+/* Lines in the backward block of input slot of node ku, after the gradient g
+ * that input gets from ku. */
+void gc_trace_detail_backward(const View *v, Text *out, int64_t ku, int slot, const Tensor *g);
 
 #endif

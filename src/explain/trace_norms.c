@@ -263,10 +263,8 @@ static void norm_backward_wb(const View *v, Text *out, const Tensor *y, const Gr
     tv_more(out, shown, p->numel, slot == 1 ? "weights, each the same" : "biases, each the same");
 }
 
-void gc_trace_norm_backward(const View *v, Text *out, int64_t k, int64_t ku, int slot,
-                            const Tensor *gr)
+void gc_trace_norm_backward(const View *v, Text *out, int64_t ku, int slot, const Tensor *gr)
 {
-    (void)k;
     const Tensor *y = v->order[ku];
     Groups g;
     groups_of(y, &g);
@@ -325,9 +323,8 @@ void gc_trace_dropout_forward(const View *v, Text *out, int64_t k)
     gc_text_add(out, kept < y->numel ? " (× 0)\n" : "\n");
 }
 
-void gc_trace_dropout_backward(const View *v, Text *out, int64_t ku, const Tensor *g)
+void gc_trace_dropout_backward(const View *v, Text *out, int64_t ku)
 {
-    (void)g;
     const Tensor *y = v->order[ku];
     const TraceOptions *o = &v->o;
     if (!y->saved || !y->grad || y->numel == 0 || !tv_whole(o, y) || y->args.scalar == 0) return;

@@ -9,12 +9,11 @@
 
 /* Node k (batch_norm or layer_norm): μ, σ², x̂ and y per channel or row. */
 void gc_trace_norm_forward(const View *v, Text *out, int64_t k);
-/* In node k's block, user ku a norm, k its input slot, g the gradient k got. */
-void gc_trace_norm_backward(const View *v, Text *out, int64_t k, int64_t ku, int slot,
-                            const Tensor *g);
+/* In the block of an input of norm ku (in its slot): g is the gradient that input got. */
+void gc_trace_norm_backward(const View *v, Text *out, int64_t ku, int slot, const Tensor *g);
 /* Node k (dropout): its mask. */
 void gc_trace_dropout_forward(const View *v, Text *out, int64_t k);
 /* In the block of dropout ku's input: ∂L/∂x = ∂L/∂y × m. */
-void gc_trace_dropout_backward(const View *v, Text *out, int64_t ku, const Tensor *g);
+void gc_trace_dropout_backward(const View *v, Text *out, int64_t ku);
 
 #endif
