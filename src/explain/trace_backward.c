@@ -376,7 +376,7 @@ int gc_trace_backward_blocks(Tensor *root, const TraceOptions *o, char ***blocks
     }
     View v;
     if (tv_view_open(&v, root, o, "trace")) return -1;
-    if (tv_check_unchanged(&v, "explain")) {
+    if (tv_check_unchanged(&v, "the backward trace")) {
         tv_view_close(&v);
         return -1;
     }
