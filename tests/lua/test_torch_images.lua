@@ -9,41 +9,13 @@
 local check = dofile("tests/lua/check.lua")
 local torch_lib = dofile("tests/lua/torch_lib.lua")
 
-local python = os.getenv("GRADCALC_PYTHON") or "/usr/bin/python3"
-local probe = os.execute(python .. " -c 'import torch' >/dev/null 2>&1")
-if not probe then
-    check.ok(true, "torch differential test skipped: python3-torch not installed")
-    check.done()
-    return
-end
+local python = torch_lib.python_with_torch(check, "torch differential test")
+if not python then return end
 
 local TOL = 1e-10
 seed(1213)
 
-local function fmt(list)
-    local parts = {}
-    for i, v in ipairs(list) do
-        if v ~= v then
-            parts[i] = "nan"
-        elseif v == math.huge then
-            parts[i] = "inf"
-        elseif v == -math.huge then
-            parts[i] = "-inf"
-        else
-            parts[i] = string.format("%.17g", v)
-        end
-    end
-    return table.concat(parts, ", ")
-end
-
-local function values(t)
-    return t:detach():flatten():totable()
-end
-
-local function pyshape(shape)
-    if #shape == 0 then return "()" end
-    return "(" .. table.concat(shape, ", ") .. ",)"
-end
+local fmt, values, pyshape = torch_lib.fmt, torch_lib.values, torch_lib.pyshape
 
 local cases = {}
 
